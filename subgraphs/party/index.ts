@@ -1,0 +1,4 @@
+import { runStandalone } from '../shared/standalone.js';
+import { buildPartySubgraph } from './server.js';
+
+await runStandalone('party', buildPartySubgraph);

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every entry point calls loadConfig() once at boot;
+ * a bad value stops start-up with a message that names the variable. `.env.example` lists them all.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.string().url();
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: port.default(4000),
+  USAGE_PORT: port.default(4001),
+  SPECIFICATION_PORT: port.default(4002),
+  PARTY_PORT: port.default(4003),
+  REST_PORT: port.default(8080),
+  USAGE_URL: url.optional(),
+  SPECIFICATION_URL: url.optional(),
+  PARTY_URL: url.optional(),
+  SUPERGRAPH_PATH: z.string().min(1).optional(),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only, at most 63 characters')
+    .default('usage_graph'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  PUBLIC_URL: url.default('http://localhost:8080'),
+  DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).default(20),
+  MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  ports: { gateway: number; usage: number; specification: number; party: number; rest: number };
+  /** Explicit subgraph URLs for a gateway that does not run the subgraphs itself. */
+  subgraphUrls: { usage?: string; specification?: string; party?: string };
+  supergraphPath?: string;
+  mongodbUri?: string;
+  mongodbDb: string;
+  dataDir: string;
+  /** Base of every href the graph hands out (the REST facade's public address). */
+  publicUrl: string;
+  paging: { defaultSize: number; maxSize: number };
+  bodyLimitBytes: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset": shells and .env files often export VAR= for defaults.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration (${problems}). See .env.example for every variable.`);
+  }
+  const e = parsed.data;
+  if (e.DEFAULT_PAGE_SIZE > e.MAX_PAGE_SIZE) {
+    throw new ConfigError(
+      `Invalid configuration (DEFAULT_PAGE_SIZE ${e.DEFAULT_PAGE_SIZE} exceeds MAX_PAGE_SIZE ${e.MAX_PAGE_SIZE}).`,
+    );
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    ports: {
+      gateway: e.GATEWAY_PORT,
+      usage: e.USAGE_PORT,
+      specification: e.SPECIFICATION_PORT,
+      party: e.PARTY_PORT,
+      rest: e.REST_PORT,
+    },
+    subgraphUrls: { usage: e.USAGE_URL, specification: e.SPECIFICATION_URL, party: e.PARTY_URL },
+    supergraphPath: e.SUPERGRAPH_PATH,
+    mongodbUri: e.MONGODB_URI,
+    mongodbDb: e.MONGODB_DB,
+    dataDir: e.DATA_DIR,
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    paging: { defaultSize: e.DEFAULT_PAGE_SIZE, maxSize: e.MAX_PAGE_SIZE },
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,35 @@
+/** A small levelled logger on stderr; one line per event, so process supervisors can collect it. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(message: string, detail?: unknown): void;
+  info(message: string, detail?: unknown): void;
+  warn(message: string, detail?: unknown): void;
+  error(message: string, detail?: unknown): void;
+  child(name: string): Logger;
+}
+
+function describe(detail: unknown): string {
+  if (detail === undefined) return '';
+  if (detail instanceof Error) return ` ${detail.name}: ${detail.message}${detail.stack ? `\n${detail.stack}` : ''}`;
+  try {
+    return ` ${JSON.stringify(detail)}`;
+  } catch {
+    return ` ${String(detail)}`;
+  }
+}
+
+export function createLogger(level: LogLevel, name = 'usage-graph'): Logger {
+  const emit = (at: LogLevel, message: string, detail?: unknown) => {
+    if (rank[at] < rank[level]) return;
+    process.stderr.write(`${new Date().toISOString()} ${at.toUpperCase()} [${name}] ${message}${describe(detail)}\n`);
+  };
+  return {
+    debug: (m, d) => emit('debug', m, d),
+    info: (m, d) => emit('info', m, d),
+    warn: (m, d) => emit('warn', m, d),
+    error: (m, d) => emit('error', m, d),
+    child: (child) => createLogger(level, `${name}:${child}`),
+  };
+}

@@ -1,0 +1,91 @@
+import type { Document, Filter, Sort } from 'mongodb';
+import { badUserInput } from './errors.js';
+
+/**
+ * Building blocks that translate typed GraphQL arguments into MongoDB queries. They only accept
+ * values that GraphQL has already coerced (lists of scalars, Dates), never raw client objects, and
+ * stay within what MongoDB 6+ and FerretDB 1.24 both run.
+ */
+
+export interface Page {
+  skip: number;
+  limit: number;
+}
+
+export function page(offset: number | null | undefined, limit: number | null | undefined, paging: { defaultSize: number; maxSize: number }): Page {
+  const skip = offset ?? 0;
+  const size = limit ?? paging.defaultSize;
+  if (!Number.isInteger(skip) || skip < 0) throw badUserInput(`offset must be 0 or more; got ${skip}.`, 'offset');
+  if (!Number.isInteger(size) || size < 1 || size > paging.maxSize) {
+    throw badUserInput(`limit must be between 1 and ${paging.maxSize}; got ${size}.`, 'limit');
+  }
+  return { skip, limit: size };
+}
+
+/** `field IN values`. Absent means no condition; an empty list matches nothing. */
+export function anyOf<T>(field: string, values: readonly T[] | null | undefined): Document {
+  return values == null ? {} : { [field]: { $in: [...values] } };
+}
+
+export interface DateRange {
+  gt?: Date | null;
+  gte?: Date | null;
+  lt?: Date | null;
+  lte?: Date | null;
+}
+
+export function within(field: string, range: DateRange | null | undefined): Document {
+  if (!range) return {};
+  const condition: Document = {};
+  for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+    const value = range[op];
+    if (value != null) condition[`$${op}`] = value;
+  }
+  return Object.keys(condition).length ? { [field]: condition } : {};
+}
+
+/** ANDs conditions that each name different fields (every builder above returns one field or none). */
+export function allOf<T extends Document>(...conditions: Document[]): Filter<T> {
+  return Object.assign({}, ...conditions) as Filter<T>;
+}
+
+export interface SortInput<F extends string> {
+  field: F;
+  direction?: 'ASC' | 'DESC' | null;
+}
+
+/**
+ * Sort keys in order, each mapped to its stored path, always ending with _id so that paging is
+ * stable when sort values tie.
+ */
+export function sortBy<F extends string>(sort: readonly SortInput<F>[] | null | undefined, paths: Record<F, string>, fallback: Sort): Sort {
+  if (!sort || sort.length === 0) return fallback;
+  const out: Record<string, 1 | -1> = {};
+  for (const key of sort) {
+    const path = paths[key.field];
+    if (path in out) throw badUserInput(`sort names ${key.field} twice.`, 'sort');
+    out[path] = key.direction === 'DESC' ? -1 : 1;
+  }
+  if (!('_id' in out)) out._id = 1;
+  return out;
+}
+
+/**
+ * A partial update from a GraphQL patch input: a key left out keeps the stored value, null clears
+ * it (a list becomes []), a value replaces it. Keys in `required` cannot be cleared.
+ */
+export function patchUpdate(patch: Record<string, unknown>, options: { required: readonly string[]; lists: readonly string[]; now: Date }): { $set: Document; $unset: Document } {
+  const $set: Document = { lastUpdate: options.now };
+  const $unset: Document = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null) {
+      if (options.required.includes(key)) throw badUserInput(`${key} cannot be cleared.`, key);
+      if (options.lists.includes(key)) $set[key] = [];
+      else $unset[key] = '';
+      continue;
+    }
+    $set[key] = value;
+  }
+  return { $set, $unset };
+}

@@ -1,0 +1,38 @@
+import type { Db } from 'mongodb';
+import { loadConfig, type Config } from './config.js';
+import { startDatabase } from './local-database.js';
+import { createLogger } from './logger.js';
+import { connectMongo } from './mongo.js';
+import { onShutdown } from './shutdown.js';
+import { startSubgraph, type SubgraphDefinition } from './subgraph-server.js';
+
+export type SubgraphName = 'usage' | 'specification' | 'party';
+
+/** The settings every subgraph takes from the configuration. */
+export const subgraphSettings = (config: Config) => ({ publicUrl: config.publicUrl, paging: config.paging });
+
+/**
+ * Entry point of one subgraph run as its own process (subgraphs/<name>/index.ts). Several such
+ * processes must share one database: set MONGODB_URI, or each would start an embedded FerretDB.
+ */
+export async function runStandalone<C extends object>(
+  name: SubgraphName,
+  build: (db: Db, settings: ReturnType<typeof subgraphSettings>) => Promise<SubgraphDefinition<C>>,
+): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, name);
+  const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
+  const client = await connectMongo(database.uri);
+  const running = await startSubgraph(await build(client.db(config.mongodbDb), subgraphSettings(config)), {
+    host: config.host,
+    port: config.ports[name],
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: log,
+  });
+  log.info(`${name} subgraph ready at ${running.url}`);
+  onShutdown(log, async () => {
+    await running.close();
+    await client.close();
+    await database.stop();
+  });
+}

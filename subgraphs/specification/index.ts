@@ -1,0 +1,4 @@
+import { runStandalone } from '../shared/standalone.js';
+import { buildSpecificationSubgraph } from './server.js';
+
+await runStandalone('specification', buildSpecificationSubgraph);

@@ -1,0 +1,71 @@
+import DataLoader from 'dataloader';
+import { byIdLoader } from '../shared/loaders.js';
+import type { PageSource } from '../shared/page-source.js';
+import { page } from '../shared/query.js';
+import { usageFilter, usagePaths, usageSort } from './filters.js';
+import type { ProductUsageDocument } from './mappers.js';
+import type { ProductUsageRepository } from './repository.js';
+import type { PartyProductUsagesArgs } from './generated/resolvers.js';
+
+/** The relations a usage has to entities of other subgraphs, and where each is stored. */
+const relationPaths = {
+  party: usagePaths.relatedPartyId,
+  partyRole: usagePaths.relatedPartyId,
+  specification: usagePaths.usageSpecificationId,
+} as const;
+export type Relation = keyof typeof relationPaths;
+
+export interface RelationKey {
+  relation: Relation;
+  id: string;
+  args: PartyProductUsagesArgs;
+}
+
+export type UsageLoaders = ReturnType<typeof createUsageLoaders>;
+
+/** Built per request (context.ts): DataLoader caches must never be shared between requests. */
+export function createUsageLoaders(repository: ProductUsageRepository, paging: { defaultSize: number; maxSize: number }) {
+  return {
+    usageById: byIdLoader((ids) => repository.findByIds(ids)),
+    /**
+     * Reverse lookups (Party.productUsages, ...). The gateway sends every parent of a page in one
+     * `_entities` request, so the keys of one batch share their arguments: the counts for all
+     * parents cost one aggregate, and only parents with usages on the requested page need a `find`.
+     * MongoDB has no portable per-group limit (no $facet or window functions on FerretDB), so those
+     * finds run one per parent, concurrently.
+     */
+    usagesByRelation: new DataLoader<RelationKey, PageSource<ProductUsageDocument>, string>(
+      async (keys) => {
+        const groups = new Map<string, RelationKey[]>();
+        for (const key of keys) {
+          const group = `${key.relation}\u0000${JSON.stringify(key.args)}`;
+          groups.set(group, [...(groups.get(group) ?? []), key]);
+        }
+        const results = new Map<RelationKey, PageSource<ProductUsageDocument>>();
+        await Promise.all(
+          [...groups.values()].map(async (group) => {
+            const { relation, args } = group[0]!;
+            const path = relationPaths[relation];
+            const filter = usageFilter(args.filter);
+            const sort = usageSort(args.sort);
+            const window = page(args.offset, args.limit, paging);
+            const ids = [...new Set(group.map((key) => key.id))];
+            const counts = await repository.countByRelation(path, ids, filter);
+            await Promise.all(
+              group.map(async (key) => {
+                const totalCount = counts.get(key.id) ?? 0;
+                const items =
+                  totalCount > window.skip
+                    ? await repository.find({ $and: [filter, { [path]: key.id }] }, sort, window)
+                    : [];
+                results.set(key, { kind: 'loaded', totalCount, items });
+              }),
+            );
+          }),
+        );
+        return keys.map((key) => results.get(key)!);
+      },
+      { cacheKeyFn: (key) => `${key.relation}\u0000${key.id}\u0000${JSON.stringify(key.args)}` },
+    ),
+  };
+}

@@ -1,0 +1,86 @@
+import type { Document } from 'mongodb';
+import type { PageSource } from '../shared/page-source.js';
+import type {
+  EntityRef,
+  ProductUsage,
+  ProductUsageInput,
+  ProductUsagePatch,
+  RelatedParty,
+  RelatedPartyInput,
+} from './generated/resolvers.js';
+
+/**
+ * MongoDB document types of the usage subgraph, derived from the generated GraphQL types so that
+ * the SDL stays the one source of every field.
+ */
+export interface EntityStub {
+  id: string;
+}
+
+export type RelatedPartyDocument = Omit<RelatedParty, '__typename' | 'party' | 'partyRole'>;
+
+export type ProductUsageDocument = Omit<
+  ProductUsage,
+  '__typename' | 'id' | 'href' | 'usageSpecification' | 'usageSpecificationRef' | 'relatedParty'
+> & {
+  _id: string;
+  /** The usage specification reference as the sender gave it. */
+  usageSpecification?: EntityRef | null;
+  relatedParty: RelatedPartyDocument[];
+};
+
+export type ProductUsagePageSource = PageSource<ProductUsageDocument>;
+
+/** Drops keys whose value is null or undefined, so that stored documents hold only what was given. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v != null)) as T;
+}
+
+function relatedParty(input: RelatedPartyInput): RelatedPartyDocument {
+  const ref = input.partyOrPartyRole;
+  return compact({
+    role: input.role,
+    partyOrPartyRole: compact({ ...ref, type: ref.type ?? 'PartyRef' }),
+  }) as RelatedPartyDocument;
+}
+
+export function newUsageDocument(input: ProductUsageInput, id: string, now: Date): ProductUsageDocument {
+  return compact({
+    _id: id,
+    type: input.type ?? 'ProductUsage',
+    baseType: input.baseType,
+    schemaLocation: input.schemaLocation,
+    creationDate: now,
+    lastUpdate: now,
+    usageDate: input.usageDate,
+    usageType: input.usageType,
+    description: input.description,
+    status: input.status ?? 'initialized',
+    usageCharacteristic: (input.usageCharacteristic ?? []).map(compact),
+    relatedParty: (input.relatedParty ?? []).map(relatedParty),
+    product: input.product ? compact(input.product) : undefined,
+    usageSpecification: input.usageSpecification ? compact(input.usageSpecification) : undefined,
+    usageProductPrice: input.usageProductPrice ?? [],
+    ratedProductUsage: input.ratedProductUsage ?? [],
+    externalIdentifier: (input.externalIdentifier ?? []).map(compact),
+  }) as ProductUsageDocument;
+}
+
+/** The patch with its nested values shaped as stored (nulls are kept: they mean "clear"). */
+export function storedPatch(patch: ProductUsagePatch): Document {
+  const out: Document = { ...patch };
+  if (patch.relatedParty) out.relatedParty = patch.relatedParty.map(relatedParty);
+  if (patch.usageCharacteristic) out.usageCharacteristic = patch.usageCharacteristic.map(compact);
+  if (patch.externalIdentifier) out.externalIdentifier = patch.externalIdentifier.map(compact);
+  if (patch.product) out.product = compact(patch.product);
+  if (patch.usageSpecification) out.usageSpecification = compact(patch.usageSpecification);
+  return out;
+}
+
+export const usageListFields = [
+  'usageCharacteristic',
+  'relatedParty',
+  'usageProductPrice',
+  'ratedProductUsage',
+  'externalIdentifier',
+] as const;
