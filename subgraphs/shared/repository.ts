@@ -20,8 +20,16 @@ export class DocumentRepository<T extends { _id: string }> implements PageReader
   /** Opens a collection and creates its indexes (idempotent: run at every start-up). */
   protected static async collectionWithIndexes<D extends { _id: string }>(db: Db, name: string, indexes: IndexKey[]): Promise<Collection<D>> {
     const collection = db.collection<D>(name);
-    if (indexes.length) {
-      await withDriverErrors(() => collection.createIndexes(indexes.map((key) => ({ key }))), `Creating ${name} indexes`);
+    // Only the missing ones: FerretDB 1.24 drops the connection ("slice bounds out of range") when
+    // one createIndexes call names several indexes that all exist already.
+    const existing = await withDriverErrors(
+      () => collection.listIndexes().toArray().catch((error: { code?: number }) => (error.code === 26 ? [] : Promise.reject(error))),
+      `Reading ${name} indexes`,
+    );
+    const have = new Set(existing.map((index) => JSON.stringify(index.key)));
+    const missing = indexes.filter((key) => !have.has(JSON.stringify(key)));
+    if (missing.length) {
+      await withDriverErrors(() => collection.createIndexes(missing.map((key) => ({ key }))), `Creating ${name} indexes`);
     }
     return collection;
   }

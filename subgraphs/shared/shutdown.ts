@@ -1,17 +1,19 @@
 import type { Logger } from './logger.js';
 
 /**
- * Runs `stop` once on SIGINT or SIGTERM, then exits. A second signal while stopping exits at once,
- * so a stuck shutdown never traps the user at Ctrl-C.
+ * Runs `stop` once on SIGINT or SIGTERM, then exits. A second Ctrl-C while stopping exits at once,
+ * so a stuck shutdown never traps the user. Signals within the first two seconds count as the same
+ * one: a terminal's Ctrl-C reaches npm, tsx and node together, and tsx forwards its copy as well.
  */
 export function onShutdown(log: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < 2_000) return;
       log.warn(`${signal} again: exiting without waiting`);
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info(`${signal}: stopping`);
     stop().then(
       () => process.exit(0),

@@ -4,9 +4,7 @@ import { startDatabase } from './local-database.js';
 import { createLogger } from './logger.js';
 import { connectMongo } from './mongo.js';
 import { onShutdown } from './shutdown.js';
-import { startSubgraph, type SubgraphDefinition } from './subgraph-server.js';
-
-export type SubgraphName = 'usage' | 'specification' | 'party';
+import { startSubgraph, type SubgraphDefinition, type SubgraphName } from './subgraph-server.js';
 
 /** The settings every subgraph takes from the configuration. */
 export const subgraphSettings = (config: Config) => ({ publicUrl: config.publicUrl, paging: config.paging });

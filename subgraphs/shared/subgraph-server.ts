@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
@@ -17,8 +18,10 @@ export function loadTypeDefs(name: 'usage' | 'specification' | 'party'): Documen
   return parse(readFileSync(path.join(root, 'schema', `${name}.graphql`), 'utf8'));
 }
 
+export type SubgraphName = 'usage' | 'specification' | 'party';
+
 export interface SubgraphDefinition<TContext extends object> {
-  name: string;
+  name: SubgraphName;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<TContext>;
   /** Called once per HTTP request: per-request DataLoaders live here. */
@@ -26,7 +29,7 @@ export interface SubgraphDefinition<TContext extends object> {
 }
 
 export interface RunningSubgraph {
-  name: string;
+  name: SubgraphName;
   /** The GraphQL endpoint, for example http://127.0.0.1:4001/graphql. */
   url: string;
   server: Server;
@@ -51,6 +54,8 @@ export async function startSubgraph<TContext extends object>(
       resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
     }),
     includeStacktraceInErrorResponses: false,
+    // Federated tracing (ftv1) is for Apollo's usage reporting, which this gateway does not consume.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: createErrorFormatter((message, error) => log.error(message, error)),
   });
   await apollo.start();

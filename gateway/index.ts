@@ -1,0 +1,15 @@
+// The gateway as its own process, over subgraphs running elsewhere (USAGE_URL, SPECIFICATION_URL,
+// PARTY_URL, defaulting to localhost on their standard ports), or over a SUPERGRAPH_PATH file.
+import { loadConfig } from '../subgraphs/shared/config.js';
+import { createLogger } from '../subgraphs/shared/logger.js';
+import { onShutdown } from '../subgraphs/shared/shutdown.js';
+import { subgraphEndpoints } from './endpoints.js';
+import { startGateway } from './server.js';
+import { loadSupergraph } from './supergraph.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel, 'gateway');
+const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs: subgraphEndpoints(config) });
+const gateway = await startGateway({ supergraphSdl, host: config.host, port: config.ports.gateway, ide: config.env !== 'production', logger: log });
+log.info(`gateway ready at ${gateway.url}`);
+onShutdown(log, () => gateway.close());

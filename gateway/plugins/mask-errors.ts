@@ -1,0 +1,44 @@
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../../subgraphs/shared/errors.js';
+
+/**
+ * The gateway's error policy (the runtime's `maskedErrors.maskError`).
+ *
+ * - An error carrying one of our client-facing codes (from a subgraph, or a request error of the
+ *   gateway's own) keeps its message and code; everything else in its extensions (stack traces,
+ *   serviceName, subgraph request details) is dropped.
+ * - The runtime's own variable-coercion errors (a bad enum value or wrong type in variables) carry
+ *   no code but an HTTP status and no path: they are the client's fault, so BAD_USER_INPUT.
+ * - Anything else, a subgraph that is down included, is INTERNAL_SERVER_ERROR with a generic message.
+ *
+ * GRAPHQL_VALIDATION_FAILED errors never reach this function: the runtime returns them as they are.
+ */
+const clientFacing = new Set<string>([
+  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR),
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+]);
+
+export function maskError(error: unknown, genericMessage: string): Error {
+  const graphqlError = error instanceof GraphQLError ? error : undefined;
+  const location = {
+    nodes: graphqlError?.nodes,
+    source: graphqlError?.source,
+    positions: graphqlError?.positions,
+    path: graphqlError?.path,
+  };
+  const code = graphqlError?.extensions?.code;
+  const http = graphqlError?.extensions?.http;
+  if (graphqlError && typeof code === 'string' && clientFacing.has(code)) {
+    return new GraphQLError(graphqlError.message, { ...location, extensions: { code, ...(http ? { http } : {}) } });
+  }
+  const original = graphqlError?.originalError;
+  const isCoercionError = graphqlError && code === undefined && http && !graphqlError.path && (!original || original instanceof GraphQLError);
+  if (isCoercionError) {
+    return new GraphQLError(graphqlError.message, { ...location, extensions: { code: ErrorCode.BAD_USER_INPUT, http } });
+  }
+  // `unexpected` keeps the runtime's 500 status for results without data; it is never serialized.
+  return new GraphQLError(genericMessage, { ...location, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, unexpected: true } });
+}

@@ -1,0 +1,95 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../subgraphs/shared/logger.js';
+import { maskError } from './plugins/mask-errors.js';
+
+export interface GatewayOptions {
+  supergraphSdl: string;
+  host: string;
+  port: number;
+  /** GraphiQL at GET /graphql and the landing page: development only. */
+  ide: boolean;
+  logger: Logger;
+}
+
+export interface RunningGateway {
+  url: string;
+  wsUrl: string;
+  server: Server;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * The federation gateway: the Hive Gateway runtime (MIT) over the composed supergraph, with HTTP
+ * and graphql-ws served on the same server and path, /healthz and /readyz beside them.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const log = options.logger.child('gateway');
+  const runtime = createGatewayRuntime({
+    supergraph: options.supergraphSdl,
+    logging: 'warn',
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/healthz',
+    readinessCheckEndpoint: '/readyz',
+    landingPage: options.ide,
+    graphiql: options.ide ? { title: 'Usage graph' } : false,
+    maskedErrors: { maskError },
+  });
+
+  const server = createServer(runtime);
+  const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint });
+  const ws = useServer(
+    {
+      ...getGraphQLWSOptions<Record<string, unknown>, Extra>(runtime, (ctx) => ({
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        request: new runtime.fetchAPI.Request(`http://${ctx.extra.request.headers.host ?? 'localhost'}${ctx.extra.request.url ?? '/graphql'}`, {
+          headers: ctx.extra.request.headers as Record<string, string>,
+        }),
+      })),
+      // Over HTTP the runtime drops its internal `http` and `unexpected` error extensions when it
+      // serializes; graphql-ws serializes on its own, so drop them here too.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? {
+              ...result,
+              errors: result.errors.map((error) => {
+                const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions ?? {};
+                return { ...error.toJSON(), extensions };
+              }),
+            }
+          : undefined,
+    },
+    sockets,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  log.debug(`listening on ${host}:${port}`);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const client of sockets.clients) client.close(1001, 'Going away');
+      await ws.dispose();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.dispose();
+    })());
+
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    server,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,67 @@
+import type { MongoClient } from 'mongodb';
+import type { Config } from '../subgraphs/shared/config.js';
+import type { Logger } from '../subgraphs/shared/logger.js';
+import { subgraphSettings } from '../subgraphs/shared/standalone.js';
+import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/shared/subgraph-server.js';
+import { buildPartySubgraph } from '../subgraphs/party/server.js';
+import { buildSpecificationSubgraph } from '../subgraphs/specification/server.js';
+import { buildUsageSubgraph } from '../subgraphs/usage/server.js';
+import { startGateway, type RunningGateway } from '../gateway/server.js';
+import { loadSupergraph } from '../gateway/supergraph.js';
+
+export interface RunningSystem {
+  gateway: RunningGateway;
+  subgraphs: RunningSubgraph[];
+  close(): Promise<void>;
+}
+
+/**
+ * The three subgraphs and the gateway in one process, on the configured ports (0 = any free port),
+ * over one database connection. `npm start` and the integration tests both run the system this way.
+ */
+export async function startSystem(config: Config, client: MongoClient, logger: Logger): Promise<RunningSystem> {
+  const db = client.db(config.mongodbDb);
+  const settings = subgraphSettings(config);
+  // The contexts differ per subgraph; startSubgraph only passes each its own.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const definitions: SubgraphDefinition<any>[] = await Promise.all([
+    buildUsageSubgraph(db, settings),
+    buildSpecificationSubgraph(db, settings),
+    buildPartySubgraph(db, settings),
+  ]);
+  const subgraphs: RunningSubgraph[] = [];
+  try {
+    for (const definition of definitions) {
+      subgraphs.push(
+        await startSubgraph(definition, {
+          host: config.host,
+          port: config.ports[definition.name],
+          bodyLimitBytes: config.bodyLimitBytes,
+          logger,
+        }),
+      );
+    }
+    const supergraphSdl = await loadSupergraph({
+      supergraphPath: config.supergraphPath,
+      subgraphs: subgraphs.map(({ name, url }) => ({ name, url })),
+    });
+    const gateway = await startGateway({
+      supergraphSdl,
+      host: config.host,
+      port: config.ports.gateway,
+      ide: config.env !== 'production',
+      logger,
+    });
+    return {
+      gateway,
+      subgraphs,
+      async close() {
+        await gateway.close();
+        await Promise.all(subgraphs.map((s) => s.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(subgraphs.map((s) => s.close()));
+    throw error;
+  }
+}
