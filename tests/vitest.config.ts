@@ -4,6 +4,12 @@ import { defineConfig } from 'vitest/config';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 has no "exports" map: Node (and so `npm start`) loads its CommonJS build, while Vite
+    // would follow "module" to index.mjs for our code. Two copies break `instanceof GraphQLError`
+    // between our code and the gateway runtime, so resolve it the way Node does.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     root,
     projects: [

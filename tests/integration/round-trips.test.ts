@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PartiesWithUsagesDocument, UsagesWithRelationsDocument } from '../operations/generated.js';
+import { createIndividual, createSpecification } from '../support/fixtures.js';
+import { dataOf, startStack, type Stack } from '../support/stack.js';
+
+// Federation's point is that a page costs a fixed number of database commands whatever its size:
+// each subgraph resolves all the references of a page in one `_entities` call, and its DataLoader
+// turns them into one `find` with `$in`.
+let stack: Stack;
+let partyIds: string[];
+let usageCount = 0;
+
+beforeAll(async () => {
+  stack = await startStack('round_trips');
+  const specIds = await Promise.all(Array.from({ length: 20 }, (_, i) => createSpecification(stack, `Spec ${i}`).then((s) => s.id)));
+  partyIds = await Promise.all(Array.from({ length: 40 }, (_, i) => createIndividual(stack, `Party`, `${i}`).then((p) => p.id)));
+  // Inserted through the driver to keep set-up fast; the reads under test go through the gateway.
+  const now = Date.now();
+  const docs = Array.from({ length: 120 }, (_, i) => ({
+    _id: `usage-${String(i).padStart(4, '0')}`,
+    type: 'ProductUsage',
+    status: 'rated',
+    creationDate: new Date(now + i),
+    lastUpdate: new Date(now + i),
+    usageCharacteristic: [],
+    usageProductPrice: [],
+    ratedProductUsage: [],
+    externalIdentifier: [],
+    usageSpecification: { id: specIds[i % specIds.length] },
+    relatedParty: [
+      { role: 'customer', partyOrPartyRole: { id: partyIds[i % partyIds.length], type: 'PartyRef' } },
+      { role: 'payer', partyOrPartyRole: { id: partyIds[(i * 7 + 3) % partyIds.length], type: 'PartyRef' } },
+    ],
+  }));
+  await stack.db.collection('productUsages').insertMany(docs as never[]);
+  usageCount = docs.length;
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function pageCommands(limit: number) {
+  let items = 0;
+  const commands = await stack.commands.during(async () => {
+    const page = dataOf(await stack.request(UsagesWithRelationsDocument, { limit })).productUsages;
+    items = page.items.length;
+    expect(page.totalCount).toBe(usageCount);
+    for (const usage of page.items) {
+      expect(usage.usageSpecification?.name).toMatch(/^Spec \d+$/);
+      for (const related of usage.relatedParty) expect(related.party?.name).toMatch(/^Party \d+$/);
+    }
+  });
+  return { items, commands: commands.sort() };
+}
+
+describe('database round trips per page', () => {
+  it('a page of usages with specification and party names costs the same 4 commands for 1, 10 and 100 usages', async () => {
+    const pages = [await pageCommands(1), await pageCommands(10), await pageCommands(100)];
+    expect(pages.map((p) => p.items)).toEqual([1, 10, 100]);
+    for (const page of pages) {
+      // usage: find + countDocuments (an aggregate); specification: one find; party: one find.
+      expect(page.commands).toEqual(['aggregate', 'find', 'find', 'find']);
+    }
+    console.log(`round trips for pages of 1/10/100 usages: ${pages.map((p) => p.commands.length).join('/')}`);
+  });
+
+  it('reverse lookups cost one aggregate for all parents plus one find per parent with usages on the page', async () => {
+    const commands = await stack.commands.during(async () => {
+      const result = dataOf(await stack.request(PartiesWithUsagesDocument, { filter: { id: partyIds.slice(0, 10) }, usageLimit: 5 }));
+      expect(result.parties.items).toHaveLength(10);
+      for (const party of result.parties.items) {
+        expect(party.productUsages.totalCount).toBeGreaterThan(0);
+        expect(party.productUsages.items.length).toBe(Math.min(5, party.productUsages.totalCount));
+      }
+    });
+    const counts = commands.reduce<Record<string, number>>((acc, name) => ({ ...acc, [name]: (acc[name] ?? 0) + 1 }), {});
+    // parties: find; usage: 1 aggregate (counts) + 10 finds (one per party); specification: 1 find.
+    expect(counts).toEqual({ find: 12, aggregate: 1 });
+  });
+});

@@ -1,0 +1,106 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type GraphQLFormattedError } from 'graphql';
+import type { Db, MongoClient } from 'mongodb';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../subgraphs/shared/config.js';
+import { createLogger } from '../../subgraphs/shared/logger.js';
+import { connectMongo } from '../../subgraphs/shared/mongo.js';
+import { startSystem, type RunningSystem } from '../../scripts/system.js';
+
+export interface GraphQLResult<T> {
+  status: number;
+  data?: T | null;
+  errors?: GraphQLFormattedError[];
+}
+
+/** Counts the commands the driver sends to the test's database (not admin/handshake traffic). */
+export class CommandLog {
+  private commands: string[] = [];
+  constructor(client: MongoClient, databaseName: string) {
+    client.on('commandStarted', (event) => {
+      if (event.databaseName === databaseName) this.commands.push(event.commandName);
+    });
+  }
+  /** Runs `action` and returns the commands it caused, in order. */
+  async during(action: () => Promise<unknown>): Promise<string[]> {
+    const start = this.commands.length;
+    await action();
+    return this.commands.slice(start);
+  }
+}
+
+export interface Stack {
+  config: Config;
+  system: RunningSystem;
+  gatewayUrl: string;
+  wsUrl: string;
+  db: Db;
+  commands: CommandLog;
+  /** Sends a typed operation to the gateway over HTTP. */
+  request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables): Promise<GraphQLResult<TData>>;
+  /** Sends a raw body to the gateway (for malformed requests). */
+  post(body: string, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real system for one test file: the run's database server (see global-setup.ts), a database of
+ * its own named after the file, the three subgraphs and the gateway on free ports.
+ */
+export async function startStack(name: string, env: Record<string, string> = {}): Promise<Stack> {
+  const uri = inject('mongodbUri');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    GATEWAY_PORT: '0',
+    USAGE_PORT: '0',
+    SPECIFICATION_PORT: '0',
+    PARTY_PORT: '0',
+    MONGODB_URI: uri,
+    MONGODB_DB: `${inject('databasePrefix')}${name}`,
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const client = await connectMongo(uri, { monitorCommands: true });
+  const commands = new CommandLog(client, config.mongodbDb);
+  const system = await startSystem(config, client, createLogger('error'));
+  const gatewayUrl = system.gateway.url;
+
+  const post = async (body: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text for the assertion message
+    }
+    return { status: response.status, body: parsed };
+  };
+
+  return {
+    config,
+    system,
+    gatewayUrl,
+    wsUrl: system.gateway.wsUrl,
+    db: client.db(config.mongodbDb),
+    commands,
+    async request(document, variables) {
+      const { status, body } = await post(JSON.stringify({ query: print(document), variables }));
+      return { status, ...(body as object) } as GraphQLResult<never>;
+    },
+    post,
+    async close() {
+      await system.close();
+      await client.close();
+    },
+  };
+}
+
+/** The data of a result that must have succeeded; otherwise fails with the errors it carried. */
+export function dataOf<T>(result: GraphQLResult<T>): T {
+  if (result.errors?.length || !result.data) {
+    throw new Error(`Expected data, got status ${result.status} and errors ${JSON.stringify(result.errors)}`);
+  }
+  return result.data;
+}
