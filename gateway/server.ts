@@ -5,6 +5,7 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { maskError } from './plugins/mask-errors.js';
+import { runtimeLogger } from './runtime-logger.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -31,7 +32,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.logger.child('gateway');
   const runtime = createGatewayRuntime({
     supergraph: options.supergraphSdl,
-    logging: 'warn',
+    logging: runtimeLogger(log),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     readinessCheckEndpoint: '/readyz',
@@ -47,7 +48,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...getGraphQLWSOptions<Record<string, unknown>, Extra>(runtime, (ctx) => ({
         req: ctx.extra.request,
         socket: ctx.extra.socket,
+        // The upgrade request stands for every operation on the socket. As a GET it would make the
+        // runtime refuse mutations (they must not travel in GET URLs); a socket message is no URL.
         request: new runtime.fetchAPI.Request(`http://${ctx.extra.request.headers.host ?? 'localhost'}${ctx.extra.request.url ?? '/graphql'}`, {
+          method: 'POST',
           headers: ctx.extra.request.headers as Record<string, string>,
         }),
       })),
@@ -66,6 +70,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     sockets,
   );
+
+  // The runtime loads the supergraph on its first HTTP request; a websocket operation arriving
+  // before any would find no schema. Load it before accepting connections, so subscriptions work
+  // from the first second.
+  await runtime.getSchema();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -13,7 +13,7 @@ import { ErrorCode } from '../../subgraphs/shared/errors.js';
  *
  * GRAPHQL_VALIDATION_FAILED errors never reach this function: the runtime returns them as they are.
  */
-const clientFacing = new Set<string>([
+export const clientFacing = new Set<string>([
   ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR),
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',

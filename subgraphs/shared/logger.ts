@@ -3,6 +3,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
+  readonly level: LogLevel;
   debug(message: string, detail?: unknown): void;
   info(message: string, detail?: unknown): void;
   warn(message: string, detail?: unknown): void;
@@ -26,6 +27,7 @@ export function createLogger(level: LogLevel, name = 'usage-graph'): Logger {
     process.stderr.write(`${new Date().toISOString()} ${at.toUpperCase()} [${name}] ${message}${describe(detail)}\n`);
   };
   return {
+    level,
     debug: (m, d) => emit('debug', m, d),
     info: (m, d) => emit('info', m, d),
     warn: (m, d) => emit('warn', m, d),
