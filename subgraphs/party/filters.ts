@@ -5,17 +5,17 @@ import type { PartyFilter, PartyRoleFilter, PartySort, PartySortField } from './
 
 export function partyFilter(filter: PartyFilter | null | undefined): Filter<PartyDocument> {
   if (!filter) return {};
-  return allOf<PartyDocument>(anyOf('_id', filter.id), anyOf('kind', filter.kind), anyOf('name', filter.name), anyOf('status', filter.status));
+  return allOf<PartyDocument>([anyOf('_id', filter.id), anyOf('kind', filter.kind), anyOf('name', filter.name), anyOf('status', filter.status)]);
 }
 
 export function partyRoleFilter(filter: PartyRoleFilter | null | undefined): Filter<PartyRoleDocument> {
   if (!filter) return {};
-  return allOf<PartyRoleDocument>(
+  return allOf<PartyRoleDocument>([
     anyOf('_id', filter.id),
     anyOf('name', filter.name),
     anyOf('status', filter.status),
     anyOf('engagedPartyId', filter.engagedPartyId),
-  );
+  ]);
 }
 
 const sortPaths: Record<PartySortField, string> = { name: 'name', creationDate: 'creationDate', lastUpdate: 'lastUpdate', id: '_id' };

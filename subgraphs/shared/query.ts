@@ -1,4 +1,5 @@
 import type { Document, Filter, Sort } from 'mongodb';
+import { sortPath, type PathCatalogue } from './conditions.js';
 import { badUserInput } from './errors.js';
 
 /**
@@ -44,27 +45,38 @@ export function within(field: string, range: DateRange | null | undefined): Docu
   return Object.keys(condition).length ? { [field]: condition } : {};
 }
 
-/** ANDs conditions that each name different fields (every builder above returns one field or none). */
-export function allOf<T extends Document>(...conditions: Document[]): Filter<T> {
-  return Object.assign({}, ...conditions) as Filter<T>;
+/**
+ * ANDs conditions: the builders above each name one field (merged into one object), and generic
+ * `where` conditions, which may name the same path twice, go into `$and`.
+ */
+export function allOf<T extends Document>(conditions: Document[], where: Document[] = []): Filter<T> {
+  const merged = Object.assign({}, ...conditions) as Document;
+  return (where.length ? { ...merged, $and: where } : merged) as Filter<T>;
 }
 
 export interface SortInput<F extends string> {
-  field: F;
+  field?: F | null;
+  path?: string | null;
   direction?: 'ASC' | 'DESC' | null;
 }
 
 /**
- * Sort keys in order, each mapped to its stored path, always ending with _id so that paging is
- * stable when sort values tie.
+ * Sort keys in order, each a field (mapped to its stored path) or a catalogue path, always ending
+ * with _id so that paging is stable when sort values tie.
  */
-export function sortBy<F extends string>(sort: readonly SortInput<F>[] | null | undefined, paths: Record<F, string>, fallback: Sort): Sort {
+export function sortBy<F extends string>(
+  sort: readonly SortInput<F>[] | null | undefined,
+  fields: Record<F, string>,
+  fallback: Sort,
+  catalogue: PathCatalogue = {},
+): Sort {
   if (!sort || sort.length === 0) return fallback;
   const out: Record<string, 1 | -1> = {};
   for (const key of sort) {
-    const path = paths[key.field];
-    if (path in out) throw badUserInput(`sort names ${key.field} twice.`, 'sort');
-    out[path] = key.direction === 'DESC' ? -1 : 1;
+    if ((key.field == null) === (key.path == null)) throw badUserInput('Each sort key needs exactly one of field and path.', 'sort');
+    const stored = key.field != null ? fields[key.field] : sortPath(catalogue, key.path!);
+    if (stored in out) throw badUserInput(`sort names ${key.field ?? key.path} twice.`, 'sort');
+    out[stored] = key.direction === 'DESC' ? -1 : 1;
   }
   if (!('_id' in out)) out._id = 1;
   return out;

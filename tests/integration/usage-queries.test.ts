@@ -80,6 +80,30 @@ describe('productUsages', () => {
   });
 });
 
+describe('generic conditions (where) and sort paths', () => {
+  it('filters on any catalogue path with operators, the same path twice included', async () => {
+    expect(
+      await list({
+        filter: {
+          where: [
+            { path: 'relatedParty.partyOrPartyRole.id', values: [parties.alice] },
+            { path: 'usageDate', op: 'gte', values: ['2026-10-10T00:00:00Z'] },
+            { path: 'usageDate', op: 'lt', values: ['2026-11-02T00:00:00Z'] },
+          ],
+        },
+        sort: [{ path: 'usageDate', direction: 'DESC' }],
+      }),
+    ).toEqual({ totalCount: 2, keys: ['d1', 'v2'] });
+  });
+
+  it('refuses an unknown path or a value of the wrong type as BAD_USER_INPUT', async () => {
+    for (const filter of [{ where: [{ path: 'secret', values: ['x'] }] }, { where: [{ path: 'usageDate', op: 'gt' as const, values: [42] }] }]) {
+      const result = await stack.request(UsagesDocument, { filter });
+      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+});
+
 describe('reverse lookups', () => {
   it('walks from parties to their usages and on to each usage specification', async () => {
     const result = dataOf(await stack.request(PartiesWithUsagesDocument, { filter: { id: [parties.alice, parties.bob] }, usageLimit: 2 }));

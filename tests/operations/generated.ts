@@ -41,6 +41,24 @@ export type ExternalIdentifierInput = {
   owner?: string | null | undefined;
 };
 
+/**
+ * A condition on any documented attribute, named by its path (for example "relatedParty.partyOrPartyRole.id"
+ * or "usageDate"). eq matches any of the values; gt, gte, lt and lte take one value. Values are coerced to
+ * the attribute's type; dates are ISO 8601 strings. Paths through lists match when any element matches.
+ */
+export type FieldCondition = {
+  op?: FilterOperator | null | undefined;
+  path: string;
+  values: Array<unknown>;
+};
+
+export type FilterOperator =
+  | 'eq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte';
+
 export type MoneyInput = {
   unit?: string | null | undefined;
   value?: number | null | undefined;
@@ -131,6 +149,8 @@ export type ProductUsageFilter = {
   usageDate?: DateTimeRange | null | undefined;
   usageSpecificationId?: Array<string | number> | null | undefined;
   usageType?: Array<string> | null | undefined;
+  /** Conditions on any documented attribute path, ANDed with each other and with the fields above. */
+  where?: Array<FieldCondition> | null | undefined;
 };
 
 /** A new usage. The server sets id, href, creationDate and lastUpdate. */
@@ -172,9 +192,11 @@ export type ProductUsagePatch = {
   usageType?: string | null | undefined;
 };
 
+/** One sort key: a field, or the path of any single-valued documented attribute (exactly one of the two). */
 export type ProductUsageSort = {
   direction?: SortDirection | null | undefined;
-  field: ProductUsageSortField;
+  field?: ProductUsageSortField | null | undefined;
+  path?: string | null | undefined;
 };
 
 export type ProductUsageSortField =
@@ -191,6 +213,8 @@ export type ProductUsageSpecificationFilter = {
   lifecycleStatus?: Array<string> | null | undefined;
   name?: Array<string> | null | undefined;
   version?: Array<string> | null | undefined;
+  /** Conditions on any documented attribute path, ANDed with each other and with the fields above. */
+  where?: Array<FieldCondition> | null | undefined;
 };
 
 export type ProductUsageSpecificationInput = {
@@ -220,9 +244,11 @@ export type ProductUsageSpecificationPatch = {
   version?: string | null | undefined;
 };
 
+/** One sort key: a field, or the path of any single-valued documented attribute (exactly one of the two). */
 export type ProductUsageSpecificationSort = {
   direction?: SortDirection | null | undefined;
-  field: ProductUsageSpecificationSortField;
+  field?: ProductUsageSpecificationSortField | null | undefined;
+  path?: string | null | undefined;
 };
 
 export type ProductUsageSpecificationSortField =

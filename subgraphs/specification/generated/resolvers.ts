@@ -14,8 +14,28 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in ISO 8601 / RFC 3339 with a time zone, for example 2026-11-24T10:00:00Z. */
   DateTime: { input: Date; output: Date; }
+  /** Any JSON value: string, number, boolean, object, array or null. */
+  JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/**
+ * A condition on any documented attribute, named by its path (for example "relatedParty.partyOrPartyRole.id"
+ * or "usageDate"). eq matches any of the values; gt, gte, lt and lte take one value. Values are coerced to
+ * the attribute's type; dates are ISO 8601 strings. Paths through lists match when any element matches.
+ */
+export type FieldCondition = {
+  op?: InputMaybe<FilterOperator>;
+  path: Scalars['String']['input'];
+  values: Array<Scalars['JSON']['input']>;
+};
+
+export type FilterOperator =
+  | 'eq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte';
 
 export type Mutation = {
   __typename?: 'Mutation';
@@ -68,6 +88,8 @@ export type ProductUsageSpecificationFilter = {
   lifecycleStatus?: InputMaybe<Array<Scalars['String']['input']>>;
   name?: InputMaybe<Array<Scalars['String']['input']>>;
   version?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Conditions on any documented attribute path, ANDed with each other and with the fields above. */
+  where?: InputMaybe<Array<FieldCondition>>;
 };
 
 export type ProductUsageSpecificationInput = {
@@ -103,9 +125,11 @@ export type ProductUsageSpecificationPatch = {
   version?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One sort key: a field, or the path of any single-valued documented attribute (exactly one of the two). */
 export type ProductUsageSpecificationSort = {
   direction?: InputMaybe<SortDirection>;
-  field: ProductUsageSpecificationSortField;
+  field?: InputMaybe<ProductUsageSpecificationSortField>;
+  path?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type ProductUsageSpecificationSortField =
@@ -261,10 +285,13 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  FieldCondition: FieldCondition;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  FilterOperator: FilterOperator;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ProductUsageSpecification: ResolverTypeWrapper<SpecificationDocumentModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ProductUsageSpecificationFilter: ProductUsageSpecificationFilter;
   ProductUsageSpecificationInput: ProductUsageSpecificationInput;
@@ -284,10 +311,12 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
+  FieldCondition: FieldCondition;
+  String: Scalars['String']['output'];
+  JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
   ProductUsageSpecification: SpecificationDocumentModel;
-  String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
   ProductUsageSpecificationFilter: ProductUsageSpecificationFilter;
   ProductUsageSpecificationInput: ProductUsageSpecificationInput;
@@ -304,6 +333,10 @@ export type ResolversParentTypes = {
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
+}
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
 }
 
 export type MutationResolvers<ContextType = SpecificationContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -354,6 +387,7 @@ export type UsageSpecCharacteristicResolvers<ContextType = SpecificationContext,
 
 export type Resolvers<ContextType = SpecificationContext> = {
   DateTime?: GraphQLScalarType;
+  JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   ProductUsageSpecification?: ProductUsageSpecificationResolvers<ContextType>;
   ProductUsageSpecificationPage?: ProductUsageSpecificationPageResolvers<ContextType>;

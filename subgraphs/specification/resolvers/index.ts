@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { notFound } from '../../shared/errors.js';
 import { pageResolvers } from '../../shared/page-source.js';
 import { page, patchUpdate } from '../../shared/query.js';
-import { DateTime } from '../../shared/scalars.js';
+import { DateTime, JSONScalar } from '../../shared/scalars.js';
 import type { SpecificationContext } from '../context.js';
 import { specificationFilter, specificationSort } from '../filters.js';
 import { newSpecificationDocument, specificationListFields } from '../mappers.js';
@@ -13,6 +13,7 @@ const specificationHref = (publicUrl: string, id: string) =>
 
 export const resolvers: Resolvers = {
   DateTime,
+  JSON: JSONScalar,
   Query: {
     productUsageSpecification: (_root, { id }, { loaders }) => loaders.specificationById.load(id),
     productUsageSpecifications: (_root, args, { settings }) => ({

@@ -57,6 +57,24 @@ export type ExternalIdentifierInput = {
   owner?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * A condition on any documented attribute, named by its path (for example "relatedParty.partyOrPartyRole.id"
+ * or "usageDate"). eq matches any of the values; gt, gte, lt and lte take one value. Values are coerced to
+ * the attribute's type; dates are ISO 8601 strings. Paths through lists match when any element matches.
+ */
+export type FieldCondition = {
+  op?: InputMaybe<FilterOperator>;
+  path: Scalars['String']['input'];
+  values: Array<Scalars['JSON']['input']>;
+};
+
+export type FilterOperator =
+  | 'eq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte';
+
 export type Money = {
   __typename?: 'Money';
   unit?: Maybe<Scalars['String']['output']>;
@@ -211,6 +229,8 @@ export type ProductUsageFilter = {
   usageDate?: InputMaybe<DateTimeRange>;
   usageSpecificationId?: InputMaybe<Array<Scalars['ID']['input']>>;
   usageType?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Conditions on any documented attribute path, ANDed with each other and with the fields above. */
+  where?: InputMaybe<Array<FieldCondition>>;
 };
 
 /** A new usage. The server sets id, href, creationDate and lastUpdate. */
@@ -259,9 +279,11 @@ export type ProductUsagePatch = {
   usageType?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One sort key: a field, or the path of any single-valued documented attribute (exactly one of the two). */
 export type ProductUsageSort = {
   direction?: InputMaybe<SortDirection>;
-  field: ProductUsageSortField;
+  field?: InputMaybe<ProductUsageSortField>;
+  path?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type ProductUsageSortField =
@@ -527,6 +549,8 @@ export type ResolversTypes = {
   EntityRefInput: EntityRefInput;
   ExternalIdentifier: ResolverTypeWrapper<ExternalIdentifier>;
   ExternalIdentifierInput: ExternalIdentifierInput;
+  FieldCondition: FieldCondition;
+  FilterOperator: FilterOperator;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -572,6 +596,7 @@ export type ResolversParentTypes = {
   EntityRefInput: EntityRefInput;
   ExternalIdentifier: ExternalIdentifier;
   ExternalIdentifierInput: ExternalIdentifierInput;
+  FieldCondition: FieldCondition;
   JSON: Scalars['JSON']['output'];
   Money: Money;
   Float: Scalars['Float']['output'];
