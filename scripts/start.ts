@@ -30,6 +30,7 @@ try {
       '',
       `Usage graph ready in ${((performance.now() - started) / 1000).toFixed(1)}s.`,
       `  GraphQL gateway         ${system.gateway.url}   (websocket ${system.gateway.wsUrl})`,
+      `  TMF635 REST facade      ${system.rest.url}/tmf-api/productUsageManagement/v5/productUsage  (docs ${system.rest.url}/docs)`,
       ...system.subgraphs.map((s) => `  ${`${s.name} subgraph`.padEnd(24)}${s.url}`),
       `  database                ${where}, database "${config.mongodbDb}"`,
       config.env !== 'production' ? `  Open ${system.gateway.url} in a browser for GraphiQL. Ctrl-C stops everything.` : '',

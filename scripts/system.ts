@@ -8,15 +8,17 @@ import { buildSpecificationSubgraph } from '../subgraphs/specification/server.js
 import { buildUsageSubgraph } from '../subgraphs/usage/server.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { loadSupergraph } from '../gateway/supergraph.js';
+import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
 
 export interface RunningSystem {
   gateway: RunningGateway;
+  rest: RunningRestAdapter;
   subgraphs: RunningSubgraph[];
   close(): Promise<void>;
 }
 
 /**
- * The three subgraphs and the gateway in one process, on the configured ports (0 = any free port),
+ * The three subgraphs, the gateway and the REST facade in one process, on the configured ports (0 = any free port),
  * over one database connection. `npm start` and the integration tests both run the system this way.
  */
 export async function startSystem(config: Config, client: MongoClient, logger: Logger): Promise<RunningSystem> {
@@ -52,10 +54,24 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       ide: config.env !== 'production',
       logger,
     });
+    const rest = await startRestAdapter({
+      gatewayUrl: gateway.url,
+      publicUrl: config.publicUrl,
+      host: config.host,
+      port: config.ports.rest,
+      bodyLimitBytes: config.bodyLimitBytes,
+      paging: config.paging,
+      logger,
+    }).catch(async (error: unknown) => {
+      await gateway.close();
+      throw error;
+    });
     return {
       gateway,
+      rest,
       subgraphs,
       async close() {
+        await rest.close();
         await gateway.close();
         await Promise.all(subgraphs.map((s) => s.close()));
       },

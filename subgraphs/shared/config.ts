@@ -19,6 +19,7 @@ const schema = z.object({
   SPECIFICATION_URL: url.optional(),
   PARTY_URL: url.optional(),
   SUPERGRAPH_PATH: z.string().min(1).optional(),
+  GATEWAY_URL: url.optional(),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
@@ -44,6 +45,8 @@ export interface Config {
   /** Explicit subgraph URLs for a gateway that does not run the subgraphs itself. */
   subgraphUrls: { usage?: string; specification?: string; party?: string };
   supergraphPath?: string;
+  /** The gateway a standalone REST facade talks to. */
+  gatewayUrl?: string;
   mongodbUri?: string;
   mongodbDb: string;
   dataDir: string;
@@ -84,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     subgraphUrls: { usage: e.USAGE_URL, specification: e.SPECIFICATION_URL, party: e.PARTY_URL },
     supergraphPath: e.SUPERGRAPH_PATH,
+    gatewayUrl: e.GATEWAY_URL,
     mongodbUri: e.MONGODB_URI,
     mongodbDb: e.MONGODB_DB,
     dataDir: e.DATA_DIR,

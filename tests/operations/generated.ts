@@ -309,6 +309,7 @@ export type TimePeriodInput = {
 export type UsageCharacteristicInput = {
   id?: string | null | undefined;
   name: string;
+  type?: string | null | undefined;
   value?: unknown;
   valueType?: string | null | undefined;
 };

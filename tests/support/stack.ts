@@ -29,11 +29,21 @@ export class CommandLog {
   }
 }
 
+export interface RestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
 export interface Stack {
   config: Config;
   system: RunningSystem;
   gatewayUrl: string;
   wsUrl: string;
+  /** Base URL of the REST facade, e.g. http://127.0.0.1:PORT. */
+  restUrl: string;
+  /** Sends a request to the REST facade; the body is sent as JSON unless it is a string. */
+  rest(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<RestResponse>;
   db: Db;
   commands: CommandLog;
   /** Sends a typed operation to the gateway over HTTP. */
@@ -56,6 +66,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
     USAGE_PORT: '0',
     SPECIFICATION_PORT: '0',
     PARTY_PORT: '0',
+    REST_PORT: '0',
     MONGODB_URI: uri,
     MONGODB_DB: `${inject('databasePrefix')}${name}`,
     LOG_LEVEL: 'error',
@@ -83,6 +94,23 @@ export async function startStack(name: string, env: Record<string, string> = {})
     system,
     gatewayUrl,
     wsUrl: system.gateway.wsUrl,
+    restUrl: system.rest.url,
+    async rest(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      }
+      const response = await fetch(`${system.rest.url}${path}`, init);
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
     db: client.db(config.mongodbDb),
     commands,
     async request(document, variables) {

@@ -403,6 +403,8 @@ export type UsageCharacteristic = {
   __typename?: 'UsageCharacteristic';
   id?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
+  /** The TMF class of the characteristic, for example IntegerCharacteristic (TMF635 v5 @type). */
+  type?: Maybe<Scalars['String']['output']>;
   value?: Maybe<Scalars['JSON']['output']>;
   valueType?: Maybe<Scalars['String']['output']>;
 };
@@ -410,6 +412,7 @@ export type UsageCharacteristic = {
 export type UsageCharacteristicInput = {
   id?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
+  type?: InputMaybe<Scalars['String']['input']>;
   value?: InputMaybe<Scalars['JSON']['input']>;
   valueType?: InputMaybe<Scalars['String']['input']>;
 };
@@ -753,6 +756,7 @@ export type RelatedPartyResolvers<ContextType = UsageContext, ParentType extends
 export type UsageCharacteristicResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageCharacteristic'] = ResolversParentTypes['UsageCharacteristic']> = {
   id?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   valueType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };

@@ -1,0 +1,61 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from '../subgraphs/shared/logger.js';
+import { internalError, notFound, payloadTooLarge, TmfError, unsupportedMediaType } from './errors.js';
+import type { GatewayClient } from './gateway-client.js';
+import { registerDocs } from './routes/docs.js';
+import { productUsageV5 } from './routes/product-usage-v5.js';
+import { registerResource, type Paging } from './routes/resource.js';
+import { usageSpecificationV4 } from './routes/usage-specification-v4.js';
+import { usageV4 } from './routes/usage-v4.js';
+
+export interface RestAppOptions {
+  gateway: GatewayClient;
+  /** The facade's public address: the base of every href and Location. */
+  publicUrl: string;
+  bodyLimitBytes: number;
+  paging: Paging;
+  logger: Logger;
+}
+
+/** Builds the TMF635 REST facade (no listening: server.ts does that). */
+export async function buildRestApp(options: RestAppOptions): Promise<FastifyInstance> {
+  const log = options.logger.child('rest');
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes,
+    ignoreTrailingSlash: true,
+    // A body that tries to reach Object.prototype is refused outright (400), never stripped.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    logger: false,
+  });
+
+  // Only JSON bodies: application/json, and the two PATCH formats, parsed the same way.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(['application/json', 'application/merge-patch+json', 'application/json-patch+json'], { parseAs: 'string' }, parseJson);
+
+  app.setErrorHandler((error: FastifyError | TmfError, request, reply) => {
+    let tmf: TmfError;
+    if (error instanceof TmfError) tmf = error;
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') tmf = payloadTooLarge(options.bodyLimitBytes);
+    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') tmf = unsupportedMediaType(String(request.headers['content-type'] ?? ''), ['application/json']);
+    else if (error.statusCode === 400 || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
+      tmf = new TmfError(400, 'Bad Request', 'The body is not valid JSON (or carries a forbidden __proto__ or constructor key).');
+    } else {
+      log.error(`${request.method} ${request.url} failed`, error);
+      tmf = internalError();
+    }
+    return reply.code(tmf.status).headers(tmf.headers).type('application/json').send(tmf.body());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const tmf = notFound(`No resource at ${request.method} ${request.url.split('?')[0]}.`);
+    return reply.code(404).type('application/json').send(tmf.body());
+  });
+
+  const { gateway, publicUrl, paging } = options;
+  registerResource(app, productUsageV5(gateway, publicUrl), paging);
+  registerResource(app, usageV4(gateway, publicUrl), paging);
+  registerResource(app, usageSpecificationV4(gateway, publicUrl), paging);
+  registerDocs(app, publicUrl);
+  return app;
+}

@@ -1,0 +1,55 @@
+import { ErrorCode } from '../subgraphs/shared/errors.js';
+
+/**
+ * The one table from the graph's error vocabulary to TMF error bodies (TMF630:
+ * `{ "@type": "Error", code, reason, message, status }`, code and reason required).
+ */
+export interface TmfErrorBody {
+  '@type': 'Error';
+  code: string;
+  reason: string;
+  message: string;
+  status: string;
+}
+
+export class TmfError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  body(): TmfErrorBody {
+    return { '@type': 'Error', code: String(this.status), reason: this.reason, message: this.message, status: String(this.status) };
+  }
+}
+
+const byGraphCode: Record<string, { status: number; reason: string }> = {
+  [ErrorCode.BAD_USER_INPUT]: { status: 400, reason: 'Bad Request' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, reason: 'Bad Request' },
+  BAD_REQUEST: { status: 400, reason: 'Bad Request' },
+  [ErrorCode.UNAUTHENTICATED]: { status: 401, reason: 'Unauthorized' },
+  [ErrorCode.FORBIDDEN]: { status: 403, reason: 'Forbidden' },
+  [ErrorCode.NOT_FOUND]: { status: 404, reason: 'Not Found' },
+  [ErrorCode.CONFLICT]: { status: 409, reason: 'Conflict' },
+  [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, reason: 'Service Unavailable' },
+};
+
+/** A graph error as a TMF error; anything unknown is a 500 with no internal detail. */
+export function fromGraphError(code: string | undefined, message: string): TmfError {
+  const known = code ? byGraphCode[code] : undefined;
+  if (!known) return internalError();
+  return new TmfError(known.status, known.reason, message);
+}
+
+export const badRequest = (message: string) => new TmfError(400, 'Bad Request', message);
+export const notFound = (message: string) => new TmfError(404, 'Not Found', message);
+export const internalError = () => new TmfError(500, 'Internal Server Error', 'The server could not complete the request.');
+export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
+  new TmfError(405, 'Method Not Allowed', `${method} is not allowed here; allowed: ${allowed.join(', ')}.`, { allow: allowed.join(', ') });
+export const unsupportedMediaType = (type: string, allowed: readonly string[]) =>
+  new TmfError(415, 'Unsupported Media Type', `Content-Type ${type || '(none)'} is not accepted here; use ${allowed.join(' or ')}.`);
+export const payloadTooLarge = (limit: number) => new TmfError(413, 'Payload Too Large', `The request body exceeds ${limit} bytes.`);

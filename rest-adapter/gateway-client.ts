@@ -1,0 +1,50 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
+import { Agent } from 'undici';
+import { fromGraphError, internalError, TmfError } from './errors.js';
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/**
+ * Sends the facade's named operations to the gateway over one keep-alive connection pool. Printed
+ * operation text is cached per document: the operations are fixed, so printing them per request
+ * would be wasted work.
+ */
+export class GatewayClient {
+  private readonly printed = new WeakMap<DocumentNode, string>();
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+
+  constructor(private readonly url: string) {}
+
+  async run<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<TData> {
+    let query = this.printed.get(document);
+    if (!query) {
+      query = print(document);
+      this.printed.set(document, query);
+    }
+    let body: GraphQLResponse<TData>;
+    try {
+      const response = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+        body: JSON.stringify({ query, variables }),
+        // @ts-expect-error undici's dispatcher option is not in the DOM fetch types.
+        dispatcher: this.agent,
+      });
+      body = (await response.json()) as GraphQLResponse<TData>;
+    } catch {
+      throw new TmfError(503, 'Service Unavailable', 'The usage graph is unavailable; try again shortly.');
+    }
+    const first = body.errors?.[0];
+    if (first) throw fromGraphError(first.extensions?.code, first.message);
+    if (!body.data) throw internalError();
+    return body.data;
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,20 @@
+// The REST facade as its own process, in front of a gateway at GATEWAY_URL
+// (default http://localhost:<GATEWAY_PORT>/graphql).
+import { loadConfig } from '../subgraphs/shared/config.js';
+import { createLogger } from '../subgraphs/shared/logger.js';
+import { onShutdown } from '../subgraphs/shared/shutdown.js';
+import { startRestAdapter } from './server.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel, 'rest');
+const adapter = await startRestAdapter({
+  gatewayUrl: config.gatewayUrl ?? `http://localhost:${config.ports.gateway}/graphql`,
+  publicUrl: config.publicUrl,
+  host: config.host,
+  port: config.ports.rest,
+  bodyLimitBytes: config.bodyLimitBytes,
+  paging: config.paging,
+  logger: log,
+});
+log.info(`REST facade ready at ${adapter.url}`);
+onShutdown(log, () => adapter.close());

@@ -1,0 +1,36 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../subgraphs/shared/logger.js';
+import { buildRestApp } from './app.js';
+import { GatewayClient } from './gateway-client.js';
+import type { Paging } from './routes/resource.js';
+
+export interface RunningRestAdapter {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface RestAdapterOptions {
+  gatewayUrl: string;
+  publicUrl: string;
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  paging: Paging;
+  logger: Logger;
+}
+
+/** The REST facade, listening. Its only back end is the gateway's GraphQL endpoint. */
+export async function startRestAdapter(options: RestAdapterOptions): Promise<RunningRestAdapter> {
+  const gateway = new GatewayClient(options.gatewayUrl);
+  const app = await buildRestApp({ ...options, gateway });
+  await app.listen({ host: options.host, port: options.port });
+  const { port } = app.server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      await app.close();
+      await gateway.close();
+    },
+  };
+}
