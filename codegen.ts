@@ -32,6 +32,8 @@ const config: CodegenConfig = {
       Party: '../mappers.js#EntityStub',
       PartyRole: '../mappers.js#EntityStub',
       ProductUsageSpecification: '../mappers.js#EntityStub',
+      ExportJob: '../mappers.js#ExportJobDocument',
+      ExportJobPage: '../mappers.js#ExportJobPageSource',
     }),
     ...subgraph('specification', 'SpecificationContext', {
       ProductUsageSpecification: '../mappers.js#SpecificationDocument',

@@ -9,7 +9,15 @@ import { loadSupergraph } from './supergraph.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'gateway');
-const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs: subgraphEndpoints(config) });
-const gateway = await startGateway({ supergraphSdl, host: config.host, port: config.ports.gateway, ide: config.env !== 'production', logger: log });
+const subgraphs = subgraphEndpoints(config);
+const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs });
+const gateway = await startGateway({
+  supergraphSdl,
+  host: config.host,
+  port: config.ports.gateway,
+  ide: config.env !== 'production',
+  usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
+  logger: log,
+});
 log.info(`gateway ready at ${gateway.url}`);
 onShutdown(log, () => gateway.close());

@@ -4,6 +4,7 @@ import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../subgraphs/shared/logger.js';
+import { useExportDownloads } from './plugins/export-downloads.js';
 import { maskError } from './plugins/mask-errors.js';
 import { runtimeLogger } from './runtime-logger.js';
 
@@ -13,6 +14,8 @@ export interface GatewayOptions {
   port: number;
   /** GraphiQL at GET /graphql and the landing page: development only. */
   ide: boolean;
+  /** The usage subgraph's GraphQL URL, for export downloads (GET /exports/<id>). */
+  usageSubgraphUrl: string;
   logger: Logger;
 }
 
@@ -39,6 +42,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     landingPage: options.ide,
     graphiql: options.ide ? { title: 'Usage graph' } : false,
     maskedErrors: { maskError },
+    plugins: () => [useExportDownloads(options.usageSubgraphUrl)],
   });
 
   const server = createServer(runtime);

@@ -3,6 +3,7 @@ import type { Logger } from '../subgraphs/shared/logger.js';
 import { internalError, notFound, payloadTooLarge, TmfError, unsupportedMediaType } from './errors.js';
 import type { GatewayClient } from './gateway-client.js';
 import { registerDocs } from './routes/docs.js';
+import { registerExportJobs } from './routes/export-job-v5.js';
 import { productUsageV5 } from './routes/product-usage-v5.js';
 import { registerResource, type Paging } from './routes/resource.js';
 import { usageSpecificationV4 } from './routes/usage-specification-v4.js';
@@ -10,6 +11,8 @@ import { usageV4 } from './routes/usage-v4.js';
 
 export interface RestAppOptions {
   gateway: GatewayClient;
+  /** The gateway's GraphQL URL; export files are streamed from its /exports route. */
+  gatewayUrl: string;
   /** The facade's public address: the base of every href and Location. */
   publicUrl: string;
   bodyLimitBytes: number;
@@ -56,6 +59,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerResource(app, productUsageV5(gateway, publicUrl), paging);
   registerResource(app, usageV4(gateway, publicUrl), paging);
   registerResource(app, usageSpecificationV4(gateway, publicUrl), paging);
+  registerExportJobs(app, gateway, options.gatewayUrl, publicUrl, paging);
   registerDocs(app, publicUrl);
   return app;
 }

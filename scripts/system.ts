@@ -27,7 +27,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
   // The contexts differ per subgraph; startSubgraph only passes each its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const definitions: SubgraphDefinition<any>[] = await Promise.all([
-    buildUsageSubgraph(db, settings),
+    buildUsageSubgraph(db, settings, logger),
     buildSpecificationSubgraph(db, settings),
     buildPartySubgraph(db, settings),
   ]);
@@ -52,6 +52,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       host: config.host,
       port: config.ports.gateway,
       ide: config.env !== 'production',
+      usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
       logger,
     });
     const rest = await startRestAdapter({

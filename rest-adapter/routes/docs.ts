@@ -8,7 +8,7 @@ import { v4Base } from './usage-v4.js';
 
 /** What the facade serves, per version, as paths of the specification files. */
 export const servedPaths = {
-  v5: ['/productUsage', '/productUsage/{id}'],
+  v5: ['/productUsage', '/productUsage/{id}', '/exportJob', '/exportJob/{id}'],
   v4: ['/usage', '/usage/{id}', '/usageSpecification', '/usageSpecification/{id}'],
 };
 

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Db } from 'mongodb';
+import type { Logger } from './logger.js';
 import { loadConfig, type Config } from './config.js';
 import { startDatabase } from './local-database.js';
 import { createLogger } from './logger.js';
@@ -7,7 +9,11 @@ import { onShutdown } from './shutdown.js';
 import { startSubgraph, type SubgraphDefinition, type SubgraphName } from './subgraph-server.js';
 
 /** The settings every subgraph takes from the configuration. */
-export const subgraphSettings = (config: Config) => ({ publicUrl: config.publicUrl, paging: config.paging });
+export const subgraphSettings = (config: Config) => ({
+  publicUrl: config.publicUrl,
+  paging: config.paging,
+  exportDirectory: path.resolve(config.dataDir, 'exports'),
+});
 
 /**
  * Entry point of one subgraph run as its own process (subgraphs/<name>/index.ts). Several such
@@ -15,13 +21,13 @@ export const subgraphSettings = (config: Config) => ({ publicUrl: config.publicU
  */
 export async function runStandalone<C extends object>(
   name: SubgraphName,
-  build: (db: Db, settings: ReturnType<typeof subgraphSettings>) => Promise<SubgraphDefinition<C>>,
+  build: (db: Db, settings: ReturnType<typeof subgraphSettings>, logger: Logger) => Promise<SubgraphDefinition<C>>,
 ): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, name);
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
-  const running = await startSubgraph(await build(client.db(config.mongodbDb), subgraphSettings(config)), {
+  const running = await startSubgraph(await build(client.db(config.mongodbDb), subgraphSettings(config), log), {
     host: config.host,
     port: config.ports[name],
     bodyLimitBytes: config.bodyLimitBytes,

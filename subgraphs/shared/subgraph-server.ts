@@ -26,6 +26,10 @@ export interface SubgraphDefinition<TContext extends object> {
   resolvers: GraphQLResolverMap<TContext>;
   /** Called once per HTTP request: per-request DataLoaders live here. */
   createContext(): TContext;
+  /** Non-GraphQL routes of this subgraph (answers true when it handled the request). */
+  handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** Called when the subgraph stops (background work to finish). */
+  close?(): Promise<void>;
 }
 
 export interface RunningSubgraph {
@@ -74,7 +78,10 @@ export async function startSubgraph<TContext extends object>(
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
-    if (url.pathname !== '/graphql') return sendError(res, 404, ErrorCode.NOT_FOUND, `No route ${url.pathname}.`);
+    if (url.pathname !== '/graphql') {
+      if (definition.handleHttp && (await definition.handleHttp(req, res, url))) return;
+      return sendError(res, 404, ErrorCode.NOT_FOUND, `No route ${url.pathname}.`);
+    }
 
     const raw = await readBody(req, options.bodyLimitBytes);
     if (raw === null) {
@@ -122,6 +129,7 @@ export async function startSubgraph<TContext extends object>(
         server.closeAllConnections();
       });
       await apollo.stop();
+      await definition.close?.();
     },
   };
 }
@@ -146,7 +154,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   });
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }

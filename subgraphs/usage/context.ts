@@ -1,3 +1,5 @@
+import type { ExportJobRepository } from './export-repository.js';
+import type { ExportRunner } from './export-runner.js';
 import { createUsageLoaders, type UsageLoaders } from './loaders.js';
 import type { ProductUsageRepository } from './repository.js';
 
@@ -5,14 +7,21 @@ export interface UsageSettings {
   /** Base of hrefs (the REST facade's public address). */
   publicUrl: string;
   paging: { defaultSize: number; maxSize: number };
+  /** Where export files are written. */
+  exportDirectory: string;
 }
 
-export interface UsageContext {
+export interface UsageServices {
   repository: ProductUsageRepository;
+  exportJobs: ExportJobRepository;
+  exports: ExportRunner;
+}
+
+export interface UsageContext extends UsageServices {
   loaders: UsageLoaders;
   settings: UsageSettings;
 }
 
-export function usageContextFactory(repository: ProductUsageRepository, settings: UsageSettings): () => UsageContext {
-  return () => ({ repository, settings, loaders: createUsageLoaders(repository, settings.paging) });
+export function usageContextFactory(services: UsageServices, settings: UsageSettings): () => UsageContext {
+  return () => ({ ...services, settings, loaders: createUsageLoaders(services.repository, settings.paging) });
 }

@@ -2,6 +2,7 @@ import type { Document } from 'mongodb';
 import type { PageSource } from '../shared/page-source.js';
 import type {
   EntityRef,
+  ExportJob,
   ProductUsage,
   ProductUsageInput,
   ProductUsagePatch,
@@ -30,6 +31,47 @@ export type ProductUsageDocument = Omit<
 };
 
 export type ProductUsagePageSource = PageSource<ProductUsageDocument>;
+
+/**
+ * An export job as stored. The filter and sort are the MongoDB query built when the job was
+ * created, kept as extended JSON (EJSON) text: operator keys and dates survive a restart, and no
+ * stored field name starts with "$".
+ */
+export type ExportJobDocument = Omit<ExportJob, '__typename' | 'id'> & {
+  _id: string;
+  filter: string;
+  sort: string;
+  /** The process running it, and when it last reported progress (a stale one is taken over). */
+  runner?: string | null;
+  heartbeat?: Date | null;
+};
+
+export type ExportJobPageSource = PageSource<ExportJobDocument>;
+
+export const usageHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-api/productUsageManagement/v5/productUsage/${id}`;
+
+/**
+ * A stored usage in the shape of the GraphQL ProductUsage (without the federated entities): one
+ * line of an export file, read by the REST facade with the same mapping as its list responses.
+ */
+export function usageShape(doc: ProductUsageDocument, publicUrl: string): Record<string, unknown> {
+  const { _id, usageSpecification, ...rest } = doc;
+  const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  return {
+    ...rest,
+    id: _id,
+    href: usageHref(publicUrl, _id),
+    creationDate: iso(doc.creationDate),
+    lastUpdate: iso(doc.lastUpdate),
+    usageDate: iso(doc.usageDate),
+    usageSpecificationRef: usageSpecification ?? null,
+    usageCharacteristic: doc.usageCharacteristic ?? [],
+    relatedParty: doc.relatedParty ?? [],
+    usageProductPrice: doc.usageProductPrice ?? [],
+    ratedProductUsage: (doc.ratedProductUsage ?? []).map((r) => ({ ...r, ratingDate: r.ratingDate instanceof Date ? r.ratingDate.toISOString() : r.ratingDate ?? null })),
+    externalIdentifier: doc.externalIdentifier ?? [],
+  };
+}
 
 /** Drops keys whose value is null or undefined, so that stored documents hold only what was given. */
 function compact<T extends object>(value: T): T {

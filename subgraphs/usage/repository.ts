@@ -1,4 +1,4 @@
-import type { Db, Document, Filter } from 'mongodb';
+import type { Db, Document, Filter, Sort } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
@@ -24,6 +24,11 @@ const indexes: IndexKey[] = [
 export class ProductUsageRepository extends DocumentRepository<ProductUsageDocument> {
   static async open(db: Db): Promise<ProductUsageRepository> {
     return new ProductUsageRepository(await this.collectionWithIndexes<ProductUsageDocument>(db, usageCollectionName, indexes), 'usage');
+  }
+
+  /** Every usage matching `filter`, in order, read in batches: memory stays flat whatever the count. */
+  stream(filter: Filter<ProductUsageDocument>, sort: Sort): AsyncIterable<ProductUsageDocument> {
+    return this.collection.find(filter).sort(sort).batchSize(1_000);
   }
 
   /**

@@ -1,17 +1,42 @@
 import type { Db } from 'mongodb';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { loadTypeDefs, type SubgraphDefinition } from '../shared/subgraph-server.js';
+import type { Logger } from '../shared/logger.js';
+import { ErrorCode } from '../shared/errors.js';
+import { loadTypeDefs, sendError, type SubgraphDefinition } from '../shared/subgraph-server.js';
 import { usageContextFactory, type UsageContext, type UsageSettings } from './context.js';
+import { ExportJobRepository } from './export-repository.js';
+import { ExportRunner } from './export-runner.js';
 import { ProductUsageRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 
+const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
+
 /** Builds the usage subgraph (indexes included); index.ts or the whole-system launcher serves it. */
-export async function buildUsageSubgraph(db: Db, settings: UsageSettings): Promise<SubgraphDefinition<UsageContext>> {
-  const repository = await ProductUsageRepository.open(db);
+export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger: Logger): Promise<SubgraphDefinition<UsageContext>> {
+  const [repository, exportJobs] = await Promise.all([ProductUsageRepository.open(db), ExportJobRepository.open(db)]);
+  const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'));
+  await exports.resumeInterrupted();
   return {
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
-    createContext: usageContextFactory(repository, settings),
+    createContext: usageContextFactory({ repository, exportJobs, exports }, settings),
+    // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
+    // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).
+    async handleHttp(req, res, url) {
+      const match = exportRoute.exec(url.pathname);
+      if (!match || req.method !== 'GET') return false;
+      const [job] = await exportJobs.findByIds([match[1]!]);
+      const file = job?.status === 'Succeeded' ? await exports.openFile(job._id) : null;
+      if (!file) {
+        sendError(res, 404, ErrorCode.NOT_FOUND, 'No finished export with that id.');
+        return true;
+      }
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-exported-count': String(job!.exportedCount) });
+      file.pipe(res);
+      await new Promise((resolve) => res.once('close', resolve));
+      return true;
+    },
+    close: () => exports.idle(),
   };
 }

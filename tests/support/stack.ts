@@ -70,6 +70,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
     MONGODB_URI: uri,
     MONGODB_DB: `${inject('databasePrefix')}${name}`,
     LOG_LEVEL: 'error',
+    DATA_DIR: '.data/test',
     ...env,
   });
   const client = await connectMongo(uri, { monitorCommands: true });

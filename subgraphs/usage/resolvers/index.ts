@@ -2,6 +2,7 @@ import { pageResolvers } from '../../shared/page-source.js';
 import { DateTime, JSONScalar } from '../../shared/scalars.js';
 import type { UsageContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
+import { ExportJob, exportJobMutations, exportJobQueries } from './export-job.js';
 import { Mutation } from './mutation.js';
 import { ProductUsage, RelatedParty } from './product-usage.js';
 import { Query } from './query.js';
@@ -10,8 +11,10 @@ import { Party, PartyRole, ProductUsageSpecification } from './relations.js';
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
-  Query,
-  Mutation,
+  Query: { ...Query, ...exportJobQueries },
+  Mutation: { ...Mutation, ...exportJobMutations },
+  ExportJob,
+  ExportJobPage: pageResolvers((context: UsageContext) => context.exportJobs),
   ProductUsage,
   RelatedParty,
   ProductUsagePage: pageResolvers((context: UsageContext) => context.repository),

@@ -1,6 +1,5 @@
 import type { ProductUsageResolvers, RelatedPartyResolvers } from '../generated/resolvers.js';
-
-export const usageHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-api/productUsageManagement/v5/productUsage/${id}`;
+import { usageHref } from '../mappers.js';
 
 export const ProductUsage: ProductUsageResolvers = {
   __resolveReference: (reference, { loaders }) => loaders.usageById.load(reference.id),

@@ -1,0 +1,36 @@
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+
+const exportRoute = /^\/exports\/[0-9a-f-]{36}$/;
+
+/**
+ * GET /exports/<id>: the records of a finished export job, streamed from the usage subgraph that
+ * wrote them. A million usages do not fit a GraphQL response, so the file travels as a plain HTTP
+ * stream; it still goes through the gateway, so clients never reach a subgraph directly.
+ */
+export function useExportDownloads(usageSubgraphUrl: string): GatewayPlugin {
+  const origin = new URL(usageSubgraphUrl).origin;
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== 'GET' || !exportRoute.test(url.pathname)) return;
+      try {
+        const upstream = await fetch(`${origin}${url.pathname}`);
+        endResponse(
+          new fetchAPI.Response(upstream.body, {
+            status: upstream.status,
+            headers: {
+              'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+              ...(upstream.headers.get('x-exported-count') ? { 'x-exported-count': upstream.headers.get('x-exported-count')! } : {}),
+            },
+          }),
+        );
+      } catch {
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message: 'The usage subgraph is unavailable.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }), {
+            status: 503,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { Db } from 'mongodb';
+import { withDriverErrors } from '../shared/mongo.js';
+import { DocumentRepository, type IndexKey } from '../shared/repository.js';
+import type { ExportJobDocument } from './mappers.js';
+
+const indexes: IndexKey[] = [{ creationDate: -1, _id: -1 }, { status: 1, heartbeat: 1 }];
+
+/** The only code that touches the exportJobs collection. */
+export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
+  static async open(db: Db): Promise<ExportJobRepository> {
+    return new ExportJobRepository(await this.collectionWithIndexes<ExportJobDocument>(db, 'exportJobs', indexes), 'export job');
+  }
+
+  /**
+   * Takes a job for `runner` if it is waiting, or running under a runner silent since `staleBefore`
+   * (its process died). Atomic, so two instances never run the same job.
+   */
+  claim(id: string, runner: string, now: Date, staleBefore: Date): Promise<ExportJobDocument | null> {
+    return withDriverErrors(
+      () =>
+        this.collection.findOneAndUpdate(
+          { _id: id, $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] },
+          { $set: { status: 'Running', runner, heartbeat: now, exportedCount: 0 } },
+          { returnDocument: 'after' },
+        ),
+      'Claiming an export job',
+    );
+  }
+
+  /** Ids of jobs that are waiting or whose runner went silent. */
+  async claimable(staleBefore: Date): Promise<string[]> {
+    const docs = await withDriverErrors(
+      () =>
+        this.collection
+          .find({ $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] }, { projection: { _id: 1 } })
+          .toArray(),
+      'Finding export jobs to resume',
+    );
+    return docs.map((doc) => doc._id);
+  }
+
+  /** Records progress; null when the job was deleted meanwhile (the runner then stops). */
+  progress(id: string, runner: string, exportedCount: number, now: Date): Promise<ExportJobDocument | null> {
+    return withDriverErrors(
+      () => this.collection.findOneAndUpdate({ _id: id, runner }, { $set: { exportedCount, heartbeat: now } }, { returnDocument: 'after' }),
+      'Recording export progress',
+    );
+  }
+
+  async finish(id: string, runner: string, fields: Partial<ExportJobDocument>): Promise<void> {
+    await withDriverErrors(() => this.collection.updateOne({ _id: id, runner }, { $set: fields }), 'Finishing an export job');
+  }
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
+import { BSON, type Document, type Filter, type Sort } from 'mongodb';
+import { UsageGraphError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { ExportJobRepository } from './export-repository.js';
+import { usageShape, type ProductUsageDocument } from './mappers.js';
+import type { ProductUsageRepository } from './repository.js';
+
+/** How often a running export reports progress, and after how long without a report it is taken over. */
+const progressEvery = 1_000;
+const staleAfterMs = 60_000;
+
+/**
+ * Runs export jobs in the background of the usage subgraph: claims a job atomically, streams the
+ * matching usages from a cursor into DATA_DIR/exports/<id>.ndjson (one GraphQL-shaped usage per
+ * line, written with backpressure, renamed into place only when complete), and records the outcome.
+ * Jobs left waiting or running by a stopped process are resumed at start-up.
+ */
+export class ExportRunner {
+  private readonly runner = randomUUID();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly jobs: ExportJobRepository,
+    private readonly usages: ProductUsageRepository,
+    private readonly directory: string,
+    private readonly publicUrl: string,
+    private readonly log: Logger,
+  ) {}
+
+  static encodeQuery(filter: Filter<ProductUsageDocument>, sort: Sort): { filter: string; sort: string } {
+    return { filter: BSON.EJSON.stringify(filter as Document, { relaxed: false }), sort: JSON.stringify(sort) };
+  }
+
+  filePath(id: string): string {
+    return path.join(this.directory, `${id}.ndjson`);
+  }
+
+  /** Starts a job in the background; its outcome is recorded on the job. */
+  start(id: string): void {
+    const run = this.run(id)
+      .catch((error: unknown) => this.log.error(`export ${id} could not record its outcome`, error))
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  async resumeInterrupted(): Promise<void> {
+    for (const id of await this.jobs.claimable(new Date(Date.now() - staleAfterMs))) this.start(id);
+  }
+
+  /** Waits for running exports (tests, and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  async openFile(id: string): Promise<ReadStream | null> {
+    const file = this.filePath(id);
+    return (await stat(file).catch(() => null)) ? createReadStream(file) : null;
+  }
+
+  async removeFile(id: string): Promise<void> {
+    await rm(this.filePath(id), { force: true });
+    await rm(`${this.filePath(id)}.part`, { force: true });
+  }
+
+  private async run(id: string): Promise<void> {
+    const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - staleAfterMs));
+    if (!job) return;
+    const part = `${this.filePath(id)}.part`;
+    let count = 0;
+    try {
+      await mkdir(this.directory, { recursive: true });
+      const out = createWriteStream(part);
+      const closed = once(out, 'close');
+      try {
+        for await (const doc of this.usages.stream(BSON.EJSON.parse(job.filter) as Filter<ProductUsageDocument>, JSON.parse(job.sort) as Sort)) {
+          if (!out.write(`${JSON.stringify(usageShape(doc, this.publicUrl))}\n`)) await once(out, 'drain');
+          count += 1;
+          if (count % progressEvery === 0 && !(await this.jobs.progress(id, this.runner, count, new Date()))) {
+            throw new JobDeleted();
+          }
+        }
+      } finally {
+        out.end();
+        await closed;
+      }
+      await rename(part, this.filePath(id));
+      await this.jobs.finish(id, this.runner, {
+        status: 'Succeeded',
+        exportedCount: count,
+        completionDate: new Date(),
+        downloadPath: `/exports/${id}`,
+        heartbeat: null,
+      });
+    } catch (error) {
+      await rm(part, { force: true });
+      if (error instanceof JobDeleted) return;
+      this.log.warn(`export ${id} failed`, error);
+      await this.jobs.finish(id, this.runner, {
+        status: 'Failed',
+        exportedCount: count,
+        completionDate: new Date(),
+        // Clients read errorLog: it says what happened, not the internal error (that is in the log).
+        errorLog: `The export stopped after ${count} usages because ${
+          error instanceof UsageGraphError ? error.message : 'of an internal error'
+        }; create a new export job to try again.`,
+        heartbeat: null,
+      });
+    }
+  }
+}
+
+class JobDeleted extends Error {}

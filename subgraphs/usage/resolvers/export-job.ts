@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { badUserInput, notFound } from '../../shared/errors.js';
+import { page } from '../../shared/query.js';
+import { ExportRunner } from '../export-runner.js';
+import { usageFilter, usageSort } from '../filters.js';
+import type { ExportJobDocument } from '../mappers.js';
+import type { ExportJobResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
+
+const contentTypes = ['application/json', 'text/csv'];
+const exportablePaths = ['/productUsage'];
+
+export const exportJobQueries: Pick<QueryResolvers, 'exportJob' | 'exportJobs'> = {
+  exportJob: async (_root, { id }, { exportJobs }) => (await exportJobs.findByIds([id]))[0] ?? null,
+  exportJobs: (_root, args, { settings }) => ({
+    kind: 'query',
+    filter: {},
+    sort: { creationDate: -1, _id: -1 },
+    page: page(args.offset, args.limit, settings.paging),
+  }),
+};
+
+export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'deleteExportJob'> = {
+  createExportJob: async (_root, { input }, { exportJobs, exports }) => {
+    const contentType = input.contentType ?? 'application/json';
+    if (!contentTypes.includes(contentType)) throw badUserInput(`contentType must be one of ${contentTypes.join(', ')}.`, 'contentType');
+    const path = input.path ?? '/productUsage';
+    if (!exportablePaths.includes(path)) throw badUserInput(`path must be one of ${exportablePaths.join(', ')}.`, 'path');
+    // The filter is checked and translated now, so a bad one fails the request, not the job.
+    const query = ExportRunner.encodeQuery(usageFilter(input.filter), usageSort(input.sort));
+    const job: ExportJobDocument = {
+      _id: randomUUID(),
+      creationDate: new Date(),
+      contentType,
+      path,
+      query: input.query ?? null,
+      status: 'NotStarted',
+      exportedCount: 0,
+      ...query,
+    };
+    await exportJobs.insert(job);
+    exports.start(job._id);
+    return job;
+  },
+  deleteExportJob: async (_root, { id }, { exportJobs, exports }) => {
+    const deleted = await exportJobs.delete(id);
+    if (!deleted) throw notFound('ExportJob', id);
+    await exports.removeFile(id);
+    return deleted;
+  },
+};
+
+export const ExportJob: ExportJobResolvers = {
+  __resolveReference: async (reference, { exportJobs }) => (await exportJobs.findByIds([reference.id]))[0] ?? null,
+  id: (job) => job._id,
+};
