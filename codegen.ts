@@ -34,6 +34,7 @@ const config: CodegenConfig = {
       ProductUsageSpecification: '../mappers.js#EntityStub',
       ExportJob: '../mappers.js#ExportJobDocument',
       ExportJobPage: '../mappers.js#ExportJobPageSource',
+      ProductUsageEvent: '../events.js#UsageEvent',
     }),
     ...subgraph('specification', 'SpecificationContext', {
       ProductUsageSpecification: '../mappers.js#SpecificationDocument',

@@ -42,6 +42,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     landingPage: options.ide,
     graphiql: options.ide ? { title: 'Usage graph' } : false,
     maskedErrors: { maskError },
+    // Subscriptions reach the usage subgraph over graphql-ws on its /graphql (the runtime would try
+    // SSE otherwise, which Apollo Server refuses as a possible cross-site request).
+    transportEntries: { usage: { options: { subscriptions: { kind: 'ws', location: '/graphql' } } } },
     plugins: () => [useExportDownloads(options.usageSubgraphUrl)],
   });
 

@@ -1,5 +1,6 @@
 import type { MongoClient } from 'mongodb';
 import type { Config } from '../subgraphs/shared/config.js';
+import { createEventBus, type EventBus } from '../subgraphs/shared/event-bus.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { subgraphSettings } from '../subgraphs/shared/standalone.js';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/shared/subgraph-server.js';
@@ -11,6 +12,7 @@ import { loadSupergraph } from '../gateway/supergraph.js';
 import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
 
 export interface RunningSystem {
+  bus: EventBus;
   gateway: RunningGateway;
   rest: RunningRestAdapter;
   subgraphs: RunningSubgraph[];
@@ -24,10 +26,11 @@ export interface RunningSystem {
 export async function startSystem(config: Config, client: MongoClient, logger: Logger): Promise<RunningSystem> {
   const db = client.db(config.mongodbDb);
   const settings = subgraphSettings(config);
+  const bus = await createEventBus(config.redisUrl);
   // The contexts differ per subgraph; startSubgraph only passes each its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const definitions: SubgraphDefinition<any>[] = await Promise.all([
-    buildUsageSubgraph(db, settings, logger),
+    buildUsageSubgraph(db, settings, logger, bus),
     buildSpecificationSubgraph(db, settings),
     buildPartySubgraph(db, settings),
   ]);
@@ -68,6 +71,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       throw error;
     });
     return {
+      bus,
       gateway,
       rest,
       subgraphs,
@@ -75,10 +79,12 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
         await rest.close();
         await gateway.close();
         await Promise.all(subgraphs.map((s) => s.close()));
+        await bus.close();
       },
     };
   } catch (error) {
     await Promise.all(subgraphs.map((s) => s.close()));
+    await bus.close();
     throw error;
   }
 }

@@ -29,6 +29,7 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only, at most 63 characters')
     .default('usage_graph'),
   DATA_DIR: z.string().min(1).default('.data'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   PUBLIC_URL: url.default('http://localhost:8080'),
   DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).default(20),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -50,6 +51,8 @@ export interface Config {
   mongodbUri?: string;
   mongodbDb: string;
   dataDir: string;
+  /** Redis for events shared by several instances; unset: in-process delivery. */
+  redisUrl?: string;
   /** Base of every href the graph hands out (the REST facade's public address). */
   publicUrl: string;
   paging: { defaultSize: number; maxSize: number };
@@ -91,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mongodbUri: e.MONGODB_URI,
     mongodbDb: e.MONGODB_DB,
     dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
     paging: { defaultSize: e.DEFAULT_PAGE_SIZE, maxSize: e.MAX_PAGE_SIZE },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Db } from 'mongodb';
+import { createEventBus, type EventBus } from './event-bus.js';
 import type { Logger } from './logger.js';
 import { loadConfig, type Config } from './config.js';
 import { startDatabase } from './local-database.js';
@@ -21,13 +22,14 @@ export const subgraphSettings = (config: Config) => ({
  */
 export async function runStandalone<C extends object>(
   name: SubgraphName,
-  build: (db: Db, settings: ReturnType<typeof subgraphSettings>, logger: Logger) => Promise<SubgraphDefinition<C>>,
+  build: (db: Db, settings: ReturnType<typeof subgraphSettings>, logger: Logger, bus: EventBus) => Promise<SubgraphDefinition<C>>,
 ): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, name);
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
-  const running = await startSubgraph(await build(client.db(config.mongodbDb), subgraphSettings(config), log), {
+  const bus = await createEventBus(config.redisUrl);
+  const running = await startSubgraph(await build(client.db(config.mongodbDb), subgraphSettings(config), log, bus), {
     host: config.host,
     port: config.ports[name],
     bodyLimitBytes: config.bodyLimitBytes,
@@ -36,6 +38,7 @@ export async function runStandalone<C extends object>(
   log.info(`${name} subgraph ready at ${running.url}`);
   onShutdown(log, async () => {
     await running.close();
+    await bus.close();
     await client.close();
     await database.stop();
   });

@@ -8,6 +8,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { createErrorFormatter, ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -30,6 +32,8 @@ export interface SubgraphDefinition<TContext extends object> {
   handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Called when the subgraph stops (background work to finish). */
   close?(): Promise<void>;
+  /** Serve GraphQL subscriptions over graphql-ws on the same path (the gateway connects to it). */
+  subscriptions?: boolean;
 }
 
 export interface RunningSubgraph {
@@ -52,11 +56,12 @@ export async function startSubgraph<TContext extends object>(
   options: ListenOptions,
 ): Promise<RunningSubgraph> {
   const log = options.logger.child(definition.name);
+  const schema = buildSubgraphSchema({
+    typeDefs: definition.typeDefs,
+    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+  });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: definition.typeDefs,
-      resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    schema,
     includeStacktraceInErrorResponses: false,
     // Federated tracing (ftv1) is for Apollo's usage reporting, which this gateway does not consume.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
@@ -113,6 +118,21 @@ export async function startSubgraph<TContext extends object>(
     res.end();
   }
 
+  const formatError = createErrorFormatter((message, error) => log.error(message, error));
+  const sockets = definition.subscriptions ? new WebSocketServer({ server, path: '/graphql' }) : undefined;
+  const ws = sockets
+    ? useServer<Record<string, unknown>>(
+        {
+          schema,
+          context: () => definition.createContext() as Record<string, unknown>,
+          // Subscription errors get the same masking as HTTP responses.
+          onNext: (_ctx, _id, _payload, _args, result) =>
+            result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,
+        },
+        sockets,
+      )
+    : undefined;
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -124,6 +144,9 @@ export async function startSubgraph<TContext extends object>(
     url: `http://${host}:${port}/graphql`,
     server,
     async close() {
+      // Open subscriptions end with "going away", so the gateway tells its clients cleanly.
+      for (const client of sockets?.clients ?? []) client.close(1001, 'Going away');
+      await ws?.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,3 +1,4 @@
+import type { UsageEvents } from './events.js';
 import type { ExportJobRepository } from './export-repository.js';
 import type { ExportRunner } from './export-runner.js';
 import { createUsageLoaders, type UsageLoaders } from './loaders.js';
@@ -13,6 +14,7 @@ export interface UsageSettings {
 
 export interface UsageServices {
   repository: ProductUsageRepository;
+  events: UsageEvents;
   exportJobs: ExportJobRepository;
   exports: ExportRunner;
 }

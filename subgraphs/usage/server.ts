@@ -4,6 +4,8 @@ import type { Logger } from '../shared/logger.js';
 import { ErrorCode } from '../shared/errors.js';
 import { loadTypeDefs, sendError, type SubgraphDefinition } from '../shared/subgraph-server.js';
 import { usageContextFactory, type UsageContext, type UsageSettings } from './context.js';
+import type { EventBus } from '../shared/event-bus.js';
+import { UsageEvents, usageEventTopic } from './events.js';
 import { ExportJobRepository } from './export-repository.js';
 import { ExportRunner } from './export-runner.js';
 import { ProductUsageRepository } from './repository.js';
@@ -12,15 +14,17 @@ import { resolvers } from './resolvers/index.js';
 const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
 
 /** Builds the usage subgraph (indexes included); index.ts or the whole-system launcher serves it. */
-export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger: Logger): Promise<SubgraphDefinition<UsageContext>> {
+export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger: Logger, bus: EventBus): Promise<SubgraphDefinition<UsageContext>> {
   const [repository, exportJobs] = await Promise.all([ProductUsageRepository.open(db), ExportJobRepository.open(db)]);
+  const events = new UsageEvents(bus, usageEventTopic(db.databaseName), logger.child('events'));
   const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'));
   await exports.resumeInterrupted();
   return {
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
-    createContext: usageContextFactory({ repository, exportJobs, exports }, settings),
+    createContext: usageContextFactory({ repository, exportJobs, exports, events }, settings),
+    subscriptions: true,
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).
     async handleHttp(req, res, url) {

@@ -4,6 +4,7 @@ import type { UsageContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { ExportJob, exportJobMutations, exportJobQueries } from './export-job.js';
 import { Mutation } from './mutation.js';
+import { ProductUsageEvent, Subscription } from './subscription.js';
 import { ProductUsage, RelatedParty } from './product-usage.js';
 import { Query } from './query.js';
 import { Party, PartyRole, ProductUsageSpecification } from './relations.js';
@@ -13,6 +14,8 @@ export const resolvers: Resolvers = {
   JSON: JSONScalar,
   Query: { ...Query, ...exportJobQueries },
   Mutation: { ...Mutation, ...exportJobMutations },
+  Subscription,
+  ProductUsageEvent,
   ExportJob,
   ExportJobPage: pageResolvers((context: UsageContext) => context.exportJobs),
   ProductUsage,

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { EventBus } from '../shared/event-bus.js';
+import type { Logger } from '../shared/logger.js';
+import type { ProductUsageDocument } from './mappers.js';
+import type { ProductUsageEventFilter, ProductUsageEventType } from './generated/resolvers.js';
+
+/** The bus topic of a deployment's usage events: named after its database, so deployments sharing one Redis stay apart. */
+export const usageEventTopic = (databaseName: string) => `usage-graph:${databaseName}:productUsage`;
+
+/** What travels on the bus and what ProductUsageEvent resolves from. */
+export interface UsageEvent {
+  eventId: string;
+  eventTime: Date;
+  eventType: ProductUsageEventType;
+  usage: ProductUsageDocument;
+}
+
+/**
+ * The events an update makes (TMF635): a StateChange when the status moved, an AttributeValueChange
+ * when anything else did, both when both did, none for a patch that changed nothing.
+ */
+export function updateEventTypes(before: ProductUsageDocument, after: ProductUsageDocument): ProductUsageEventType[] {
+  const { status: s1, lastUpdate: _l1, ...rest1 } = before;
+  const { status: s2, lastUpdate: _l2, ...rest2 } = after;
+  const types: ProductUsageEventType[] = [];
+  if (s1 !== s2) types.push('ProductUsageStateChangeEvent');
+  if (!isDeepStrictEqual(rest1, rest2)) types.push('ProductUsageAttributeValueChangeEvent');
+  return types;
+}
+
+/** Whether a subscriber with these arguments receives the event. */
+export function eventMatches(event: UsageEvent, filter: ProductUsageEventFilter | null | undefined, types: readonly ProductUsageEventType[] | null | undefined): boolean {
+  if (types && !types.includes(event.eventType)) return false;
+  if (!filter) return true;
+  const usage = event.usage;
+  const anyOf = <T>(wanted: readonly T[] | null | undefined, actual: readonly (T | null | undefined)[]) =>
+    wanted == null || actual.some((value) => value != null && wanted.includes(value));
+  return (
+    anyOf(filter.relatedPartyId, (usage.relatedParty ?? []).map((rp) => rp.partyOrPartyRole.id)) &&
+    anyOf(filter.usageSpecificationId, [usage.usageSpecification?.id]) &&
+    anyOf(filter.status, [usage.status]) &&
+    anyOf(filter.usageType, [usage.usageType])
+  );
+}
+
+/**
+ * Publishes after the write has succeeded. A lost bus does not undo or fail the write the client
+ * asked for: it is logged (webhook delivery, with its own durable outbox, does not depend on it).
+ */
+export class UsageEvents {
+  constructor(
+    private readonly bus: EventBus,
+    readonly topic: string,
+    private readonly log: Logger,
+  ) {}
+
+  subscribe(): AsyncIterableIterator<UsageEvent> {
+    return this.bus.subscribe<UsageEvent>(this.topic);
+  }
+
+  async publish(eventType: ProductUsageEventType, usage: ProductUsageDocument): Promise<void> {
+    const event: UsageEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, usage };
+    await this.bus.publish(this.topic, event).catch((error: unknown) => this.log.error(`could not publish ${eventType} for ${usage._id}`, error));
+  }
+}
