@@ -35,6 +35,8 @@ const config: CodegenConfig = {
       ExportJob: '../mappers.js#ExportJobDocument',
       ExportJobPage: '../mappers.js#ExportJobPageSource',
       ProductUsageEvent: '../events.js#UsageEvent',
+      Hub: '../hub-repository.js#HubDocument',
+      HubDelivery: '../resolvers/hub.js#LeasedDelivery',
     }),
     ...subgraph('specification', 'SpecificationContext', {
       ProductUsageSpecification: '../mappers.js#SpecificationDocument',

@@ -4,6 +4,7 @@ import { internalError, notFound, payloadTooLarge, TmfError, unsupportedMediaTyp
 import type { GatewayClient } from './gateway-client.js';
 import { registerDocs } from './routes/docs.js';
 import { registerExportJobs } from './routes/export-job-v5.js';
+import { registerHubs } from './routes/hub.js';
 import { productUsageV5 } from './routes/product-usage-v5.js';
 import { registerResource, type Paging } from './routes/resource.js';
 import { usageSpecificationV4 } from './routes/usage-specification-v4.js';
@@ -60,6 +61,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerResource(app, usageV4(gateway, publicUrl), paging);
   registerResource(app, usageSpecificationV4(gateway, publicUrl), paging);
   registerExportJobs(app, gateway, options.gatewayUrl, publicUrl, paging);
+  registerHubs(app, gateway, publicUrl);
   registerDocs(app, publicUrl);
   return app;
 }

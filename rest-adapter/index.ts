@@ -4,12 +4,14 @@ import { loadConfig } from '../subgraphs/shared/config.js';
 import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
 import { startRestAdapter } from './server.js';
+import { hubSigningSecret } from './signing-secret.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'rest');
 const adapter = await startRestAdapter({
   gatewayUrl: config.gatewayUrl ?? `http://localhost:${config.ports.gateway}/graphql`,
   publicUrl: config.publicUrl,
+  hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => log.warn(m)),
   host: config.host,
   port: config.ports.rest,
   bodyLimitBytes: config.bodyLimitBytes,

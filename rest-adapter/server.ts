@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { buildRestApp } from './app.js';
 import { GatewayClient } from './gateway-client.js';
+import { HubDeliveryWorker } from './hub-delivery.js';
 import type { Paging } from './routes/resource.js';
 
 export interface RunningRestAdapter {
@@ -11,6 +12,8 @@ export interface RunningRestAdapter {
 
 export interface RestAdapterOptions {
   gatewayUrl: string;
+  /** Key that signs webhook deliveries (see signing-secret.ts). */
+  hubSigningSecret: string;
   publicUrl: string;
   host: string;
   port: number;
@@ -24,11 +27,19 @@ export async function startRestAdapter(options: RestAdapterOptions): Promise<Run
   const gateway = new GatewayClient(options.gatewayUrl);
   const app = await buildRestApp({ ...options, gateway });
   await app.listen({ host: options.host, port: options.port });
+  const deliveries = new HubDeliveryWorker({
+    gateway,
+    publicUrl: options.publicUrl,
+    secret: options.hubSigningSecret,
+    logger: options.logger.child('webhooks'),
+  });
+  deliveries.start();
   const { port } = app.server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}`,
     async close() {
+      await deliveries.stop();
       await app.close();
       await gateway.close();
     },

@@ -10,6 +10,7 @@ import { buildUsageSubgraph } from '../subgraphs/usage/server.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { loadSupergraph } from '../gateway/supergraph.js';
 import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
+import { hubSigningSecret } from '../rest-adapter/signing-secret.js';
 
 export interface RunningSystem {
   bus: EventBus;
@@ -60,6 +61,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
     });
     const rest = await startRestAdapter({
       gatewayUrl: gateway.url,
+      hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => logger.warn(m)),
       publicUrl: config.publicUrl,
       host: config.host,
       port: config.ports.rest,

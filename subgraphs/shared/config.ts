@@ -35,6 +35,10 @@ const schema = z.object({
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  HUB_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  HUB_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  HUB_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
+  HUB_SIGNING_SECRET: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export type Env = z.input<typeof schema>;
@@ -58,6 +62,7 @@ export interface Config {
   paging: { defaultSize: number; maxSize: number };
   bodyLimitBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  hubs: { retry: { baseMs: number; maxMs: number; maxFailures: number }; signingSecret?: string };
 }
 
 export class ConfigError extends Error {
@@ -99,5 +104,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     paging: { defaultSize: e.DEFAULT_PAGE_SIZE, maxSize: e.MAX_PAGE_SIZE },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    hubs: {
+      retry: { baseMs: e.HUB_RETRY_BASE_MS, maxMs: e.HUB_RETRY_MAX_MS, maxFailures: e.HUB_MAX_FAILURES },
+      signingSecret: e.HUB_SIGNING_SECRET,
+    },
   };
 }

@@ -14,6 +14,7 @@ export const subgraphSettings = (config: Config) => ({
   publicUrl: config.publicUrl,
   paging: config.paging,
   exportDirectory: path.resolve(config.dataDir, 'exports'),
+  hubRetry: config.hubs.retry,
 });
 
 /**

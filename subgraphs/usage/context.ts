@@ -1,4 +1,5 @@
 import type { UsageEvents } from './events.js';
+import type { HubOutbox } from './hub-outbox.js';
 import type { ExportJobRepository } from './export-repository.js';
 import type { ExportRunner } from './export-runner.js';
 import { createUsageLoaders, type UsageLoaders } from './loaders.js';
@@ -10,11 +11,14 @@ export interface UsageSettings {
   paging: { defaultSize: number; maxSize: number };
   /** Where export files are written. */
   exportDirectory: string;
+  /** Webhook retries: first delay, longest delay, failures in a row before a hub is suspended. */
+  hubRetry: { baseMs: number; maxMs: number; maxFailures: number };
 }
 
 export interface UsageServices {
   repository: ProductUsageRepository;
   events: UsageEvents;
+  outbox: HubOutbox;
   exportJobs: ExportJobRepository;
   exports: ExportRunner;
 }

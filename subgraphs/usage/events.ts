@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
+import type { HubOutbox } from './hub-outbox.js';
 import type { ProductUsageDocument } from './mappers.js';
 import type { ProductUsageEventFilter, ProductUsageEventType } from './generated/resolvers.js';
 
@@ -45,13 +46,16 @@ export function eventMatches(event: UsageEvent, filter: ProductUsageEventFilter 
 }
 
 /**
- * Publishes after the write has succeeded. A lost bus does not undo or fail the write the client
- * asked for: it is logged (webhook delivery, with its own durable outbox, does not depend on it).
+ * Publishes after the write has succeeded, to the hubs' durable outbox and to live subscribers. A
+ * failure here does not undo or fail the write the client asked for (a retry would store it twice):
+ * it is logged. Known gap: a process killed between the write and the outbox insert loses that
+ * event for webhooks; a single-document outbox would close it.
  */
 export class UsageEvents {
   constructor(
     private readonly bus: EventBus,
     readonly topic: string,
+    private readonly outbox: HubOutbox,
     private readonly log: Logger,
   ) {}
 
@@ -61,6 +65,8 @@ export class UsageEvents {
 
   async publish(eventType: ProductUsageEventType, usage: ProductUsageDocument): Promise<void> {
     const event: UsageEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, usage };
+    // Webhooks first: their outbox is durable, and a subscriber that misses an event can re-read.
+    await this.outbox.enqueue(event).catch((error: unknown) => this.log.error(`could not queue ${eventType} of ${usage._id} for hubs`, error));
     await this.bus.publish(this.topic, event).catch((error: unknown) => this.log.error(`could not publish ${eventType} for ${usage._id}`, error));
   }
 }

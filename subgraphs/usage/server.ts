@@ -7,6 +7,8 @@ import { usageContextFactory, type UsageContext, type UsageSettings } from './co
 import type { EventBus } from '../shared/event-bus.js';
 import { UsageEvents, usageEventTopic } from './events.js';
 import { ExportJobRepository } from './export-repository.js';
+import { HubOutbox } from './hub-outbox.js';
+import { DeliveryRepository, HubRepository } from './hub-repository.js';
 import { ExportRunner } from './export-runner.js';
 import { ProductUsageRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
@@ -15,15 +17,21 @@ const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
 
 /** Builds the usage subgraph (indexes included); index.ts or the whole-system launcher serves it. */
 export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger: Logger, bus: EventBus): Promise<SubgraphDefinition<UsageContext>> {
-  const [repository, exportJobs] = await Promise.all([ProductUsageRepository.open(db), ExportJobRepository.open(db)]);
-  const events = new UsageEvents(bus, usageEventTopic(db.databaseName), logger.child('events'));
+  const [repository, exportJobs, hubs, deliveries] = await Promise.all([
+    ProductUsageRepository.open(db),
+    ExportJobRepository.open(db),
+    HubRepository.open(db),
+    DeliveryRepository.open(db),
+  ]);
+  const outbox = new HubOutbox(hubs, deliveries);
+  const events = new UsageEvents(bus, usageEventTopic(db.databaseName), outbox, logger.child('events'));
   const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'));
   await exports.resumeInterrupted();
   return {
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
-    createContext: usageContextFactory({ repository, exportJobs, exports, events }, settings),
+    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox }, settings),
     subscriptions: true,
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).

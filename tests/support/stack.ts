@@ -13,12 +13,20 @@ export interface GraphQLResult<T> {
   errors?: GraphQLFormattedError[];
 }
 
-/** Counts the commands the driver sends to the test's database (not admin/handshake traffic). */
+/**
+ * Counts the commands the driver sends to the test's database: not admin or handshake traffic, and
+ * not the webhook worker's background polling of its outbox (hubs, hubDeliveries).
+ */
+const background = new Set(['hubs', 'hubDeliveries']);
+
 export class CommandLog {
   private commands: string[] = [];
   constructor(client: MongoClient, databaseName: string) {
     client.on('commandStarted', (event) => {
-      if (event.databaseName === databaseName) this.commands.push(event.commandName);
+      const collection = (event.command as Record<string, unknown>)[event.commandName];
+      if (event.databaseName === databaseName && !(typeof collection === 'string' && background.has(collection))) {
+        this.commands.push(event.commandName);
+      }
     });
   }
   /** Runs `action` and returns the commands it caused, in order. */

@@ -2,6 +2,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ProductUsageDocument as ProductUsageDocumentModel, ProductUsagePageSource as ProductUsagePageSourceModel, RelatedPartyDocument as RelatedPartyDocumentModel, EntityStub as EntityStubModel, ExportJobDocument as ExportJobDocumentModel, ExportJobPageSource as ExportJobPageSourceModel } from '../mappers.js';
 import type { UsageEvent as UsageEventModel } from '../events.js';
+import type { HubDocument as HubDocumentModel } from '../hub-repository.js';
+import type { LeasedDelivery as LeasedDeliveryModel } from '../resolvers/hub.js';
 import type { UsageContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -121,6 +123,50 @@ export type FilterOperator =
   | 'lt'
   | 'lte';
 
+/** A TMF hub registration: a callback that receives the usage events matching its filter. */
+export type Hub = {
+  __typename?: 'Hub';
+  apiVersion: HubApiVersion;
+  callback: Scalars['String']['output'];
+  consecutiveFailures: Scalars['Int']['output'];
+  creationDate: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The filter as the client wrote it, for display. */
+  query?: Maybe<Scalars['String']['output']>;
+  status: HubStatus;
+};
+
+export type HubApiVersion =
+  | 'v4'
+  | 'v5';
+
+/** One event owed to one hub: delivered at least once, in order per usage, retried with backoff. */
+export type HubDelivery = {
+  __typename?: 'HubDelivery';
+  attempt: Scalars['Int']['output'];
+  eventId: Scalars['ID']['output'];
+  eventTime: Scalars['DateTime']['output'];
+  eventType: ProductUsageEventType;
+  hub: Hub;
+  id: Scalars['ID']['output'];
+  /** The usage as it was when the event happened. */
+  productUsage: ProductUsage;
+};
+
+export type HubInput = {
+  apiVersion: HubApiVersion;
+  callback: Scalars['String']['input'];
+  eventTypes?: InputMaybe<Array<ProductUsageEventType>>;
+  filter?: InputMaybe<ProductUsageEventFilter>;
+  query?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type HubStatus =
+  | 'active'
+  /** Deliveries kept failing; events are kept for it but not sent until it is registered again. */
+  | 'suspended';
+
 export type Money = {
   __typename?: 'Money';
   unit?: Maybe<Scalars['String']['output']>;
@@ -134,20 +180,43 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** The callback accepted the delivery. */
+  completeHubDelivery: Scalars['Boolean']['output'];
   /** Starts exporting the usages that match the filter; the job runs in the background. */
   createExportJob: ExportJob;
+  createHub: Hub;
   createProductUsage: ProductUsage;
   /** Deletes the job and its file; a running export stops. */
   deleteExportJob: ExportJob;
+  /** Deletes the registration and every delivery still owed to it. */
+  deleteHub: Hub;
   /** Returns the deleted usage; fails with NOT_FOUND when there is no such usage. */
   deleteProductUsage: ProductUsage;
+  /** The callback refused or did not answer: retried later with backoff; the hub is suspended after too many failures. */
+  failHubDelivery: Scalars['Boolean']['output'];
+  /**
+   * For a delivery worker: leases up to `limit` deliveries that are due and first in line for their hub
+   * and usage, for `leaseSeconds`. A worker that dies leaves its leases to expire, so nothing is lost.
+   */
+  leaseHubDeliveries: Array<HubDelivery>;
   /** Fails with NOT_FOUND when there is no such usage. */
   updateProductUsage: ProductUsage;
 };
 
 
+export type MutationCompleteHubDeliveryArgs = {
+  id: Scalars['ID']['input'];
+  worker: Scalars['ID']['input'];
+};
+
+
 export type MutationCreateExportJobArgs = {
   input: ExportJobInput;
+};
+
+
+export type MutationCreateHubArgs = {
+  input: HubInput;
 };
 
 
@@ -161,8 +230,27 @@ export type MutationDeleteExportJobArgs = {
 };
 
 
+export type MutationDeleteHubArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationDeleteProductUsageArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationFailHubDeliveryArgs = {
+  error: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  worker: Scalars['ID']['input'];
+};
+
+
+export type MutationLeaseHubDeliveriesArgs = {
+  leaseSeconds?: InputMaybe<Scalars['Int']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  worker: Scalars['ID']['input'];
 };
 
 
@@ -421,6 +509,7 @@ export type Query = {
   exportJob?: Maybe<ExportJob>;
   /** Export jobs, newest first. */
   exportJobs: ExportJobPage;
+  hub?: Maybe<Hub>;
   /** A usage by id, or null when there is none. */
   productUsage?: Maybe<ProductUsage>;
   /** Usages matching the filter, newest first unless sorted otherwise. limit is at most the configured maximum page size. */
@@ -436,6 +525,11 @@ export type QueryExportJobArgs = {
 export type QueryExportJobsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
   offset?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryHubArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -632,6 +726,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   ExportJob: ExportJob;
+  Hub: Hub;
   Party: Party;
   PartyRole: PartyRole;
   ProductUsage: ProductUsage;
@@ -643,6 +738,9 @@ export type FederationReferenceTypes = {
   ExportJob:
     ( { __typename: 'ExportJob' }
     & GraphQLRecursivePick<FederationTypes['ExportJob'], {"id":true}> );
+  Hub:
+    ( { __typename: 'Hub' }
+    & GraphQLRecursivePick<FederationTypes['Hub'], {"id":true}> );
   Party:
     ( { __typename: 'Party' }
     & GraphQLRecursivePick<FederationTypes['Party'], {"id":true}> );
@@ -676,11 +774,17 @@ export type ResolversTypes = {
   ExternalIdentifierInput: ExternalIdentifierInput;
   FieldCondition: FieldCondition;
   FilterOperator: FilterOperator;
+  Hub: ResolverTypeWrapper<HubDocumentModel>;
+  HubApiVersion: HubApiVersion;
+  HubDelivery: ResolverTypeWrapper<LeasedDeliveryModel>;
+  HubInput: HubInput;
+  HubStatus: HubStatus;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Party: ResolverTypeWrapper<EntityStubModel>;
   PartyOrPartyRoleRef: ResolverTypeWrapper<PartyOrPartyRoleRef>;
   PartyOrPartyRoleRefInput: PartyOrPartyRoleRefInput;
@@ -702,7 +806,6 @@ export type ResolversTypes = {
   ProductUsageStatus: ProductUsageStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RatedProductUsage: ResolverTypeWrapper<RatedProductUsage>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   RatedProductUsageInput: RatedProductUsageInput;
   RelatedParty: ResolverTypeWrapper<RelatedPartyDocumentModel>;
   RelatedPartyInput: RelatedPartyInput;
@@ -729,11 +832,15 @@ export type ResolversParentTypes = {
   ExternalIdentifier: ExternalIdentifier;
   ExternalIdentifierInput: ExternalIdentifierInput;
   FieldCondition: FieldCondition;
+  Hub: HubDocumentModel;
+  HubDelivery: LeasedDeliveryModel;
+  HubInput: HubInput;
   JSON: Scalars['JSON']['output'];
   Money: Money;
   Float: Scalars['Float']['output'];
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
   Party: EntityStubModel;
   PartyOrPartyRoleRef: PartyOrPartyRoleRef;
   PartyOrPartyRoleRefInput: PartyOrPartyRoleRefInput;
@@ -751,7 +858,6 @@ export type ResolversParentTypes = {
   ProductUsageSpecification: EntityStubModel;
   Query: Record<PropertyKey, never>;
   RatedProductUsage: RatedProductUsage;
-  Boolean: Scalars['Boolean']['output'];
   RatedProductUsageInput: RatedProductUsageInput;
   RelatedParty: RelatedPartyDocumentModel;
   RelatedPartyInput: RelatedPartyInput;
@@ -799,6 +905,28 @@ export type ExternalIdentifierResolvers<ContextType = UsageContext, ParentType e
   owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type HubResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Hub'] = ResolversParentTypes['Hub'], FederationReferenceType extends FederationReferenceTypes['Hub'] = FederationReferenceTypes['Hub']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Hub']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  apiVersion?: Resolver<ResolversTypes['HubApiVersion'], ParentType, ContextType>;
+  callback?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  creationDate?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  query?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['HubStatus'], ParentType, ContextType>;
+};
+
+export type HubDeliveryResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['HubDelivery'] = ResolversParentTypes['HubDelivery']> = {
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['ProductUsageEventType'], ParentType, ContextType>;
+  hub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  productUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -809,10 +937,15 @@ export type MoneyResolvers<ContextType = UsageContext, ParentType extends Resolv
 };
 
 export type MutationResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  completeHubDelivery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCompleteHubDeliveryArgs, 'id' | 'worker'>>;
   createExportJob?: Resolver<ResolversTypes['ExportJob'], ParentType, ContextType, RequireFields<MutationCreateExportJobArgs, 'input'>>;
+  createHub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType, RequireFields<MutationCreateHubArgs, 'input'>>;
   createProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationCreateProductUsageArgs, 'input'>>;
   deleteExportJob?: Resolver<ResolversTypes['ExportJob'], ParentType, ContextType, RequireFields<MutationDeleteExportJobArgs, 'id'>>;
+  deleteHub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType, RequireFields<MutationDeleteHubArgs, 'id'>>;
   deleteProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationDeleteProductUsageArgs, 'id'>>;
+  failHubDelivery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationFailHubDeliveryArgs, 'error' | 'id' | 'worker'>>;
+  leaseHubDeliveries?: Resolver<Array<ResolversTypes['HubDelivery']>, ParentType, ContextType, RequireFields<MutationLeaseHubDeliveriesArgs, 'leaseSeconds' | 'limit' | 'worker'>>;
   updateProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationUpdateProductUsageArgs, 'id' | 'patch'>>;
 };
 
@@ -889,6 +1022,7 @@ export type ProductUsageSpecificationResolvers<ContextType = UsageContext, Paren
 export type QueryResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   exportJob?: Resolver<Maybe<ResolversTypes['ExportJob']>, ParentType, ContextType, RequireFields<QueryExportJobArgs, 'id'>>;
   exportJobs?: Resolver<ResolversTypes['ExportJobPage'], ParentType, ContextType, RequireFields<QueryExportJobsArgs, 'limit' | 'offset'>>;
+  hub?: Resolver<Maybe<ResolversTypes['Hub']>, ParentType, ContextType, RequireFields<QueryHubArgs, 'id'>>;
   productUsage?: Resolver<Maybe<ResolversTypes['ProductUsage']>, ParentType, ContextType, RequireFields<QueryProductUsageArgs, 'id'>>;
   productUsages?: Resolver<ResolversTypes['ProductUsagePage'], ParentType, ContextType, RequireFields<QueryProductUsagesArgs, 'limit' | 'offset'>>;
 };
@@ -942,6 +1076,8 @@ export type Resolvers<ContextType = UsageContext> = {
   ExportJob?: ExportJobResolvers<ContextType>;
   ExportJobPage?: ExportJobPageResolvers<ContextType>;
   ExternalIdentifier?: ExternalIdentifierResolvers<ContextType>;
+  Hub?: HubResolvers<ContextType>;
+  HubDelivery?: HubDeliveryResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

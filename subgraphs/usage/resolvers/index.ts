@@ -3,6 +3,7 @@ import { DateTime, JSONScalar } from '../../shared/scalars.js';
 import type { UsageContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { ExportJob, exportJobMutations, exportJobQueries } from './export-job.js';
+import { Hub, HubDelivery, hubMutations, hubQueries } from './hub.js';
 import { Mutation } from './mutation.js';
 import { ProductUsageEvent, Subscription } from './subscription.js';
 import { ProductUsage, RelatedParty } from './product-usage.js';
@@ -12,8 +13,10 @@ import { Party, PartyRole, ProductUsageSpecification } from './relations.js';
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
-  Query: { ...Query, ...exportJobQueries },
-  Mutation: { ...Mutation, ...exportJobMutations },
+  Query: { ...Query, ...exportJobQueries, ...hubQueries },
+  Mutation: { ...Mutation, ...exportJobMutations, ...hubMutations },
+  Hub,
+  HubDelivery,
   Subscription,
   ProductUsageEvent,
   ExportJob,

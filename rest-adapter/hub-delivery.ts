@@ -1,0 +1,107 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../subgraphs/shared/logger.js';
+import type { GatewayClient } from './gateway-client.js';
+import { eventNameFor } from './mapping/hub.js';
+import { productUsageToV5 } from './mapping/product-usage-v5.js';
+import { usageToV4 } from './mapping/usage-v4.js';
+import { CompleteHubDeliveryDocument, FailHubDeliveryDocument, LeaseHubDeliveriesDocument, type LeaseHubDeliveriesMutation } from './operations/generated.js';
+import { v5Base } from './routes/product-usage-v5.js';
+import { v4Base } from './routes/usage-v4.js';
+
+type Delivery = LeaseHubDeliveriesMutation['leaseHubDeliveries'][number];
+
+export interface HubDeliveryOptions {
+  gateway: GatewayClient;
+  publicUrl: string;
+  secret: string;
+  logger: Logger;
+  /** How long a callback may take to answer. */
+  timeoutMs?: number;
+  /** Longest wait between looks for due deliveries while there are none (it starts at 100 ms and doubles). */
+  idleMs?: number;
+}
+
+/** The signature a receiver recomputes: HMAC-SHA256 of "<timestamp>.<body>" with the shared key. */
+export function signature(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Delivers the events owed to hubs. It leases due deliveries through the graph (first in line per
+ * hub and usage, so each usage's events arrive in order), posts each as a TMF event envelope in its
+ * hub's API version, signed, and reports success or failure back; the graph keeps the outbox, the
+ * retry schedule and the suspension count, so a restarted or second worker carries on where this
+ * one stopped. At least once: a callback may see an event again after a crash mid-delivery.
+ */
+export class HubDeliveryWorker {
+  private readonly worker = randomUUID();
+  private running: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: HubDeliveryOptions) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { gateway, logger } = this.options;
+    let idle = 100;
+    while (!this.stopping) {
+      let leased: Delivery[] = [];
+      try {
+        leased = (await gateway.run(LeaseHubDeliveriesDocument, { worker: this.worker, limit: 50, leaseSeconds: 30 })).leaseHubDeliveries;
+        await Promise.all(leased.map((delivery) => this.deliver(delivery)));
+      } catch (error) {
+        logger.warn('webhook delivery round failed; retrying', error);
+      }
+      // Idle: look again soon after activity, then less often (at most once per idleMs).
+      idle = leased.length ? 100 : Math.min(idle * 2, this.options.idleMs ?? 1_000);
+      if (leased.length === 0 && !this.stopping) await sleep(idle);
+    }
+  }
+
+  private envelope(delivery: Delivery): string {
+    const { publicUrl } = this.options;
+    const usage = delivery.productUsage;
+    const version = delivery.hub.apiVersion;
+    const event =
+      version === 'v5'
+        ? { productUsage: productUsageToV5(usage, `${publicUrl}${v5Base}/productUsage/${usage.id}`) }
+        : { usage: usageToV4(usage, `${publicUrl}${v4Base}/usage/${usage.id}`, (id) => `${publicUrl}${v4Base}/usageSpecification/${id}`) };
+    return JSON.stringify({ eventId: delivery.eventId, eventTime: delivery.eventTime, eventType: eventNameFor(version, delivery.eventType), event });
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    const body = this.envelope(delivery);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let failure: string | undefined;
+    try {
+      const response = await fetch(delivery.hub.callback, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-usage-graph-delivery': delivery.id,
+          'x-usage-graph-timestamp': timestamp,
+          'x-usage-graph-signature': signature(this.options.secret, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) failure = `The callback answered HTTP ${response.status}.`;
+    } catch (error) {
+      failure = `The callback could not be reached (${error instanceof Error ? error.name : 'error'}).`;
+    }
+    const { gateway } = this.options;
+    if (failure) await gateway.run(FailHubDeliveryDocument, { id: delivery.id, worker: this.worker, error: failure });
+    else await gateway.run(CompleteHubDeliveryDocument, { id: delivery.id, worker: this.worker });
+  }
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { BSON } from 'mongodb';
+import { badUserInput, notFound } from '../../shared/errors.js';
+import type { UsageEvent } from '../events.js';
+import type { DeliveryDocument, HubDocument } from '../hub-repository.js';
+import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
+
+/** A leased delivery with its event decoded once. */
+export interface LeasedDelivery {
+  doc: DeliveryDocument;
+  event: UsageEvent;
+}
+
+/**
+ * Callbacks are absolute http(s) URLs without credentials (a secret in a URL ends up in logs).
+ * Private and loopback addresses are allowed: operators' receivers often live on their own network.
+ */
+export function checkCallback(callback: string): void {
+  let url: URL;
+  try {
+    url = new URL(callback);
+  } catch {
+    throw badUserInput(`callback must be an absolute URL; got ${JSON.stringify(callback)}.`, 'callback');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badUserInput('callback must use http or https.', 'callback');
+  if (url.username || url.password) throw badUserInput('callback must not carry credentials; receivers verify the signature header instead.', 'callback');
+  if (callback.length > 2048) throw badUserInput('callback is longer than 2048 characters.', 'callback');
+}
+
+/** Exponential backoff with a cap: base, 2 base, 4 base ... */
+export const retryDelay = (attempt: number, baseMs: number, maxMs: number) => Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+
+export const hubQueries: Pick<QueryResolvers, 'hub'> = {
+  hub: async (_root, { id }, { outbox }) => (await outbox.hubs.findByIds([id]))[0] ?? null,
+};
+
+export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | 'leaseHubDeliveries' | 'completeHubDelivery' | 'failHubDelivery'> = {
+  createHub: async (_root, { input }, { outbox }) => {
+    checkCallback(input.callback);
+    const hub: HubDocument = {
+      _id: randomUUID(),
+      callback: input.callback,
+      query: input.query ?? null,
+      apiVersion: input.apiVersion,
+      status: 'active',
+      creationDate: new Date(),
+      consecutiveFailures: 0,
+      lastError: null,
+      filter: input.filter ?? null,
+      eventTypes: input.eventTypes ?? null,
+    };
+    await outbox.hubs.insert(hub);
+    outbox.invalidate();
+    return hub;
+  },
+  deleteHub: async (_root, { id }, { outbox }) => {
+    const deleted = await outbox.hubs.delete(id);
+    if (!deleted) throw notFound('Hub', id);
+    await outbox.deliveries.removeForHub(id);
+    outbox.invalidate();
+    return deleted;
+  },
+  leaseHubDeliveries: async (_root, { worker, limit, leaseSeconds }, { outbox }) => {
+    const size = Math.min(Math.max(limit ?? 50, 1), 500);
+    const seconds = Math.min(Math.max(leaseSeconds ?? 30, 1), 600);
+    const now = new Date();
+    const active = new Set((await outbox.hubs.active()).map((hub) => hub._id));
+    const leased: LeasedDelivery[] = [];
+    for (const candidate of await outbox.deliveries.due(now, size, active)) {
+      const doc = await outbox.deliveries.lease(candidate._id, worker, now, new Date(now.getTime() + seconds * 1_000));
+      if (doc) leased.push({ doc, event: BSON.EJSON.parse(doc.event, { relaxed: false }) as UsageEvent });
+    }
+    return leased;
+  },
+  completeHubDelivery: async (_root, { id, worker }, { outbox }) => {
+    const done = await outbox.deliveries.complete(id, worker);
+    if (done) await outbox.hubs.recordSuccess(done.hubId);
+    return Boolean(done);
+  },
+  failHubDelivery: async (_root, { id, worker, error }, { outbox, settings }) => {
+    const { baseMs, maxMs, maxFailures } = settings.hubRetry;
+    const [current] = await outbox.deliveries.findByIds([id]);
+    if (!current || current.leaseOwner !== worker) return false;
+    const rescheduled = await outbox.deliveries.retryLater(id, worker, new Date(Date.now() + retryDelay(current.attempt, baseMs, maxMs)));
+    if (rescheduled) await outbox.hubs.recordFailure(rescheduled.hubId, error.slice(0, 500), maxFailures);
+    return Boolean(rescheduled);
+  },
+};
+
+export const Hub: HubResolvers = {
+  __resolveReference: async (reference, { outbox }) => (await outbox.hubs.findByIds([reference.id]))[0] ?? null,
+  id: (hub) => hub._id,
+};
+
+export const HubDelivery: HubDeliveryResolvers = {
+  id: ({ doc }) => doc._id,
+  hub: async ({ doc }, _args, { outbox }) => {
+    const [hub] = await outbox.hubs.findByIds([doc.hubId]);
+    if (!hub) throw notFound('Hub', doc.hubId);
+    return hub;
+  },
+  attempt: ({ doc }) => doc.attempt + 1,
+  eventId: ({ event }) => event.eventId,
+  eventTime: ({ event }) => event.eventTime,
+  eventType: ({ event }) => event.eventType,
+  productUsage: ({ event }) => event.usage,
+};

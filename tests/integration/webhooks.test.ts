@@ -1,0 +1,155 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signature } from '../../rest-adapter/hub-delivery.js';
+import { startRestAdapter } from '../../rest-adapter/server.js';
+import { validate } from '../../rest-adapter/spec/validators.js';
+import { createLogger } from '../../subgraphs/shared/logger.js';
+import { CreateUsageDocument, UpdateUsageDocument } from '../operations/generated.js';
+import { startReceiver } from '../support/receiver.js';
+import { dataOf, startStack, type Stack } from '../support/stack.js';
+
+const secret = 'test-signing-secret-0123456789';
+const v5 = '/tmf-api/productUsageManagement/v5';
+const v4 = '/tmf-api/usageManagement/v4';
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('webhooks', { HUB_RETRY_BASE_MS: '50', HUB_RETRY_MAX_MS: '200', HUB_MAX_FAILURES: '4', HUB_SIGNING_SECRET: secret });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const usage = (party: string) => ({
+  '@type': 'ProductUsage',
+  product: { '@type': 'ProductRef', id: 'prod' },
+  usageSpecification: { '@type': 'ProductUsageSpecificationRef', id: 'spec' },
+  relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer', partyOrPartyRole: { '@type': 'PartyRef', id: party } }],
+});
+
+describe('TMF hub webhooks', () => {
+  it('delivers signed v5 events in order per usage, retrying a callback that fails at first', async () => {
+    const receiver = await startReceiver((attempt) => (attempt <= 2 ? 500 : 200));
+    try {
+      const hub = await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback: receiver.url, query: 'relatedParty.partyOrPartyRole.id=party-hook' });
+      expect(hub.status).toBe(201);
+      expect(hub.body).toMatchObject({ id: expect.any(String), '@type': 'Hub', callback: receiver.url, status: 'active' });
+      expect(validate('v5.Hub', hub.body)).toEqual([]);
+      expect(hub.headers.get('location')).toBe(hub.body.href);
+
+      const created = (await stack.rest('POST', `${v5}/productUsage`, usage('party-hook'))).body;
+      await stack.rest('POST', `${v5}/productUsage`, usage('someone-else'));
+      await stack.rest('PATCH', `${v5}/productUsage/${created.id}`, { '@type': 'ProductUsage', status: 'rated' });
+      await stack.rest('DELETE', `${v5}/productUsage/${created.id}`);
+
+      const accepted = await receiver.waitForAccepted(3);
+      expect(accepted.map((r) => r.body.eventType)).toEqual(['ProductUsageCreateEvent', 'ProductUsageStateChangeEvent', 'ProductUsageDeleteEvent']);
+      expect(receiver.requests.slice(0, 3).map((r) => [r.status, r.body.eventType])).toEqual([
+        [500, 'ProductUsageCreateEvent'],
+        [500, 'ProductUsageCreateEvent'],
+        [200, 'ProductUsageCreateEvent'],
+      ]);
+      for (const delivery of accepted) {
+        expect(delivery.body).toMatchObject({ eventId: expect.any(String), eventTime: expect.any(String), event: { productUsage: { id: created.id } } });
+        expect(validate('v5.ProductUsage_RES', delivery.body.event.productUsage)).toEqual([]);
+        const timestamp = String(delivery.headers['x-usage-graph-timestamp']);
+        expect(delivery.headers['x-usage-graph-signature']).toBe(signature(secret, timestamp, delivery.raw));
+      }
+      expect(accepted[1]!.body.event.productUsage.status).toBe('rated');
+      const state = await stack.rest('GET', `${v5}/hub/${hub.body.id}`);
+      expect(state.body).toMatchObject({ status: 'active' });
+      expect((await stack.rest('DELETE', `${v5}/hub/${hub.body.id}`)).status).toBe(204);
+      expect((await stack.rest('GET', `${v5}/hub/${hub.body.id}`)).status).toBe(404);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('keeps events made while the adapter is down and delivers them, in order, once it is back', async () => {
+    const receiver = await startReceiver(() => 200);
+    try {
+      const hub = (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback: receiver.url, query: 'usageType=while-down' })).body;
+      await stack.system.rest.close();
+      const created = dataOf(await stack.request(CreateUsageDocument, { input: { usageType: 'while-down' } })).createProductUsage;
+      await stack.request(UpdateUsageDocument, { id: created.id, patch: { status: 'rated' } });
+      await stack.request(UpdateUsageDocument, { id: created.id, patch: { description: 'late' } });
+      await sleep(300);
+      expect(receiver.requests).toHaveLength(0);
+
+      const restarted = await startRestAdapter({
+        gatewayUrl: stack.gatewayUrl,
+        hubSigningSecret: secret,
+        publicUrl: stack.config.publicUrl,
+        host: '127.0.0.1',
+        port: 0,
+        bodyLimitBytes: stack.config.bodyLimitBytes,
+        paging: stack.config.paging,
+        logger: createLogger('error'),
+      });
+      stack.system.rest = restarted;
+      const accepted = await receiver.waitForAccepted(3);
+      expect(accepted.map((r) => r.body.eventType)).toEqual([
+        'ProductUsageCreateEvent',
+        'ProductUsageStateChangeEvent',
+        'ProductUsageAttributeValueChangeEvent',
+      ]);
+      await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('serves v4 hubs with v4 event names and bodies', async () => {
+    const receiver = await startReceiver(() => 204);
+    try {
+      const hub = await stack.rest('POST', `${v4}/hub`, { callback: receiver.url, query: 'eventType=UsageCreateEvent&usageType=v4-hook' });
+      expect(hub.status).toBe(201);
+      expect(validate('v4.EventSubscription', hub.body)).toEqual([]);
+      const created = (await stack.rest('POST', `${v4}/usage`, { usageType: 'v4-hook', usageSpecification: { id: 's' } })).body;
+      await stack.rest('DELETE', `${v4}/usage/${created.id}`);
+      const [delivery] = await receiver.waitForAccepted(1);
+      expect(delivery!.body).toMatchObject({ eventType: 'UsageCreateEvent', event: { usage: { id: created.id, status: 'received' } } });
+      expect(validate('v4.Usage', delivery!.body.event.usage)).toEqual([]);
+      await sleep(300);
+      expect(receiver.accepted()).toHaveLength(1);
+      expect((await stack.rest('DELETE', `${v4}/hub/${hub.body.id}`)).status).toBe(204);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('suspends a hub whose callback keeps failing, visibly', async () => {
+    const receiver = await startReceiver(() => 503);
+    try {
+      const hub = (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback: receiver.url, query: 'usageType=always-down' })).body;
+      await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'always-down' });
+      const deadline = Date.now() + 10_000;
+      let state: any;
+      do {
+        state = (await stack.rest('GET', `${v5}/hub/${hub.id}`)).body;
+        if (state.status !== 'suspended') await sleep(50);
+      } while (state.status !== 'suspended' && Date.now() < deadline);
+      expect(state).toMatchObject({ status: 'suspended', lastError: 'The callback answered HTTP 503.' });
+      expect(receiver.requests).toHaveLength(4);
+      await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('refuses callbacks that are not http(s) URLs or carry credentials, and unknown query keys', async () => {
+    for (const [body, reason] of [
+      [{ callback: 'ftp://example.com/x' }, /http or https/],
+      [{ callback: 'http://user:secret@example.com/x' }, /credentials/],
+      [{ callback: 'not a url' }, /absolute URL/],
+      [{ callback: 'http://example.com/x', query: 'colour=blue' }, /colour/],
+      [{ callback: 'http://example.com/x', query: 'eventType=UsageCreateEvent' }, /UsageCreateEvent/],
+      [{}, /callback/],
+    ] as const) {
+      const response = await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', ...body });
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body['@type']).toBe('Error');
+      expect(response.body.message).toMatch(reason);
+    }
+    expect((await stack.rest('POST', `${v5}/hub`, { callback: 'http://example.com/x' })).body.message).toMatch(/@type/);
+  });
+});

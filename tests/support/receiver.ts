@@ -1,0 +1,50 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Received {
+  status: number;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: any;
+}
+
+/** A real HTTP webhook receiver on a free port; `answer` decides each response's status. */
+export interface Receiver {
+  url: string;
+  requests: Received[];
+  accepted(): Received[];
+  waitForAccepted(count: number, ms?: number): Promise<Received[]>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(answer: (attempt: number) => number): Promise<Receiver> {
+  const requests: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const status = answer(requests.length + 1);
+      requests.push({ status, headers: req.headers, raw, body: JSON.parse(raw) });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const accepted = () => requests.filter((r) => r.status < 300);
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    requests,
+    accepted,
+    async waitForAccepted(count, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      while (accepted().length < count) {
+        if (Date.now() > deadline) throw new Error(`${accepted().length} of ${count} deliveries accepted; requests: ${requests.map((r) => `${r.status} ${r.body.eventType}`).join(', ')}`);
+        await sleep(10);
+      }
+      return accepted();
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
