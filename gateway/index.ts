@@ -17,6 +17,7 @@ const gateway = await startGateway({
   port: config.ports.gateway,
   ide: config.env !== 'production',
   usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
+  websocket: config.websocket,
   logger: log,
 });
 log.info(`gateway ready at ${gateway.url}`);

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { useExportDownloads } from './plugins/export-downloads.js';
 import { maskError } from './plugins/mask-errors.js';
 import { runtimeLogger } from './runtime-logger.js';
+import { serveGraphQLWs, type SocketExtra, type WebSocketLimits } from './websocket.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -16,6 +16,8 @@ export interface GatewayOptions {
   ide: boolean;
   /** The usage subgraph's GraphQL URL, for export downloads (GET /exports/<id>). */
   usageSubgraphUrl: string;
+  /** Largest websocket message a client may send, and how much it may leave unread. */
+  websocket: WebSocketLimits & { maxMessageBytes: number };
   logger: Logger;
 }
 
@@ -49,10 +51,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const server = createServer(runtime);
-  const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint });
-  const ws = useServer(
+  const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint, maxPayload: options.websocket.maxMessageBytes });
+  const ws = serveGraphQLWs(
+    sockets,
     {
-      ...getGraphQLWSOptions<Record<string, unknown>, Extra>(runtime, (ctx) => ({
+      ...getGraphQLWSOptions<Record<string, unknown>, SocketExtra>(runtime, (ctx) => ({
         req: ctx.extra.request,
         socket: ctx.extra.socket,
         // The upgrade request stands for every operation on the socket. As a GET it would make the
@@ -75,7 +78,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             }
           : undefined,
     },
-    sockets,
+    options.websocket,
+    log,
   );
 
   // The runtime loads the supergraph on its first HTTP request; a websocket operation arriving

@@ -57,6 +57,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       port: config.ports.gateway,
       ide: config.env !== 'production',
       usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
+      websocket: config.websocket,
       logger,
     });
     const rest = await startRestAdapter({

@@ -39,6 +39,10 @@ const schema = z.object({
   HUB_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
   HUB_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
   HUB_SIGNING_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  HUB_PRIVATE_CALLBACKS: z.enum(['allow', 'deny']).optional(),
+  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(65_536).default(4_194_304),
+  WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  WS_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(12_000),
 });
 
 export type Env = z.input<typeof schema>;
@@ -62,7 +66,13 @@ export interface Config {
   paging: { defaultSize: number; maxSize: number };
   bodyLimitBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  hubs: { retry: { baseMs: number; maxMs: number; maxFailures: number }; signingSecret?: string };
+  hubs: {
+    retry: { baseMs: number; maxMs: number; maxFailures: number };
+    signingSecret?: string;
+    /** Whether callbacks may point at loopback, private or link-local addresses (see README, webhooks). */
+    privateCallbacks: 'allow' | 'deny';
+  };
+  websocket: { maxBufferedBytes: number; maxMessageBytes: number; keepAliveMs: number };
 }
 
 export class ConfigError extends Error {
@@ -107,6 +117,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hubs: {
       retry: { baseMs: e.HUB_RETRY_BASE_MS, maxMs: e.HUB_RETRY_MAX_MS, maxFailures: e.HUB_MAX_FAILURES },
       signingSecret: e.HUB_SIGNING_SECRET,
+      // Production refuses private targets unless told otherwise: a partner-supplied URL must not
+      // reach into the operator's own network (SSRF). Development and tests call local receivers.
+      privateCallbacks: e.HUB_PRIVATE_CALLBACKS ?? (e.NODE_ENV === 'production' ? 'deny' : 'allow'),
     },
+    websocket: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, maxMessageBytes: e.WS_MAX_MESSAGE_BYTES, keepAliveMs: e.WS_KEEPALIVE_MS },
   };
 }
