@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../subgraphs/shared/logger.js';
+import { callbackAgent, isPrivateCallbackError, PrivateCallbackError, refusedCallback, type PrivateCallbacks } from './callback-agent.js';
 import type { GatewayClient } from './gateway-client.js';
 import { eventNameFor } from './mapping/hub.js';
 import { productUsageToV5 } from './mapping/product-usage-v5.js';
@@ -15,6 +16,8 @@ export interface HubDeliveryOptions {
   gateway: GatewayClient;
   publicUrl: string;
   secret: string;
+  /** HUB_PRIVATE_CALLBACKS: whether callbacks may reach loopback, private and link-local addresses. */
+  privateCallbacks: PrivateCallbacks;
   logger: Logger;
   /** How long a callback may take to answer. */
   timeoutMs?: number;
@@ -38,8 +41,11 @@ export class HubDeliveryWorker {
   private readonly worker = randomUUID();
   private running: Promise<void> | undefined;
   private stopping = false;
+  private readonly agent;
 
-  constructor(private readonly options: HubDeliveryOptions) {}
+  constructor(private readonly options: HubDeliveryOptions) {
+    this.agent = callbackAgent(options.privateCallbacks);
+  }
 
   start(): void {
     this.running ??= this.loop();
@@ -48,6 +54,7 @@ export class HubDeliveryWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.running;
+    await this.agent.close();
   }
 
   private async loop(): Promise<void> {
@@ -83,6 +90,7 @@ export class HubDeliveryWorker {
     const timestamp = String(Math.floor(Date.now() / 1000));
     let failure: string | undefined;
     try {
+      if (refusedCallback(delivery.hub.callback, this.options.privateCallbacks)) throw new PrivateCallbackError(delivery.hub.callback);
       const response = await fetch(delivery.hub.callback, {
         method: 'POST',
         headers: {
@@ -94,11 +102,15 @@ export class HubDeliveryWorker {
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+        // @ts-expect-error undici's dispatcher option is not in the DOM fetch types.
+        dispatcher: this.agent,
       });
       await response.body?.cancel();
       if (!response.ok) failure = `The callback answered HTTP ${response.status}.`;
     } catch (error) {
-      failure = `The callback could not be reached (${error instanceof Error ? error.name : 'error'}).`;
+      failure = isPrivateCallbackError(error)
+        ? 'The callback resolves to a loopback, private or link-local address, which this deployment refuses.'
+        : `The callback could not be reached (${error instanceof Error ? error.name : 'error'}).`;
     }
     const { gateway } = this.options;
     if (failure) await gateway.run(FailHubDeliveryDocument, { id: delivery.id, worker: this.worker, error: failure });

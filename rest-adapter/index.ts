@@ -12,6 +12,7 @@ const adapter = await startRestAdapter({
   gatewayUrl: config.gatewayUrl ?? `http://localhost:${config.ports.gateway}/graphql`,
   publicUrl: config.publicUrl,
   hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => log.warn(m)),
+  hubPrivateCallbacks: config.hubs.privateCallbacks,
   host: config.host,
   port: config.ports.rest,
   bodyLimitBytes: config.bodyLimitBytes,

@@ -14,6 +14,8 @@ export interface RestAdapterOptions {
   gatewayUrl: string;
   /** Key that signs webhook deliveries (see signing-secret.ts). */
   hubSigningSecret: string;
+  /** HUB_PRIVATE_CALLBACKS (see callback-agent.ts). */
+  hubPrivateCallbacks: 'allow' | 'deny';
   publicUrl: string;
   host: string;
   port: number;
@@ -31,6 +33,7 @@ export async function startRestAdapter(options: RestAdapterOptions): Promise<Run
     gateway,
     publicUrl: options.publicUrl,
     secret: options.hubSigningSecret,
+    privateCallbacks: options.hubPrivateCallbacks,
     logger: options.logger.child('webhooks'),
   });
   deliveries.start();

@@ -63,6 +63,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
     const rest = await startRestAdapter({
       gatewayUrl: gateway.url,
       hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => logger.warn(m)),
+      hubPrivateCallbacks: config.hubs.privateCallbacks,
       publicUrl: config.publicUrl,
       host: config.host,
       port: config.ports.rest,

@@ -13,6 +13,8 @@ export interface UsageSettings {
   exportDirectory: string;
   /** Webhook retries: first delay, longest delay, failures in a row before a hub is suspended. */
   hubRetry: { baseMs: number; maxMs: number; maxFailures: number };
+  /** Whether hub callbacks may name loopback, private or link-local addresses. */
+  hubPrivateCallbacks: 'allow' | 'deny';
 }
 
 export interface UsageServices {

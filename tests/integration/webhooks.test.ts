@@ -78,6 +78,7 @@ describe('TMF hub webhooks', () => {
       const restarted = await startRestAdapter({
         gatewayUrl: stack.gatewayUrl,
         hubSigningSecret: secret,
+        hubPrivateCallbacks: 'allow',
         publicUrl: stack.config.publicUrl,
         host: '127.0.0.1',
         port: 0,
@@ -130,6 +131,40 @@ describe('TMF hub webhooks', () => {
       } while (state.status !== 'suspended' && Date.now() < deadline);
       expect(state).toMatchObject({ status: 'suspended', lastError: 'The callback answered HTTP 503.' });
       expect(receiver.requests).toHaveLength(4);
+      await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('with private callbacks denied, refuses a name that resolves to loopback when it delivers, and records why', async () => {
+    const receiver = await startReceiver(() => 200);
+    // Registered while allowed; the adapter that delivers is then restarted with the policy set to
+    // deny: the case of a name that was public at registration and points inside later.
+    const callback = receiver.url.replace('127.0.0.1', 'localhost');
+    const hub = (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback, query: 'usageType=private-target' })).body;
+    await stack.system.rest.close();
+    stack.system.rest = await startRestAdapter({
+      gatewayUrl: stack.gatewayUrl,
+      hubSigningSecret: secret,
+      hubPrivateCallbacks: 'deny',
+      publicUrl: stack.config.publicUrl,
+      host: '127.0.0.1',
+      port: 0,
+      bodyLimitBytes: stack.config.bodyLimitBytes,
+      paging: stack.config.paging,
+      logger: createLogger('error'),
+    });
+    try {
+      await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'private-target' });
+      const deadline = Date.now() + 10_000;
+      let state: any;
+      do {
+        state = (await stack.rest('GET', `${v5}/hub/${hub.id}`)).body;
+        if (!state.lastError) await sleep(50);
+      } while (!state.lastError && Date.now() < deadline);
+      expect(state.lastError).toBe('The callback resolves to a loopback, private or link-local address, which this deployment refuses.');
+      expect(receiver.requests).toHaveLength(0);
       await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
     } finally {
       await receiver.close();

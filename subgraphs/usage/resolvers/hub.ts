@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
 import { badUserInput, notFound } from '../../shared/errors.js';
+import { isLocalHostName, isPrivateAddress } from '../../shared/private-address.js';
 import type { UsageEvent } from '../events.js';
 import type { DeliveryDocument, HubDocument } from '../hub-repository.js';
 import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
@@ -13,9 +14,11 @@ export interface LeasedDelivery {
 
 /**
  * Callbacks are absolute http(s) URLs without credentials (a secret in a URL ends up in logs).
- * Private and loopback addresses are allowed: operators' receivers often live on their own network.
+ * With `privateCallbacks: 'deny'` a literal private address or a localhost name is refused here;
+ * names that resolve to private addresses are refused at delivery (rest-adapter/callback-agent.ts),
+ * where the address actually used is known.
  */
-export function checkCallback(callback: string): void {
+export function checkCallback(callback: string, privateCallbacks: 'allow' | 'deny'): void {
   let url: URL;
   try {
     url = new URL(callback);
@@ -25,6 +28,9 @@ export function checkCallback(callback: string): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badUserInput('callback must use http or https.', 'callback');
   if (url.username || url.password) throw badUserInput('callback must not carry credentials; receivers verify the signature header instead.', 'callback');
   if (callback.length > 2048) throw badUserInput('callback is longer than 2048 characters.', 'callback');
+  if (privateCallbacks === 'deny' && (isPrivateAddress(url.hostname) || isLocalHostName(url.hostname))) {
+    throw badUserInput('callback must be a public address: this deployment refuses loopback, private and link-local callbacks.', 'callback');
+  }
 }
 
 /** Exponential backoff with a cap: base, 2 base, 4 base ... */
@@ -35,8 +41,8 @@ export const hubQueries: Pick<QueryResolvers, 'hub'> = {
 };
 
 export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | 'leaseHubDeliveries' | 'completeHubDelivery' | 'failHubDelivery'> = {
-  createHub: async (_root, { input }, { outbox }) => {
-    checkCallback(input.callback);
+  createHub: async (_root, { input }, { outbox, settings }) => {
+    checkCallback(input.callback, settings.hubPrivateCallbacks);
     const hub: HubDocument = {
       _id: randomUUID(),
       callback: input.callback,
