@@ -1,0 +1,98 @@
+import type { BenchConfig } from './config.js';
+import { runLoad, type LoadRequest, type MeasuredRun, type Watched } from './load.js';
+import { bold, fixed, median, table } from './stats.js';
+
+/** One side of a comparison: a request to fire and the processes that serve it. */
+export interface Contender {
+  name: string;
+  request: Omit<LoadRequest, 'connections' | 'duration' | 'warmup'>;
+  watched: Watched;
+}
+
+type Ratio = { latencyP50: number; latencyP99: number; throughput: number; cpu: number };
+
+export interface Comparison {
+  contenders: Contender[];
+  /** runs[c][r]: contender c in round r. */
+  runs: MeasuredRun[][];
+  /** ratios[r][c - 1]: contender c against the baseline (contender 0) in round r. */
+  ratios: Ratio[][];
+}
+
+/**
+ * Runs the contenders in turn, A B A B ... (A B C A B C with three), so drift in the machine (a
+ * noisy neighbour, a warming page cache) touches every contender alike. The first contender is the
+ * baseline; a ratio above 1 means the other contender costs more: its latency or CPU time per
+ * request divided by the baseline's, or the baseline's throughput divided by its own.
+ */
+export async function alternate(config: BenchConfig, contenders: Contender[], log: (m: string) => void): Promise<Comparison> {
+  const runs: MeasuredRun[][] = contenders.map(() => []);
+  for (let round = 0; round < config.rounds; round++) {
+    for (const [c, contender] of contenders.entries()) {
+      const request = { ...contender.request, connections: config.connections, duration: config.duration, warmup: config.warmup };
+      const run = await runLoad(request, contender.watched);
+      runs[c]!.push(run);
+      log(
+        `round ${round + 1}/${config.rounds} ${contender.name}: ${fixed(run.requestsPerSecond)} req/s, p50 ${run.latencyP50} ms, ` +
+          `p99 ${run.latencyP99} ms, CPU/request system ${fixed(run.cpu.system)} ms, database ${fixed(run.cpu.database)} ms`,
+      );
+    }
+  }
+  const ratios = runs[0]!.map((b, round) =>
+    runs.slice(1).map((other) => {
+      const o = other[round]!;
+      return {
+        latencyP50: o.latencyP50 / b.latencyP50,
+        latencyP99: o.latencyP99 / b.latencyP99,
+        throughput: b.requestsPerSecond / o.requestsPerSecond,
+        cpu: (o.cpu.system ?? Number.NaN) / (b.cpu.system ?? Number.NaN),
+      };
+    }),
+  );
+  return { contenders, runs, ratios };
+}
+
+export function medians(runs: readonly MeasuredRun[]) {
+  const of = (pick: (run: MeasuredRun) => number | undefined) => median(runs.flatMap((run) => (pick(run) === undefined ? [] : [pick(run)!])));
+  return {
+    requestsPerSecond: of((r) => r.requestsPerSecond),
+    latencyP50: of((r) => r.latencyP50),
+    latencyP99: of((r) => r.latencyP99),
+    cpuSystem: of((r) => r.cpu.system),
+    cpuDatabase: of((r) => r.cpu.database),
+    rssPeak: of((r) => r.rss?.peak),
+  };
+}
+
+/** Median over the rounds of contender `other`'s ratios to the baseline. */
+export function medianRatios(comparison: Comparison, other: number): Ratio {
+  const of = (key: keyof Ratio) => median(comparison.ratios.map((round) => round[other - 1]![key]));
+  return { latencyP50: of('latencyP50'), latencyP99: of('latencyP99'), throughput: of('throughput'), cpu: of('cpu') };
+}
+
+/** Every run in the order it ran, each contender's medians, and the ratios per round with their median. */
+export function comparisonTables(comparison: Comparison): string {
+  const { contenders, runs, ratios } = comparison;
+  const header = ['round', 'contender', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'requests', 'system CPU ms/req', 'DB CPU ms/req', 'RSS peak MiB'];
+  const runRows = runs[0]!.flatMap((_, round) =>
+    contenders.map((contender, c) => {
+      const r = runs[c]![round]!;
+      return [String(round + 1), contender.name, fixed(r.requestsPerSecond), fixed(r.latencyP50, 0), fixed(r.latencyP99, 0), fixed(r.latencyMean, 0), String(r.requests), fixed(r.cpu.system), fixed(r.cpu.database), fixed(r.rss?.peak, 0)];
+    }),
+  );
+  const medianRows = contenders.map((contender, c) => {
+    const m = medians(runs[c]!);
+    return bold([`median ${contender.name}`, '', fixed(m.requestsPerSecond), fixed(m.latencyP50, 0), fixed(m.latencyP99, 0), '', '', fixed(m.cpuSystem), fixed(m.cpuDatabase), fixed(m.rssPeak, 0)]);
+  });
+  const ratioTables = contenders.slice(1).map((contender, i) => {
+    const cells = (r: Ratio) => [fixed(r.latencyP50, 2), fixed(r.latencyP99, 2), fixed(r.throughput, 2), fixed(r.cpu, 2)];
+    const rows = ratios.map((round, r) => [String(r + 1), ...cells(round[i]!)]);
+    rows.push(bold(['median', ...cells(medianRatios(comparison, i + 1))]));
+    return [
+      `${contender.name} relative to ${contenders[0]!.name} (above 1: ${contender.name} costs more):`,
+      '',
+      table(['round', 'p50 latency', 'p99 latency', `throughput (${contenders[0]!.name} / ${contender.name})`, 'system CPU per request'], rows),
+    ].join('\n');
+  });
+  return [table(header, [...runRows, ...medianRows]), '', ...ratioTables].join('\n');
+}

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * The bench's knobs: a command-line flag wins over its environment variable, which wins over the
+ * default. Defaults keep `npm run bench` under about five minutes on a 2-core machine.
+ */
+export interface BenchConfig {
+  usages: number;
+  parties: number;
+  specifications: number;
+  /** Measured seconds per load run, after `warmup` seconds that are thrown away. */
+  duration: number;
+  warmup: number;
+  /** Runs per contender; contenders alternate A B A B ... */
+  rounds: number;
+  connections: number;
+  /** Profile the system under load when REST misses its target: `auto`, `always` or `never`. */
+  profile: 'auto' | 'always' | 'never';
+  /** Page size of the load scenario (issue 3: 100). */
+  pageSize: number;
+  mongodbUri?: string;
+  database: string;
+  dataDir: string;
+  resultsPath: string;
+}
+
+const knobs = {
+  usages: { env: 'BENCH_USAGES', default: 10_000 },
+  parties: { env: 'BENCH_PARTIES', default: 1_000 },
+  specifications: { env: 'BENCH_SPECIFICATIONS', default: 50 },
+  duration: { env: 'BENCH_DURATION', default: 10 },
+  warmup: { env: 'BENCH_WARMUP', default: 3 },
+  rounds: { env: 'BENCH_ROUNDS', default: 3 },
+  connections: { env: 'BENCH_CONNECTIONS', default: 10 },
+  pageSize: { env: 'BENCH_PAGE_SIZE', default: 100 },
+} as const;
+
+type NumericKnob = keyof typeof knobs;
+
+export const usage = `npm run bench [-- --usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
+                      --connections=N --page-size=N --profile=auto|always|never --results=PATH]
+Each flag has an environment variable (BENCH_USAGES, BENCH_DURATION, ..., BENCH_PROFILE, BENCH_RESULTS).
+MONGODB_URI runs against that server instead of the embedded FerretDB; BENCH_DB names the database
+(default usage_graph_bench), which the bench drops and seeds again at every run.`;
+
+export function loadBenchConfig(argv = process.argv.slice(2), env = process.env): BenchConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...Object.fromEntries(Object.keys(knobs).map((name) => [kebab(name), { type: 'string' as const }])),
+      profile: { type: 'string' },
+      results: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const numbers = {} as Record<NumericKnob, number>;
+  for (const [name, knob] of Object.entries(knobs) as [NumericKnob, (typeof knobs)[NumericKnob]][]) {
+    const text = ((values as Record<string, unknown>)[kebab(name)] as string | undefined) ?? env[knob.env];
+    const value = text === undefined || text === '' ? knob.default : Number(text);
+    if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
+      throw new Error(`--${kebab(name)} / ${knob.env} must be a positive integer; got ${JSON.stringify(text)}.\n${usage}`);
+    }
+    numbers[name] = value;
+  }
+  const profile = (values.profile as string | undefined) ?? env.BENCH_PROFILE ?? 'auto';
+  if (profile !== 'auto' && profile !== 'always' && profile !== 'never') {
+    throw new Error(`--profile / BENCH_PROFILE must be auto, always or never; got ${JSON.stringify(profile)}.`);
+  }
+  return {
+    ...numbers,
+    profile,
+    mongodbUri: env.MONGODB_URI || undefined,
+    database: env.BENCH_DB || 'usage_graph_bench',
+    dataDir: '.data/bench',
+    resultsPath: (values.results as string | undefined) ?? env.BENCH_RESULTS ?? 'bench/RESULTS.md',
+  };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

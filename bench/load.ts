@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { cpuMs, rssMiB, waitUntilQuiet } from './processes.js';
+
+/** One load run: what load-child.ts is told to fire. */
+export interface LoadRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  /** Seconds. */
+  duration: number;
+  warmup: number;
+}
+
+/** What autocannon measured (latencies in ms). */
+export interface LoadResult {
+  requestsPerSecond: number;
+  latencyP50: number;
+  latencyP99: number;
+  latencyMean: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+}
+
+/** The processes a run watches: the system under test and, when the bench started it, the database. */
+export interface Watched {
+  system?: number;
+  database?: number;
+}
+
+export interface MeasuredRun extends LoadResult {
+  /** Resident memory of the system process during the measured part, in MiB. */
+  rss?: { peak: number; mean: number };
+  /** CPU time per request during the measured part, in ms, of each watched process. */
+  cpu: { system?: number; database?: number };
+  /** Wall-clock span of the measured part (epoch ms), to line it up with a CPU profile. */
+  window: { from: number; to: number };
+}
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const child = path.join(root, 'bench/load-child.ts');
+
+/**
+ * Fires one run from a separate `node` process. Before the warm-up and again before the measured
+ * part, it waits until the watched processes are idle, so no run inherits another's requests; during
+ * the measured part it samples the system's memory every 250 ms and reads both processes' CPU time.
+ * A run with any error, timeout or non-2xx answer, or with no answer at all, fails the bench.
+ */
+export async function runLoad(request: LoadRequest, watched: Watched = {}): Promise<MeasuredRun> {
+  const pids = [watched.system, watched.database].filter((pid): pid is number => pid !== undefined);
+  await waitUntilQuiet(pids);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(request)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const samples: number[] = [];
+    let sampler: NodeJS.Timeout | undefined;
+    let result: LoadResult | undefined;
+    let stderr = '';
+    const window = { from: 0, to: 0 };
+    const cpuAt = { system: 0, database: 0 };
+    const cpuUsed = { system: 0, database: 0 };
+    const readCpu = (into: typeof cpuAt) => {
+      into.system = watched.system === undefined ? 0 : (cpuMs(watched.system) ?? 0);
+      into.database = watched.database === undefined ? 0 : (cpuMs(watched.database) ?? 0);
+    };
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      if (line === 'warmed') {
+        void waitUntilQuiet(pids).then(() => proc.stdin.end('go\n'));
+      } else if (line === 'measuring') {
+        window.from = Date.now();
+        readCpu(cpuAt);
+        if (watched.system === undefined) return;
+        sampler = setInterval(() => {
+          const rss = rssMiB(watched.system!);
+          if (rss !== undefined) samples.push(rss);
+        }, 250);
+      } else if (line.startsWith('{')) {
+        window.to = Date.now();
+        readCpu(cpuUsed);
+        result = JSON.parse(line) as LoadResult;
+      }
+    });
+    proc.once('error', reject);
+    proc.once('close', (code) => {
+      clearInterval(sampler);
+      if (code !== 0 || !result) return reject(new Error(`load generator exited with ${code}: ${stderr.trim()}`));
+      const what = `${request.method} ${request.url}`;
+      if (result.non2xx || result.errors || result.timeouts) {
+        return reject(new Error(`${what}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`));
+      }
+      if (!result.requests) {
+        return reject(new Error(`${what}: no answer within the ${request.duration} s run; the database is too slow for this size (lower --usages or raise --duration)`));
+      }
+      const perRequest = (used: number, at: number, pid?: number) => (pid === undefined ? undefined : (used - at) / result!.requests);
+      const cpu = { system: perRequest(cpuUsed.system, cpuAt.system, watched.system), database: perRequest(cpuUsed.database, cpuAt.database, watched.database) };
+      const rss = samples.length ? { peak: Math.max(...samples), mean: samples.reduce((a, b) => a + b, 0) / samples.length } : undefined;
+      resolve({ ...result, cpu, window, ...(rss ? { rss } : {}) });
+    });
+  });
+}

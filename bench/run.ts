@@ -1,0 +1,42 @@
+// `npm run bench`: starts a database, seeds it, runs every scenario and writes bench/RESULTS.md.
+// See bench/README.md for the knobs and for how to add a scenario.
+import { loadBenchConfig } from './config.js';
+import { describeEnvironment, writeResults } from './report.js';
+import type { Scenario, Section } from './scenario.js';
+import { restOverGraphql } from './scenarios/rest-over-graphql.js';
+import { roundTrips } from './scenarios/round-trips.js';
+import { childrenNamed } from './processes.js';
+import { seed } from './seed.js';
+import { startDatabase } from '../subgraphs/shared/local-database.js';
+import { connectMongo } from '../subgraphs/shared/mongo.js';
+
+/** In the order they run; each starts and stops what it measures. */
+const scenarios: Scenario[] = [restOverGraphql, roundTrips];
+
+const started = performance.now();
+const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+
+const config = loadBenchConfig();
+const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
+const client = await connectMongo(database.uri);
+try {
+  const db = client.db(config.database);
+  const environment = await describeEnvironment(db, database.kind);
+  log(`${environment.database}; database "${config.database}" dropped and seeded again`);
+  const seedStart = performance.now();
+  await seed(db, config);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  log(`seeded ${config.usages} usages, ${config.parties} parties, ${config.specifications} specifications in ${seedSeconds.toFixed(1)} s`);
+
+  const databasePid = database.kind === 'ferretdb' ? childrenNamed('ferretdb-sqlite')[0] : undefined;
+  const sections: Section[] = [];
+  for (const scenario of scenarios) {
+    log(`scenario: ${scenario.name}`);
+    sections.push(await scenario.run({ config, mongodbUri: database.uri, db, databasePid, log }));
+  }
+  const file = writeResults(config, environment, seedSeconds, sections);
+  console.log(['', ...sections.flatMap((s) => [`${s.title}:`, ...s.summary.map((line) => `  ${line}`)]), '', `Written to ${file}`].join('\n'));
+} finally {
+  await client.close();
+  await database.stop();
+}

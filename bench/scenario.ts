@@ -1,0 +1,32 @@
+import type { Db } from 'mongodb';
+import type { BenchConfig } from './config.js';
+
+/** What every scenario gets: the knobs and the seeded bench database. */
+export interface BenchContext {
+  config: BenchConfig;
+  /** The database server the bench started (or MONGODB_URI). */
+  mongodbUri: string;
+  /** The seeded bench database, for scenarios that need to look at it. */
+  db: Db;
+  /** The embedded database's process, when the bench started one (its CPU time is reported). */
+  databasePid?: number;
+  log(message: string): void;
+}
+
+/** A scenario's part of RESULTS.md, plus the lines the console summary prints. */
+export interface Section {
+  title: string;
+  /** Markdown under the section's heading: tables and a "what this means" paragraph. */
+  markdown: string;
+  summary: string[];
+}
+
+/**
+ * One benchmark. A scenario starts whatever it measures (a system process, an in-process system,
+ * another gateway), stops it before it returns, and describes its figures; run.ts runs the
+ * scenarios one after the other, so they never load the machine at the same time.
+ */
+export interface Scenario {
+  name: string;
+  run(context: BenchContext): Promise<Section>;
+}
