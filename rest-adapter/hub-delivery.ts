@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { callbackAgent, isPrivateCallbackError, PrivateCallbackError, refusedCallback, type PrivateCallbacks } from './callback-agent.js';
 import type { GatewayClient } from './gateway-client.js';
+import { exportJobToV5 } from './mapping/export-job-v5.js';
 import { eventNameFor } from './mapping/hub.js';
 import { productUsageToV5 } from './mapping/product-usage-v5.js';
 import { usageToV4 } from './mapping/usage-v4.js';
@@ -76,12 +77,13 @@ export class HubDeliveryWorker {
 
   private envelope(delivery: Delivery): string {
     const { publicUrl } = this.options;
-    const usage = delivery.productUsage;
+    const { productUsage: usage, exportJob: job } = delivery;
     const version = delivery.hub.apiVersion;
-    const event =
-      version === 'v5'
-        ? { productUsage: productUsageToV5(usage, `${publicUrl}${v5Base}/productUsage/${usage.id}`) }
-        : { usage: usageToV4(usage, `${publicUrl}${v4Base}/usage/${usage.id}`, (id) => `${publicUrl}${v4Base}/usageSpecification/${id}`) };
+    const event = job
+      ? { exportJob: exportJobToV5(job, `${publicUrl}${v5Base}/exportJob/${job.id}`) }
+      : version === 'v5'
+        ? { productUsage: productUsageToV5(usage!, `${publicUrl}${v5Base}/productUsage/${usage!.id}`) }
+        : { usage: usageToV4(usage!, `${publicUrl}${v4Base}/usage/${usage!.id}`, (id) => `${publicUrl}${v4Base}/usageSpecification/${id}`) };
     return JSON.stringify({ eventId: delivery.eventId, eventTime: delivery.eventTime, eventType: eventNameFor(version, delivery.eventType), event });
   }
 

@@ -1,20 +1,24 @@
-import type { ProductUsageEventFilter, ProductUsageEventType, TmfHubFragment } from '../operations/generated.js';
+import type { HubEventType, ProductUsageEventFilter, TmfHubFragment } from '../operations/generated.js';
 import { badRequest } from '../errors.js';
 import { storedForV4, storedForV5, v4Statuses, v5Statuses } from '../status-map.js';
 import { compact, type Json } from './common.js';
 
 /**
- * TMF hubs for usage events. The hub `query` uses the list syntax on the event: `eventType` (comma
- * list, in the version's own event names) and the usage attributes a subscriber can filter on.
+ * TMF hubs for usage events (and, in v5, ExportJob events). The hub `query` uses the list syntax on
+ * the event: `eventType` (comma list, in the version's own event names) and the usage attributes a
+ * subscriber can filter on. v4 has no export jobs, so a v4 hub never names or receives their events.
  */
 export type ApiVersion = 'v4' | 'v5';
 
-const eventNames: Record<ApiVersion, Record<ProductUsageEventType, string>> = {
+const eventNames: Record<ApiVersion, Partial<Record<HubEventType, string>>> = {
   v5: {
     ProductUsageCreateEvent: 'ProductUsageCreateEvent',
     ProductUsageAttributeValueChangeEvent: 'ProductUsageAttributeValueChangeEvent',
     ProductUsageStateChangeEvent: 'ProductUsageStateChangeEvent',
     ProductUsageDeleteEvent: 'ProductUsageDeleteEvent',
+    ExportJobCreateEvent: 'ExportJobCreateEvent',
+    ExportJobStateChangeEvent: 'ExportJobStateChangeEvent',
+    ExportJobDeleteEvent: 'ExportJobDeleteEvent',
   },
   v4: {
     ProductUsageCreateEvent: 'UsageCreateEvent',
@@ -24,19 +28,19 @@ const eventNames: Record<ApiVersion, Record<ProductUsageEventType, string>> = {
   },
 };
 
-export const eventNameFor = (version: ApiVersion, type: ProductUsageEventType) => eventNames[version][type];
+export const eventNameFor = (version: ApiVersion, type: HubEventType) => eventNames[version][type] ?? type;
 
 const partyKey: Record<ApiVersion, string> = { v5: 'relatedParty.partyOrPartyRole.id', v4: 'relatedParty.id' };
 
-export function parseHubQuery(version: ApiVersion, query: string | undefined): { filter: ProductUsageEventFilter | null; eventTypes: ProductUsageEventType[] | null } {
+export function parseHubQuery(version: ApiVersion, query: string | undefined): { filter: ProductUsageEventFilter | null; eventTypes: HubEventType[] | null } {
   if (!query) return { filter: null, eventTypes: null };
   const params = new URLSearchParams(query.replace(/^\?/, ''));
   const filter: ProductUsageEventFilter = {};
-  let eventTypes: ProductUsageEventType[] | null = null;
+  let eventTypes: HubEventType[] | null = null;
   const values = (key: string) => params.getAll(key).flatMap((v) => v.split(',')).filter(Boolean);
   for (const key of new Set(params.keys())) {
     if (key === 'eventType') {
-      const byName = Object.fromEntries(Object.entries(eventNames[version]).map(([type, name]) => [name, type as ProductUsageEventType]));
+      const byName = Object.fromEntries(Object.entries(eventNames[version]).map(([type, name]) => [name, type as HubEventType]));
       eventTypes = values(key).map((name) => {
         if (!byName[name]) throw badRequest(`query: eventType "${name}" is not one of ${Object.keys(byName).join(', ')}.`);
         return byName[name]!;

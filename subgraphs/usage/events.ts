@@ -3,8 +3,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import type { HubOutbox } from './hub-outbox.js';
-import type { ProductUsageDocument } from './mappers.js';
-import type { ProductUsageEventFilter, ProductUsageEventType } from './generated/resolvers.js';
+import type { ExportJobDocument, ProductUsageDocument } from './mappers.js';
+import type { HubEventType, ProductUsageEventFilter, ProductUsageEventType } from './generated/resolvers.js';
 
 /** The bus topic of a deployment's usage events: named after its database, so deployments sharing one Redis stay apart. */
 export const usageEventTopic = (databaseName: string) => `usage-graph:${databaseName}:productUsage`;
@@ -16,6 +16,21 @@ export interface UsageEvent {
   eventType: ProductUsageEventType;
   usage: ProductUsageDocument;
 }
+
+export type ExportJobEventType = Extract<HubEventType, 'ExportJobCreateEvent' | 'ExportJobStateChangeEvent' | 'ExportJobDeleteEvent'>;
+
+/** A TMF635 v5 ExportJob event: only hubs receive these (no subscription carries them). */
+export interface ExportJobEvent {
+  eventId: string;
+  eventTime: Date;
+  eventType: ExportJobEventType;
+  exportJob: ExportJobDocument;
+}
+
+/** What a hub delivery carries. */
+export type HubEvent = UsageEvent | ExportJobEvent;
+
+export const isUsageEvent = (event: HubEvent): event is UsageEvent => 'usage' in event;
 
 /**
  * The events an update makes (TMF635): a StateChange when the status moved, an AttributeValueChange
@@ -31,7 +46,11 @@ export function updateEventTypes(before: ProductUsageDocument, after: ProductUsa
 }
 
 /** Whether a subscriber with these arguments receives the event. */
-export function eventMatches(event: UsageEvent, filter: ProductUsageEventFilter | null | undefined, types: readonly ProductUsageEventType[] | null | undefined): boolean {
+export function eventMatches(
+  event: UsageEvent,
+  filter: ProductUsageEventFilter | null | undefined,
+  types: readonly (ProductUsageEventType | HubEventType)[] | null | undefined,
+): boolean {
   if (types && !types.includes(event.eventType)) return false;
   if (!filter) return true;
   const usage = event.usage;
@@ -68,5 +87,10 @@ export class UsageEvents {
     // Webhooks first: their outbox is durable, and a subscriber that misses an event can re-read.
     await this.outbox.enqueue(event).catch((error: unknown) => this.log.error(`could not queue ${eventType} of ${usage._id} for hubs`, error));
     await this.bus.publish(this.topic, event).catch((error: unknown) => this.log.error(`could not publish ${eventType} for ${usage._id}`, error));
+  }
+
+  /** An export job's event, for the hubs (TMF635 v5 defines these; no subscription carries them). */
+  async publishExportJob(eventType: ExportJobEventType, job: ExportJobDocument): Promise<void> {
+    await this.outbox.enqueueExportJob(eventType, job).catch((error: unknown) => this.log.error(`could not queue ${eventType} of export ${job._id} for hubs`, error));
   }
 }

@@ -47,7 +47,11 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
     );
   }
 
-  async finish(id: string, runner: string, fields: Partial<ExportJobDocument>): Promise<void> {
-    await withDriverErrors(() => this.collection.updateOne({ _id: id, runner }, { $set: fields }), 'Finishing an export job');
+  /** Records the outcome; null when the job was deleted or taken over meanwhile. */
+  finish(id: string, runner: string, fields: Partial<ExportJobDocument>): Promise<ExportJobDocument | null> {
+    return withDriverErrors(
+      () => this.collection.findOneAndUpdate({ _id: id, runner }, { $set: fields }, { returnDocument: 'after' }),
+      'Finishing an export job',
+    );
   }
 }

@@ -7,7 +7,7 @@ import { BSON, type Document, type Filter, type Sort } from 'mongodb';
 import { UsageGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ExportJobRepository } from './export-repository.js';
-import { usageShape, type ProductUsageDocument } from './mappers.js';
+import { usageShape, type ExportJobDocument, type ProductUsageDocument } from './mappers.js';
 import type { ProductUsageRepository } from './repository.js';
 
 /** How often a running export reports progress, and after how long without a report it is taken over. */
@@ -30,6 +30,8 @@ export class ExportRunner {
     private readonly directory: string,
     private readonly publicUrl: string,
     private readonly log: Logger,
+    /** Told of every status a job moves to (Running, Succeeded, Failed): the hubs' ExportJobStateChangeEvent. */
+    private readonly onStateChange: (job: ExportJobDocument) => Promise<void>,
   ) {}
 
   static encodeQuery(filter: Filter<ProductUsageDocument>, sort: Sort): { filter: string; sort: string } {
@@ -67,9 +69,15 @@ export class ExportRunner {
     await rm(`${this.filePath(id)}.part`, { force: true });
   }
 
+  private async finish(id: string, fields: Partial<ExportJobDocument>): Promise<void> {
+    const finished = await this.jobs.finish(id, this.runner, fields);
+    if (finished) await this.onStateChange(finished);
+  }
+
   private async run(id: string): Promise<void> {
     const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - staleAfterMs));
     if (!job) return;
+    await this.onStateChange(job);
     const part = `${this.filePath(id)}.part`;
     let count = 0;
     try {
@@ -89,7 +97,7 @@ export class ExportRunner {
         await closed;
       }
       await rename(part, this.filePath(id));
-      await this.jobs.finish(id, this.runner, {
+      await this.finish(id, {
         status: 'Succeeded',
         exportedCount: count,
         completionDate: new Date(),
@@ -100,7 +108,7 @@ export class ExportRunner {
       await rm(part, { force: true });
       if (error instanceof JobDeleted) return;
       this.log.warn(`export ${id} failed`, error);
-      await this.jobs.finish(id, this.runner, {
+      await this.finish(id, {
         status: 'Failed',
         exportedCount: count,
         completionDate: new Date(),

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
-import { eventMatches, type UsageEvent } from './events.js';
+import { eventMatches, isUsageEvent, type ExportJobEvent, type ExportJobEventType, type HubEvent } from './events.js';
 import type { DeliveryRepository, HubDocument, HubRepository } from './hub-repository.js';
+import type { ExportJobDocument } from './mappers.js';
 
 /**
  * Turns each usage event into durable deliveries, one per active hub whose filter matches. The
@@ -31,8 +32,25 @@ export class HubOutbox {
     return this.lastSeq;
   }
 
-  async enqueue(event: UsageEvent): Promise<void> {
-    const hubs = (await this.activeHubs()).filter((hub) => eventMatches(event, hub.filter, hub.eventTypes));
+  /**
+   * Usage events go to hubs whose filter and event types match. ExportJob events exist in v5 only,
+   * and a hub's filter speaks of usage attributes, so they go to v5 hubs without a filter whose
+   * event types include them.
+   */
+  private wants(hub: HubDocument, event: HubEvent): boolean {
+    if (isUsageEvent(event)) return eventMatches(event, hub.filter, hub.eventTypes);
+    return hub.apiVersion === 'v5' && !hub.filter && (!hub.eventTypes || hub.eventTypes.includes(event.eventType));
+  }
+
+  /** Queues an export job's event for the hubs that want it. Failures are logged by the caller. */
+  enqueueExportJob(eventType: ExportJobEventType, exportJob: ExportJobDocument): Promise<void> {
+    const { runner: _runner, heartbeat: _heartbeat, ...job } = exportJob;
+    const event: ExportJobEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, exportJob: job as ExportJobDocument };
+    return this.enqueue(event);
+  }
+
+  async enqueue(event: HubEvent): Promise<void> {
+    const hubs = (await this.activeHubs()).filter((hub) => this.wants(hub, event));
     if (!hubs.length) return;
     const seq = this.nextSeq();
     const serialized = BSON.EJSON.stringify(event, { relaxed: false });
@@ -40,7 +58,7 @@ export class HubOutbox {
       hubs.map((hub) => ({
         _id: randomUUID(),
         hubId: hub._id,
-        usageId: event.usage._id,
+        subjectId: isUsageEvent(event) ? event.usage._id : event.exportJob._id,
         seq,
         event: serialized,
         attempt: 0,

@@ -1,20 +1,21 @@
 import type { Db } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
-import type { Hub, ProductUsageEventFilter, ProductUsageEventType } from './generated/resolvers.js';
+import type { Hub, HubEventType, ProductUsageEventFilter } from './generated/resolvers.js';
 
 export type HubDocument = Omit<Hub, '__typename' | 'id'> & {
   _id: string;
   filter: ProductUsageEventFilter | null;
-  eventTypes: ProductUsageEventType[] | null;
+  eventTypes: HubEventType[] | null;
 };
 
-/** One event owed to one hub. `event` is the UsageEvent as extended JSON (dates kept). */
+/** One event owed to one hub. `event` is the HubEvent as extended JSON (dates kept). */
 export interface DeliveryDocument {
   _id: string;
   hubId: string;
-  usageId: string;
-  /** Order of the events of one usage. */
+  /** The usage or export job the event is about: each one's events are delivered in order. */
+  subjectId: string;
+  /** Order of the events of one subject. */
   seq: number;
   event: string;
   attempt: number;
@@ -49,7 +50,7 @@ export class HubRepository extends DocumentRepository<HubDocument> {
   }
 }
 
-const deliveryIndexes: IndexKey[] = [{ nextAttemptAt: 1, seq: 1 }, { hubId: 1, usageId: 1, seq: 1 }];
+const deliveryIndexes: IndexKey[] = [{ nextAttemptAt: 1, seq: 1 }, { hubId: 1, subjectId: 1, seq: 1 }];
 
 /** The only code that touches the hubDeliveries collection: the durable outbox of webhook events. */
 export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
@@ -63,8 +64,8 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
 
   /**
    * Deliveries a worker may take now: due, not leased, for an active hub, and first in line for
-   * their hub and usage (an earlier event of the same usage that is waiting for a retry holds the
-   * later ones back, so each usage's events arrive in order).
+   * their hub and subject (an earlier event of the same usage or job that is waiting for a retry
+   * holds the later ones back, so each subject's events arrive in order).
    */
   async due(now: Date, limit: number, activeHubIds: ReadonlySet<string>): Promise<DeliveryDocument[]> {
     const candidates = await withDriverErrors(
@@ -82,18 +83,18 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
       () =>
         this.collection
           .find(
-            { hubId: { $in: [...new Set(eligible.map((d) => d.hubId))] }, usageId: { $in: [...new Set(eligible.map((d) => d.usageId))] } },
-            { projection: { hubId: 1, usageId: 1, seq: 1 } },
+            { hubId: { $in: [...new Set(eligible.map((d) => d.hubId))] }, subjectId: { $in: [...new Set(eligible.map((d) => d.subjectId))] } },
+            { projection: { hubId: 1, subjectId: 1, seq: 1 } },
           )
           .toArray(),
       'Ordering hub deliveries',
     );
     const first = new Map<string, number>();
     for (const d of heads) {
-      const key = `${d.hubId}\u0000${d.usageId}`;
+      const key = `${d.hubId}\u0000${d.subjectId}`;
       first.set(key, Math.min(first.get(key) ?? Number.POSITIVE_INFINITY, d.seq));
     }
-    return eligible.filter((d) => first.get(`${d.hubId}\u0000${d.usageId}`) === d.seq).slice(0, limit);
+    return eligible.filter((d) => first.get(`${d.hubId}\u0000${d.subjectId}`) === d.seq).slice(0, limit);
   }
 
   lease(id: string, worker: string, now: Date, until: Date): Promise<DeliveryDocument | null> {

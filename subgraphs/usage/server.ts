@@ -25,7 +25,9 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
   ]);
   const outbox = new HubOutbox(hubs, deliveries);
   const events = new UsageEvents(bus, usageEventTopic(db.databaseName), outbox, logger.child('events'));
-  const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'));
+  const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'), (job) =>
+    events.publishExportJob('ExportJobStateChangeEvent', job),
+  );
   await exports.resumeInterrupted();
   return {
     name: 'usage',

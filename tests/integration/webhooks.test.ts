@@ -137,6 +137,37 @@ describe('TMF hub webhooks', () => {
     }
   });
 
+  it('delivers the v5 ExportJob events of a job, in order, to a v5 hub that asks for them', async () => {
+    const receiver = await startReceiver(() => 200);
+    try {
+      const query = 'eventType=ExportJobCreateEvent,ExportJobStateChangeEvent,ExportJobDeleteEvent';
+      const hub = (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback: receiver.url, query })).body;
+      const job = (await stack.rest('POST', `${v5}/exportJob`, { '@type': 'ExportJob', query: 'usageType=nothing-matches' })).body;
+      const deadline = Date.now() + 10_000;
+      while ((await stack.rest('GET', `${v5}/exportJob/${job.id}`)).body.status !== 'Succeeded' && Date.now() < deadline) await sleep(50);
+      expect((await stack.rest('DELETE', `${v5}/exportJob/${job.id}`)).status).toBe(204);
+
+      const accepted = await receiver.waitForAccepted(4);
+      expect(accepted.map((r) => [r.body.eventType, r.body.event.exportJob.status])).toEqual([
+        ['ExportJobCreateEvent', 'Not Started'],
+        ['ExportJobStateChangeEvent', 'Running'],
+        ['ExportJobStateChangeEvent', 'Succeeded'],
+        ['ExportJobDeleteEvent', 'Succeeded'],
+      ]);
+      for (const delivery of accepted) {
+        expect(delivery.body.event.exportJob).toMatchObject({ id: job.id, '@type': 'ExportJob', href: job.href });
+        expect(validate('v5.ExportJob_RES', delivery.body.event.exportJob)).toEqual([]);
+      }
+      // A usage event is not among them: the hub named only ExportJob events.
+      await stack.rest('POST', `${v5}/productUsage`, usage('export-hub'));
+      await sleep(300);
+      expect(receiver.accepted()).toHaveLength(4);
+      await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('with private callbacks denied, refuses a name that resolves to loopback when it delivers, and records why', async () => {
     const receiver = await startReceiver(() => 200);
     // Registered while allowed; the adapter that delivers is then restarted with the policy set to

@@ -20,7 +20,7 @@ export const exportJobQueries: Pick<QueryResolvers, 'exportJob' | 'exportJobs'> 
 };
 
 export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'deleteExportJob'> = {
-  createExportJob: async (_root, { input }, { exportJobs, exports }) => {
+  createExportJob: async (_root, { input }, { exportJobs, exports, events }) => {
     const contentType = input.contentType ?? 'application/json';
     if (!contentTypes.includes(contentType)) throw badUserInput(`contentType must be one of ${contentTypes.join(', ')}.`, 'contentType');
     const path = input.path ?? '/productUsage';
@@ -38,13 +38,16 @@ export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'de
       ...query,
     };
     await exportJobs.insert(job);
+    // Queued before the runner can claim the job, so hubs see Create before the first StateChange.
+    await events.publishExportJob('ExportJobCreateEvent', job);
     exports.start(job._id);
     return job;
   },
-  deleteExportJob: async (_root, { id }, { exportJobs, exports }) => {
+  deleteExportJob: async (_root, { id }, { exportJobs, exports, events }) => {
     const deleted = await exportJobs.delete(id);
     if (!deleted) throw notFound('ExportJob', id);
     await exports.removeFile(id);
+    await events.publishExportJob('ExportJobDeleteEvent', deleted);
     return deleted;
   },
 };

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
 import { badUserInput, notFound } from '../../shared/errors.js';
 import { isLocalHostName, isPrivateAddress } from '../../shared/private-address.js';
-import type { UsageEvent } from '../events.js';
+import { isUsageEvent, type HubEvent } from '../events.js';
 import type { DeliveryDocument, HubDocument } from '../hub-repository.js';
 import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
 
 /** A leased delivery with its event decoded once. */
 export interface LeasedDelivery {
   doc: DeliveryDocument;
-  event: UsageEvent;
+  event: HubEvent;
 }
 
 /**
@@ -74,7 +74,7 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     const leased: LeasedDelivery[] = [];
     for (const candidate of await outbox.deliveries.due(now, size, active)) {
       const doc = await outbox.deliveries.lease(candidate._id, worker, now, new Date(now.getTime() + seconds * 1_000));
-      if (doc) leased.push({ doc, event: BSON.EJSON.parse(doc.event, { relaxed: false }) as UsageEvent });
+      if (doc) leased.push({ doc, event: BSON.EJSON.parse(doc.event, { relaxed: false }) as HubEvent });
     }
     return leased;
   },
@@ -109,5 +109,6 @@ export const HubDelivery: HubDeliveryResolvers = {
   eventId: ({ event }) => event.eventId,
   eventTime: ({ event }) => event.eventTime,
   eventType: ({ event }) => event.eventType,
-  productUsage: ({ event }) => event.usage,
+  productUsage: ({ event }) => (isUsageEvent(event) ? event.usage : null),
+  exportJob: ({ event }) => (isUsageEvent(event) ? null : event.exportJob),
 };
