@@ -39,6 +39,13 @@ const schema = z.object({
   HUB_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
   HUB_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
   HUB_SIGNING_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(1000),
+  INGEST_MAX_JOB_USAGES: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  INGEST_JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  INGEST_JOB_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
+  INGEST_JOB_LIST_LIMIT: z.coerce.number().int().min(1).default(1000),
+  INGEST_LATE_WINDOW_DAYS: z.coerce.number().int().min(0).default(45),
+  INGEST_DEFAULT_PROVIDER: z.string().min(1).max(200).default('default'),
   HUB_PRIVATE_CALLBACKS: z.enum(['allow', 'deny']).optional(),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(65_536).default(4_194_304),
   WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(262_144),
@@ -73,6 +80,18 @@ export interface Config {
     privateCallbacks: 'allow' | 'deny';
   };
   websocket: { maxBufferedBytes: number; maxMessageBytes: number; keepAliveMs: number };
+  ingest: IngestConfig;
+}
+
+/** Ingestion limits (README, "Ingestion"). */
+export interface IngestConfig {
+  maxBatch: number;
+  maxJobUsages: number;
+  jobChunkSize: number;
+  jobStaleMs: number;
+  jobListLimit: number;
+  lateWindowDays: number;
+  defaultProvider: string;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +139,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // Production refuses private targets unless told otherwise: a partner-supplied URL must not
       // reach into the operator's own network (SSRF). Development and tests call local receivers.
       privateCallbacks: e.HUB_PRIVATE_CALLBACKS ?? (e.NODE_ENV === 'production' ? 'deny' : 'allow'),
+    },
+    ingest: {
+      maxBatch: e.INGEST_MAX_BATCH,
+      maxJobUsages: e.INGEST_MAX_JOB_USAGES,
+      jobChunkSize: e.INGEST_JOB_CHUNK_SIZE,
+      jobStaleMs: e.INGEST_JOB_STALE_MS,
+      jobListLimit: e.INGEST_JOB_LIST_LIMIT,
+      lateWindowDays: e.INGEST_LATE_WINDOW_DAYS,
+      defaultProvider: e.INGEST_DEFAULT_PROVIDER,
     },
     websocket: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, maxMessageBytes: e.WS_MAX_MESSAGE_BYTES, keepAliveMs: e.WS_KEEPALIVE_MS },
   };

@@ -15,6 +15,7 @@ export const subgraphSettings = (config: Config) => ({
   paging: config.paging,
   exportDirectory: path.resolve(config.dataDir, 'exports'),
   hubRetry: config.hubs.retry,
+  ingest: config.ingest,
   hubPrivateCallbacks: config.hubs.privateCallbacks,
 });
 

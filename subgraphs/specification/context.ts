@@ -1,4 +1,5 @@
 import { byIdLoader } from '../shared/loaders.js';
+import type { IngestionRuleRepository, KpiRepository } from './ingestion-repository.js';
 import type { SpecificationRepository } from './repository.js';
 
 export interface SpecificationSettings {
@@ -8,14 +9,19 @@ export interface SpecificationSettings {
 
 export interface SpecificationContext {
   repository: SpecificationRepository;
+  rules: IngestionRuleRepository;
+  kpis: KpiRepository;
   settings: SpecificationSettings;
   loaders: ReturnType<typeof createLoaders>;
 }
 
-function createLoaders(repository: SpecificationRepository) {
-  return { specificationById: byIdLoader((ids) => repository.findByIds(ids)) };
+function createLoaders(repository: SpecificationRepository, kpis: KpiRepository) {
+  return { specificationById: byIdLoader((ids) => repository.findByIds(ids)), kpiById: byIdLoader((ids) => kpis.findByIds(ids)) };
 }
 
-export function specificationContextFactory(repository: SpecificationRepository, settings: SpecificationSettings): () => SpecificationContext {
-  return () => ({ repository, settings, loaders: createLoaders(repository) });
+export function specificationContextFactory(
+  repositories: { repository: SpecificationRepository; rules: IngestionRuleRepository; kpis: KpiRepository },
+  settings: SpecificationSettings,
+): () => SpecificationContext {
+  return () => ({ ...repositories, settings, loaders: createLoaders(repositories.repository, repositories.kpis) });
 }

@@ -1,4 +1,5 @@
-import type { Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultSpecificationSort } from './filters.js';
 import type { SpecificationDocument } from './mappers.js';
@@ -18,5 +19,19 @@ export class SpecificationRepository extends DocumentRepository<SpecificationDoc
       await this.collectionWithIndexes<SpecificationDocument>(db, 'productUsageSpecifications', indexes),
       'usage specification',
     );
+  }
+
+  /** Creates the specifications that do not exist yet, in one command; existing ones are left as they are. */
+  async ensure(docs: readonly SpecificationDocument[]): Promise<void> {
+    if (!docs.length) return;
+    const operations = docs.map(
+      ({ _id, ...fields }): AnyBulkWriteOperation<SpecificationDocument> => ({
+        updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true },
+      }),
+    );
+    // Two instances creating the same one at once: the loser's duplicate key means it exists.
+    await withDriverErrors(() => this.collection.bulkWrite(operations, { ordered: false }), 'Creating usage specifications').catch((error: { code?: string }) => {
+      if (error.code !== 'CONFLICT') throw error;
+    });
   }
 }

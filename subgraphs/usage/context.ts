@@ -1,4 +1,9 @@
+import type { IngestConfig } from '../shared/config.js';
+import type { UsageAggregator } from './aggregates.js';
 import type { UsageEvents } from './events.js';
+import type { IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
+import type { IngestJobRunner } from './ingest-job-runner.js';
+import type { UsageIngestor } from './ingestor.js';
 import type { HubOutbox } from './hub-outbox.js';
 import type { ExportJobRepository } from './export-repository.js';
 import type { ExportRunner } from './export-runner.js';
@@ -13,6 +18,7 @@ export interface UsageSettings {
   exportDirectory: string;
   /** Webhook retries: first delay, longest delay, failures in a row before a hub is suspended. */
   hubRetry: { baseMs: number; maxMs: number; maxFailures: number };
+  ingest: IngestConfig;
   /** Whether hub callbacks may name loopback, private or link-local addresses. */
   hubPrivateCallbacks: 'allow' | 'deny';
 }
@@ -23,6 +29,11 @@ export interface UsageServices {
   outbox: HubOutbox;
   exportJobs: ExportJobRepository;
   exports: ExportRunner;
+  ingestor: UsageIngestor;
+  ingestJobs: IngestJobRepository;
+  ingestErrors: IngestErrorRepository;
+  ingestRunner: IngestJobRunner;
+  aggregator: UsageAggregator;
 }
 
 export interface UsageContext extends UsageServices {

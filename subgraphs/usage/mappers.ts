@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import type { PageSource } from '../shared/page-source.js';
+import type { IngestFields } from './ingestion.js';
 import type {
   EntityRef,
   ExportJob,
@@ -28,6 +29,8 @@ export type ProductUsageDocument = Omit<
   /** The usage specification reference as the sender gave it. */
   usageSpecification?: EntityRef | null;
   relatedParty: RelatedPartyDocument[];
+  /** Set on usages that arrived through ingestion (ingestion.ts). */
+  ingest?: IngestFields;
 };
 
 export type ProductUsagePageSource = PageSource<ProductUsageDocument>;
@@ -55,7 +58,7 @@ export const usageHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-ap
  * line of an export file, read by the REST facade with the same mapping as its list responses.
  */
 export function usageShape(doc: ProductUsageDocument, publicUrl: string): Record<string, unknown> {
-  const { _id, usageSpecification, ...rest } = doc;
+  const { _id, usageSpecification, ingest: _ingest, ...rest } = doc;
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   return {
     ...rest,

@@ -1,4 +1,4 @@
-import type { Db, Document, Filter, Sort } from 'mongodb';
+import { MongoBulkWriteError, type Db, type Document, type Filter, type Sort } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
@@ -18,7 +18,27 @@ const indexes: IndexKey[] = [
   { [usagePaths.relatedPartyRole]: 1 },
   { [usagePaths.productId]: 1 },
   { [usagePaths.externalIdentifierId]: 1 },
+  // Aggregates of ingested usages: one KPI (application and unit) in one month or range of days.
+  { 'ingest.application': 1, 'ingest.unit': 1, 'ingest.month': 1 },
+  { 'ingest.application': 1, 'ingest.unit': 1, 'ingest.day': 1 },
 ];
+
+/** One day's usages of one consumer and provider, folded in the database (sum and count run on both databases). */
+export interface DayGroup {
+  consumer: string;
+  provider: string;
+  day: string;
+  sum: number;
+  count: number;
+}
+
+/** What min, max and last need of each usage (FerretDB 1.24 has no $min/$max/$last accumulators). */
+export interface DayValue {
+  consumer: string;
+  provider: string;
+  day: string;
+  value: number;
+}
 
 /** The only code that touches the productUsages collection. */
 export class ProductUsageRepository extends DocumentRepository<ProductUsageDocument> {
@@ -29,6 +49,52 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   /** Every usage matching `filter`, in order, read in batches: memory stays flat whatever the count. */
   stream(filter: Filter<ProductUsageDocument>, sort: Sort): AsyncIterable<ProductUsageDocument> {
     return this.collection.find(filter).sort(sort).batchSize(1_000);
+  }
+
+  /**
+   * Inserts what it can of `docs` in one unordered command. Returns the indexes refused because a
+   * document with the same _id exists (an idempotency key stored before); any other failure throws,
+   * and since every id is derived from its key, a retry of the whole batch stores each usage once.
+   */
+  async insertNew(docs: readonly ProductUsageDocument[]): Promise<Set<number>> {
+    const duplicates = new Set<number>();
+    if (!docs.length) return duplicates;
+    try {
+      await this.collection.insertMany([...docs], { ordered: false });
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
+      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      for (const writeError of errors) {
+        if (writeError.code !== 11000) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
+        duplicates.add(writeError.index);
+      }
+    }
+    return duplicates;
+  }
+
+  /** Per consumer, provider and day: the sum and count of the values of the usages matching `filter`. */
+  dayGroups(filter: Filter<ProductUsageDocument>): Promise<DayGroup[]> {
+    return withDriverErrors(
+      () =>
+        this.collection
+          .aggregate<{ _id: { c: string; p: string; d: string }; sum: number; count: number }>([
+            { $match: filter },
+            { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, sum: { $sum: '$ingest.value' }, count: { $sum: 1 } } },
+          ])
+          .toArray()
+          .then((rows) => rows.map(({ _id, sum, count }) => ({ consumer: _id.c, provider: _id.p, day: _id.d, sum, count }))),
+      'Aggregating usages',
+    );
+  }
+
+  /** The values of the usages matching `filter` in usageDate order, streamed (memory stays flat). */
+  dayValues(filter: Filter<ProductUsageDocument>): AsyncIterable<DayValue> {
+    const cursor = this.collection
+      .find(filter, { projection: { _id: 0, ingest: 1 } })
+      .sort({ usageDate: 1, _id: 1 })
+      .batchSize(5_000)
+      .map((doc) => ({ consumer: doc.ingest!.tenant, provider: doc.ingest!.provider, day: doc.ingest!.day, value: doc.ingest!.value }));
+    return cursor;
   }
 
   /**

@@ -12,6 +12,11 @@ import { DeliveryRepository, HubRepository } from './hub-repository.js';
 import { ExportRunner } from './export-runner.js';
 import { ProductUsageRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
+import { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
+import { UsageAggregator } from './aggregates.js';
+import { IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
+import { IngestJobRunner } from './ingest-job-runner.js';
+import { UsageIngestor } from './ingestor.js';
 
 const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
 
@@ -29,11 +34,22 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     events.publishExportJob('ExportJobStateChangeEvent', job),
   );
   await exports.resumeInterrupted();
+  const [catalogue, ingestJobs, ingestErrors] = await Promise.all([IngestionCatalogue.open(db), IngestJobRepository.open(db), IngestErrorRepository.open(db)]);
+  const ingestor = new UsageIngestor(repository, catalogue, events, settings.ingest);
+  const ingestRunner = new IngestJobRunner(
+    ingestJobs,
+    ingestErrors,
+    ingestor,
+    { chunkSize: settings.ingest.jobChunkSize, staleAfterMs: settings.ingest.jobStaleMs },
+    logger.child('ingestion'),
+  );
+  await ingestRunner.resumeInterrupted();
+  const aggregator = new UsageAggregator(repository, catalogue);
   return {
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
-    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox }, settings),
+    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestErrors, ingestRunner, aggregator }, settings),
     subscriptions: true,
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).
@@ -51,6 +67,9 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       await new Promise((resolve) => res.once('close', resolve));
       return true;
     },
-    close: () => exports.idle(),
+    close: async () => {
+      await ingestRunner.stop();
+      await exports.idle();
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { SpecificationContext } from '../context.js';
 import { specificationFilter, specificationSort } from '../filters.js';
 import { newSpecificationDocument, specificationListFields } from '../mappers.js';
 import type { Resolvers } from '../generated/resolvers.js';
+import { ingestionResolvers } from './ingestion.js';
 
 const specificationHref = (publicUrl: string, id: string) =>
   `${publicUrl}/tmf-api/usageManagement/v4/usageSpecification/${id}`;
@@ -14,7 +15,9 @@ const specificationHref = (publicUrl: string, id: string) =>
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
+  ...ingestionResolvers,
   Query: {
+    ...ingestionResolvers.Query,
     productUsageSpecification: (_root, { id }, { loaders }) => loaders.specificationById.load(id),
     productUsageSpecifications: (_root, args, { settings }) => ({
       kind: 'query',
@@ -24,6 +27,7 @@ export const resolvers: Resolvers = {
     }),
   },
   Mutation: {
+    ...ingestionResolvers.Mutation,
     createProductUsageSpecification: (_root, { input }, { repository }) =>
       repository.insert(newSpecificationDocument(input, randomUUID(), new Date())),
     updateProductUsageSpecification: async (_root, { id, patch }, { repository }) => {

@@ -4,9 +4,12 @@ import type { ProductUsageDocument as ProductUsageDocumentModel, ProductUsagePag
 import type { UsageEvent as UsageEventModel } from '../events.js';
 import type { HubDocument as HubDocumentModel } from '../hub-repository.js';
 import type { LeasedDelivery as LeasedDeliveryModel } from '../resolvers/hub.js';
+import type { IngestJobDocument as IngestJobDocumentModel, IngestJobPageSource as IngestJobPageSourceModel, IngestErrorDocument as IngestErrorDocumentModel, IngestErrorPageSource as IngestErrorPageSourceModel } from '../ingest-job-repository.js';
+import type { AggregatesResult as AggregatesResultModel } from '../aggregates.js';
 import type { UsageContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -141,23 +144,36 @@ export type HubApiVersion =
   | 'v4'
   | 'v5';
 
-/** One event owed to one hub: delivered at least once, in order per usage, retried with backoff. */
+/** One event owed to one hub: delivered at least once, in order per usage or export job, retried with backoff. */
 export type HubDelivery = {
   __typename?: 'HubDelivery';
   attempt: Scalars['Int']['output'];
   eventId: Scalars['ID']['output'];
   eventTime: Scalars['DateTime']['output'];
-  eventType: ProductUsageEventType;
+  eventType: HubEventType;
+  /** For an ExportJob event: the job as it was when the event happened. */
+  exportJob?: Maybe<ExportJob>;
   hub: Hub;
   id: Scalars['ID']['output'];
-  /** The usage as it was when the event happened. */
-  productUsage: ProductUsage;
+  /** For a usage event: the usage as it was when the event happened. */
+  productUsage?: Maybe<ProductUsage>;
 };
+
+/** What a hub may receive: the usage events and, for v5 hubs, the TMF635 v5 ExportJob events. */
+export type HubEventType =
+  | 'ExportJobCreateEvent'
+  | 'ExportJobDeleteEvent'
+  | 'ExportJobStateChangeEvent'
+  | 'ProductUsageAttributeValueChangeEvent'
+  | 'ProductUsageCreateEvent'
+  | 'ProductUsageDeleteEvent'
+  | 'ProductUsageStateChangeEvent';
 
 export type HubInput = {
   apiVersion: HubApiVersion;
   callback: Scalars['String']['input'];
-  eventTypes?: InputMaybe<Array<ProductUsageEventType>>;
+  /** All event types unless narrowed; a hub with a filter receives usage events only (the filter is on usage attributes). */
+  eventTypes?: InputMaybe<Array<HubEventType>>;
   filter?: InputMaybe<ProductUsageEventFilter>;
   query?: InputMaybe<Scalars['String']['input']>;
 };
@@ -166,6 +182,31 @@ export type HubStatus =
   | 'active'
   /** Deliveries kept failing; events are kept for it but not sent until it is registered again. */
   | 'suspended';
+
+/** The outcome of a synchronous batch. Valid usages are stored even when others are rejected. */
+export type IngestProductUsagesResult = {
+  __typename?: 'IngestProductUsagesResult';
+  /** Usages whose key was stored before with the same content: acknowledged, not stored again. */
+  duplicateCount: Scalars['Int']['output'];
+  errors: Array<UsageIngestError>;
+  rejectedCount: Scalars['Int']['output'];
+  /** Usages stored now. */
+  storedCount: Scalars['Int']['output'];
+  /** The usage id of each input in order (the stored one for a duplicate), null when rejected. */
+  usageIds: Array<Maybe<Scalars['ID']['output']>>;
+};
+
+/** A KPI, defined in the specification subgraph. */
+export type Kpi = {
+  __typename?: 'Kpi';
+  id: Scalars['ID']['output'];
+};
+
+export type MessageParameter = {
+  __typename?: 'MessageParameter';
+  name: Scalars['String']['output'];
+  value?: Maybe<Scalars['String']['output']>;
+};
 
 export type Money = {
   __typename?: 'Money';
@@ -186,6 +227,8 @@ export type Mutation = {
   createExportJob: ExportJob;
   createHub: Hub;
   createProductUsage: ProductUsage;
+  /** Accepts a batch (at most INGEST_MAX_JOB_USAGES, 10000 by default) to be ingested in the background. */
+  createUsageIngestJob: UsageIngestJob;
   /** Deletes the job and its file; a running export stops. */
   deleteExportJob: ExportJob;
   /** Deletes the registration and every delivery still owed to it. */
@@ -194,6 +237,11 @@ export type Mutation = {
   deleteProductUsage: ProductUsage;
   /** The callback refused or did not answer: retried later with backoff; the hub is suspended after too many failures. */
   failHubDelivery: Scalars['Boolean']['output'];
+  /**
+   * Stores a batch at once (at most INGEST_MAX_BATCH usages, 1000 by default; more is BAD_USER_INPUT and
+   * stores nothing). Each usage is checked against its rule; valid ones are stored even when others are not.
+   */
+  ingestProductUsages: IngestProductUsagesResult;
   /**
    * For a delivery worker: leases up to `limit` deliveries that are due and first in line for their hub
    * and usage, for `leaseSeconds`. A worker that dies leaves its leases to expire, so nothing is lost.
@@ -225,6 +273,11 @@ export type MutationCreateProductUsageArgs = {
 };
 
 
+export type MutationCreateUsageIngestJobArgs = {
+  usages: Array<UsageIngestInput>;
+};
+
+
 export type MutationDeleteExportJobArgs = {
   id: Scalars['ID']['input'];
 };
@@ -244,6 +297,11 @@ export type MutationFailHubDeliveryArgs = {
   error: Scalars['String']['input'];
   id: Scalars['ID']['input'];
   worker: Scalars['ID']['input'];
+};
+
+
+export type MutationIngestProductUsagesArgs = {
+  usages: Array<UsageIngestInput>;
 };
 
 
@@ -506,14 +564,36 @@ export type ProductUsageStatus =
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Daily values of a KPI of an application, from and to (yyyy-mm-dd, inclusive, at most 366 days), per
+   * consumer and provider, sorted by consumer, provider and day. Fails with NOT_FOUND for an unknown KPI.
+   */
+  dailyUsageAggregates: UsageAggregates;
   exportJob?: Maybe<ExportJob>;
   /** Export jobs, newest first. */
   exportJobs: ExportJobPage;
   hub?: Maybe<Hub>;
+  /** Monthly values of a KPI (month yyyy-mm) per consumer and provider, sorted by consumer and provider. */
+  monthlyUsageAggregates: UsageAggregates;
   /** A usage by id, or null when there is none. */
   productUsage?: Maybe<ProductUsage>;
   /** Usages matching the filter, newest first unless sorted otherwise. limit is at most the configured maximum page size. */
   productUsages: ProductUsagePage;
+  usageIngestJob?: Maybe<UsageIngestJob>;
+  /** Ingestion jobs, newest first, among the most recent INGEST_JOB_LIST_LIMIT (1000). */
+  usageIngestJobs: UsageIngestJobPage;
+};
+
+
+export type QueryDailyUsageAggregatesArgs = {
+  application: Scalars['String']['input'];
+  consumer?: InputMaybe<Scalars['String']['input']>;
+  from: Scalars['String']['input'];
+  kpiName: Scalars['String']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
+  provider?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['String']['input'];
 };
 
 
@@ -533,6 +613,17 @@ export type QueryHubArgs = {
 };
 
 
+export type QueryMonthlyUsageAggregatesArgs = {
+  application: Scalars['String']['input'];
+  consumer?: InputMaybe<Scalars['String']['input']>;
+  kpiName: Scalars['String']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  month: Scalars['String']['input'];
+  offset?: InputMaybe<Scalars['Int']['input']>;
+  provider?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryProductUsageArgs = {
   id: Scalars['ID']['input'];
 };
@@ -543,6 +634,18 @@ export type QueryProductUsagesArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
   offset?: InputMaybe<Scalars['Int']['input']>;
   sort?: InputMaybe<Array<ProductUsageSort>>;
+};
+
+
+export type QueryUsageIngestJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryUsageIngestJobsArgs = {
+  filter?: InputMaybe<UsageIngestJobFilter>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type RatedProductUsage = {
@@ -606,6 +709,30 @@ export type SubscriptionProductUsageEventsArgs = {
   filter?: InputMaybe<ProductUsageEventFilter>;
 };
 
+/** One aggregate value of a KPI for one consumer and provider in one day or month. */
+export type UsageAggregate = {
+  __typename?: 'UsageAggregate';
+  application: Scalars['String']['output'];
+  consumer: Scalars['String']['output'];
+  kpiName: Scalars['String']['output'];
+  /** yyyy-mm-dd for a day, yyyy-mm for a month. */
+  period: Scalars['String']['output'];
+  provider: Scalars['String']['output'];
+  unit: Scalars['String']['output'];
+  /** Usages folded into the value. */
+  usagesCount: Scalars['Int']['output'];
+  value: Scalars['Float']['output'];
+};
+
+export type UsageAggregates = {
+  __typename?: 'UsageAggregates';
+  /** The last day the aggregation covers: the period's last day, or today within the current period. */
+  aggregationUntilDate: Scalars['String']['output'];
+  items: Array<UsageAggregate>;
+  kpi: Kpi;
+  totalCount: Scalars['Int']['output'];
+};
+
 export type UsageCharacteristic = {
   __typename?: 'UsageCharacteristic';
   id?: Maybe<Scalars['String']['output']>;
@@ -623,6 +750,116 @@ export type UsageCharacteristicInput = {
   value?: InputMaybe<Scalars['JSON']['input']>;
   valueType?: InputMaybe<Scalars['String']['input']>;
 };
+
+/**
+ * Why one usage of a batch was not stored. code is BAD_USER_INPUT for a broken rule (rule names it:
+ * unitNotAccepted, valueType, minValue, maxValue, maxPastDays, maxFutureDays, lateWindow) or CONFLICT when its
+ * key was stored before with a different content (rule idempotency).
+ */
+export type UsageIngestError = {
+  __typename?: 'UsageIngestError';
+  code: Scalars['String']['output'];
+  errorType: UsageIngestErrorType;
+  /** Position of the usage in the batch or job, from 0. */
+  index: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
+  messageParameters: Array<MessageParameter>;
+  rule: Scalars['String']['output'];
+  /** The rejected usage as sent. */
+  usage: Scalars['JSON']['output'];
+};
+
+export type UsageIngestErrorPage = {
+  __typename?: 'UsageIngestErrorPage';
+  items: Array<UsageIngestError>;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type UsageIngestErrorType =
+  | 'BillingError'
+  | 'OtherError'
+  | 'ValidationError';
+
+/**
+ * One measured usage as a sender reports it (usage transparency shape). Stored as a ProductUsage whose
+ * usageSpecification is the specification of its application and unit, whose related parties are the consumer
+ * tenant and user, and whose characteristics carry value, unit, resource and application.
+ */
+export type UsageIngestInput = {
+  alias?: InputMaybe<Scalars['String']['input']>;
+  application: Scalars['String']['input'];
+  /** When the usage happened. */
+  datetime: Scalars['DateTime']['input'];
+  /**
+   * The client's idempotency key, unique per tenant. Without one the key is derived from tenant, user,
+   * application, alias, resource, unit and datetime: one value per resource, unit and instant.
+   */
+  externalIdentifier?: InputMaybe<Scalars['String']['input']>;
+  /** Who provides the application (default: the configured INGEST_DEFAULT_PROVIDER). */
+  provider?: InputMaybe<Scalars['String']['input']>;
+  resource: Scalars['String']['input'];
+  /** The consumer tenant. */
+  tenantId: Scalars['String']['input'];
+  unit: Scalars['String']['input'];
+  /** Missing: the tenant itself sent it (userType tenant). */
+  userId?: InputMaybe<Scalars['String']['input']>;
+  /** Default user, or tenant when userId is missing. */
+  userType?: InputMaybe<UsageUserType>;
+  value: Scalars['Float']['input'];
+};
+
+/** An asynchronous ingestion: stored at once, processed in the background, resumed after a restart. */
+export type UsageIngestJob = {
+  __typename?: 'UsageIngestJob';
+  completionTime?: Maybe<Scalars['DateTime']['output']>;
+  /** Per-usage errors in batch order; validationOnly keeps ValidationError ones. */
+  errors: UsageIngestErrorPage;
+  id: Scalars['ID']['output'];
+  status: UsageIngestJobStatus;
+  time: Scalars['DateTime']['output'];
+  usagesCount: Scalars['Int']['output'];
+  /** Counts per application, unit and processStatus (ACCEPTED while not yet processed). */
+  usagesSummary: Array<UsagesSummary>;
+};
+
+
+/** An asynchronous ingestion: stored at once, processed in the background, resumed after a restart. */
+export type UsageIngestJobErrorsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
+  validationOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** Every field narrows the list: jobs created that UTC day, naming that tenant, application or unit. */
+export type UsageIngestJobFilter = {
+  application?: InputMaybe<Scalars['String']['input']>;
+  /** yyyy-mm-dd (UTC). */
+  date?: InputMaybe<Scalars['String']['input']>;
+  tenant?: InputMaybe<Scalars['String']['input']>;
+  unit?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UsageIngestJobPage = {
+  __typename?: 'UsageIngestJobPage';
+  items: Array<UsageIngestJob>;
+  /** How many jobs match, counting at most the most recent INGEST_JOB_LIST_LIMIT (1000). */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type UsageIngestJobStatus =
+  | 'ACCEPTED'
+  | 'COMPLETED'
+  /** Finished, and at least one usage failed. */
+  | 'ERRORS'
+  | 'INPROGRESS';
+
+/** Where a usage stands in ingestion (usage transparency processStatus). */
+export type UsageProcessStatus =
+  | 'ACCEPTED'
+  | 'AGGREGATED'
+  | 'NOVERIFICATION'
+  | 'VERIFICATIONFAILED'
+  | 'VERIFIED';
 
 export type UsageProductPrice = {
   __typename?: 'UsageProductPrice';
@@ -643,6 +880,20 @@ export type UsageProductPriceInput = {
   productOfferingPrice?: InputMaybe<EntityRefInput>;
   recurringChargePeriod?: InputMaybe<Scalars['String']['input']>;
   unitOfMeasure?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Who sent a usage on behalf of a tenant (usage transparency userType). */
+export type UsageUserType =
+  | 'agent'
+  | 'tenant'
+  | 'user';
+
+export type UsagesSummary = {
+  __typename?: 'UsagesSummary';
+  application: Scalars['String']['output'];
+  processStatus: UsageProcessStatus;
+  unit: Scalars['String']['output'];
+  usagesCount: Scalars['Int']['output'];
 };
 
 
@@ -731,6 +982,7 @@ export type FederationTypes = {
   PartyRole: PartyRole;
   ProductUsage: ProductUsage;
   ProductUsageSpecification: ProductUsageSpecification;
+  UsageIngestJob: UsageIngestJob;
 };
 
 /** Mapping of federation reference types */
@@ -753,6 +1005,9 @@ export type FederationReferenceTypes = {
   ProductUsageSpecification:
     ( { __typename: 'ProductUsageSpecification' }
     & GraphQLRecursivePick<FederationTypes['ProductUsageSpecification'], {"id":true}> );
+  UsageIngestJob:
+    ( { __typename: 'UsageIngestJob' }
+    & GraphQLRecursivePick<FederationTypes['UsageIngestJob'], {"id":true}> );
 };
 
 
@@ -777,9 +1032,13 @@ export type ResolversTypes = {
   Hub: ResolverTypeWrapper<HubDocumentModel>;
   HubApiVersion: HubApiVersion;
   HubDelivery: ResolverTypeWrapper<LeasedDeliveryModel>;
+  HubEventType: HubEventType;
   HubInput: HubInput;
   HubStatus: HubStatus;
+  IngestProductUsagesResult: ResolverTypeWrapper<Omit<IngestProductUsagesResult, 'errors'> & { errors: Array<ResolversTypes['UsageIngestError']> }>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Kpi: ResolverTypeWrapper<EntityStubModel>;
+  MessageParameter: ResolverTypeWrapper<MessageParameter>;
   Money: ResolverTypeWrapper<Money>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   MoneyInput: MoneyInput;
@@ -811,10 +1070,23 @@ export type ResolversTypes = {
   RelatedPartyInput: RelatedPartyInput;
   SortDirection: SortDirection;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  UsageAggregate: ResolverTypeWrapper<UsageAggregate>;
+  UsageAggregates: ResolverTypeWrapper<AggregatesResultModel>;
   UsageCharacteristic: ResolverTypeWrapper<UsageCharacteristic>;
   UsageCharacteristicInput: UsageCharacteristicInput;
+  UsageIngestError: ResolverTypeWrapper<IngestErrorDocumentModel>;
+  UsageIngestErrorPage: ResolverTypeWrapper<IngestErrorPageSourceModel>;
+  UsageIngestErrorType: UsageIngestErrorType;
+  UsageIngestInput: UsageIngestInput;
+  UsageIngestJob: ResolverTypeWrapper<IngestJobDocumentModel>;
+  UsageIngestJobFilter: UsageIngestJobFilter;
+  UsageIngestJobPage: ResolverTypeWrapper<IngestJobPageSourceModel>;
+  UsageIngestJobStatus: UsageIngestJobStatus;
+  UsageProcessStatus: UsageProcessStatus;
   UsageProductPrice: ResolverTypeWrapper<UsageProductPrice>;
   UsageProductPriceInput: UsageProductPriceInput;
+  UsageUserType: UsageUserType;
+  UsagesSummary: ResolverTypeWrapper<UsagesSummary>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -835,7 +1107,10 @@ export type ResolversParentTypes = {
   Hub: HubDocumentModel;
   HubDelivery: LeasedDeliveryModel;
   HubInput: HubInput;
+  IngestProductUsagesResult: Omit<IngestProductUsagesResult, 'errors'> & { errors: Array<ResolversParentTypes['UsageIngestError']> };
   JSON: Scalars['JSON']['output'];
+  Kpi: EntityStubModel;
+  MessageParameter: MessageParameter;
   Money: Money;
   Float: Scalars['Float']['output'];
   MoneyInput: MoneyInput;
@@ -862,10 +1137,19 @@ export type ResolversParentTypes = {
   RelatedParty: RelatedPartyDocumentModel;
   RelatedPartyInput: RelatedPartyInput;
   Subscription: Record<PropertyKey, never>;
+  UsageAggregate: UsageAggregate;
+  UsageAggregates: AggregatesResultModel;
   UsageCharacteristic: UsageCharacteristic;
   UsageCharacteristicInput: UsageCharacteristicInput;
+  UsageIngestError: IngestErrorDocumentModel;
+  UsageIngestErrorPage: IngestErrorPageSourceModel;
+  UsageIngestInput: UsageIngestInput;
+  UsageIngestJob: IngestJobDocumentModel;
+  UsageIngestJobFilter: UsageIngestJobFilter;
+  UsageIngestJobPage: IngestJobPageSourceModel;
   UsageProductPrice: UsageProductPrice;
   UsageProductPriceInput: UsageProductPriceInput;
+  UsagesSummary: UsagesSummary;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -921,15 +1205,33 @@ export type HubDeliveryResolvers<ContextType = UsageContext, ParentType extends 
   attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   eventTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  eventType?: Resolver<ResolversTypes['ProductUsageEventType'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['HubEventType'], ParentType, ContextType>;
+  exportJob?: Resolver<Maybe<ResolversTypes['ExportJob']>, ParentType, ContextType>;
   hub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  productUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType>;
+  productUsage?: Resolver<Maybe<ResolversTypes['ProductUsage']>, ParentType, ContextType>;
+};
+
+export type IngestProductUsagesResultResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['IngestProductUsagesResult'] = ResolversParentTypes['IngestProductUsagesResult']> = {
+  duplicateCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['UsageIngestError']>, ParentType, ContextType>;
+  rejectedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  storedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  usageIds?: Resolver<Array<Maybe<ResolversTypes['ID']>>, ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type KpiResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Kpi'] = ResolversParentTypes['Kpi']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type MessageParameterResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['MessageParameter'] = ResolversParentTypes['MessageParameter']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
 
 export type MoneyResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -941,10 +1243,12 @@ export type MutationResolvers<ContextType = UsageContext, ParentType extends Res
   createExportJob?: Resolver<ResolversTypes['ExportJob'], ParentType, ContextType, RequireFields<MutationCreateExportJobArgs, 'input'>>;
   createHub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType, RequireFields<MutationCreateHubArgs, 'input'>>;
   createProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationCreateProductUsageArgs, 'input'>>;
+  createUsageIngestJob?: Resolver<ResolversTypes['UsageIngestJob'], ParentType, ContextType, RequireFields<MutationCreateUsageIngestJobArgs, 'usages'>>;
   deleteExportJob?: Resolver<ResolversTypes['ExportJob'], ParentType, ContextType, RequireFields<MutationDeleteExportJobArgs, 'id'>>;
   deleteHub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType, RequireFields<MutationDeleteHubArgs, 'id'>>;
   deleteProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationDeleteProductUsageArgs, 'id'>>;
   failHubDelivery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationFailHubDeliveryArgs, 'error' | 'id' | 'worker'>>;
+  ingestProductUsages?: Resolver<ResolversTypes['IngestProductUsagesResult'], ParentType, ContextType, RequireFields<MutationIngestProductUsagesArgs, 'usages'>>;
   leaseHubDeliveries?: Resolver<Array<ResolversTypes['HubDelivery']>, ParentType, ContextType, RequireFields<MutationLeaseHubDeliveriesArgs, 'leaseSeconds' | 'limit' | 'worker'>>;
   updateProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationUpdateProductUsageArgs, 'id' | 'patch'>>;
 };
@@ -1020,11 +1324,15 @@ export type ProductUsageSpecificationResolvers<ContextType = UsageContext, Paren
 };
 
 export type QueryResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  dailyUsageAggregates?: Resolver<ResolversTypes['UsageAggregates'], ParentType, ContextType, RequireFields<QueryDailyUsageAggregatesArgs, 'application' | 'from' | 'kpiName' | 'limit' | 'offset' | 'to'>>;
   exportJob?: Resolver<Maybe<ResolversTypes['ExportJob']>, ParentType, ContextType, RequireFields<QueryExportJobArgs, 'id'>>;
   exportJobs?: Resolver<ResolversTypes['ExportJobPage'], ParentType, ContextType, RequireFields<QueryExportJobsArgs, 'limit' | 'offset'>>;
   hub?: Resolver<Maybe<ResolversTypes['Hub']>, ParentType, ContextType, RequireFields<QueryHubArgs, 'id'>>;
+  monthlyUsageAggregates?: Resolver<ResolversTypes['UsageAggregates'], ParentType, ContextType, RequireFields<QueryMonthlyUsageAggregatesArgs, 'application' | 'kpiName' | 'limit' | 'month' | 'offset'>>;
   productUsage?: Resolver<Maybe<ResolversTypes['ProductUsage']>, ParentType, ContextType, RequireFields<QueryProductUsageArgs, 'id'>>;
   productUsages?: Resolver<ResolversTypes['ProductUsagePage'], ParentType, ContextType, RequireFields<QueryProductUsagesArgs, 'limit' | 'offset'>>;
+  usageIngestJob?: Resolver<Maybe<ResolversTypes['UsageIngestJob']>, ParentType, ContextType, RequireFields<QueryUsageIngestJobArgs, 'id'>>;
+  usageIngestJobs?: Resolver<ResolversTypes['UsageIngestJobPage'], ParentType, ContextType, RequireFields<QueryUsageIngestJobsArgs, 'limit' | 'offset'>>;
 };
 
 export type RatedProductUsageResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['RatedProductUsage'] = ResolversParentTypes['RatedProductUsage']> = {
@@ -1052,12 +1360,61 @@ export type SubscriptionResolvers<ContextType = UsageContext, ParentType extends
   productUsageEvents?: SubscriptionResolver<ResolversTypes['ProductUsageEvent'], "productUsageEvents", ParentType, ContextType, Partial<SubscriptionProductUsageEventsArgs>>;
 };
 
+export type UsageAggregateResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageAggregate'] = ResolversParentTypes['UsageAggregate']> = {
+  application?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  consumer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kpiName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  period?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  usagesCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type UsageAggregatesResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageAggregates'] = ResolversParentTypes['UsageAggregates']> = {
+  aggregationUntilDate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['UsageAggregate']>, ParentType, ContextType>;
+  kpi?: Resolver<ResolversTypes['Kpi'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type UsageCharacteristicResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageCharacteristic'] = ResolversParentTypes['UsageCharacteristic']> = {
   id?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   type?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   valueType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type UsageIngestErrorResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageIngestError'] = ResolversParentTypes['UsageIngestError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  errorType?: Resolver<ResolversTypes['UsageIngestErrorType'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  messageParameters?: Resolver<Array<ResolversTypes['MessageParameter']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  usage?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+};
+
+export type UsageIngestErrorPageResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageIngestErrorPage'] = ResolversParentTypes['UsageIngestErrorPage']> = {
+  items?: Resolver<Array<ResolversTypes['UsageIngestError']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type UsageIngestJobResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageIngestJob'] = ResolversParentTypes['UsageIngestJob'], FederationReferenceType extends FederationReferenceTypes['UsageIngestJob'] = FederationReferenceTypes['UsageIngestJob']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['UsageIngestJob']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  completionTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  errors?: Resolver<ResolversTypes['UsageIngestErrorPage'], ParentType, ContextType, RequireFields<UsageIngestJobErrorsArgs, 'limit' | 'offset' | 'validationOnly'>>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['UsageIngestJobStatus'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  usagesCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  usagesSummary?: Resolver<Array<ResolversTypes['UsagesSummary']>, ParentType, ContextType>;
+};
+
+export type UsageIngestJobPageResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageIngestJobPage'] = ResolversParentTypes['UsageIngestJobPage']> = {
+  items?: Resolver<Array<ResolversTypes['UsageIngestJob']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type UsageProductPriceResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageProductPrice'] = ResolversParentTypes['UsageProductPrice']> = {
@@ -1070,6 +1427,13 @@ export type UsageProductPriceResolvers<ContextType = UsageContext, ParentType ex
   unitOfMeasure?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type UsagesSummaryResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsagesSummary'] = ResolversParentTypes['UsagesSummary']> = {
+  application?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  processStatus?: Resolver<ResolversTypes['UsageProcessStatus'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  usagesCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = UsageContext> = {
   DateTime?: GraphQLScalarType;
   EntityRef?: EntityRefResolvers<ContextType>;
@@ -1078,7 +1442,10 @@ export type Resolvers<ContextType = UsageContext> = {
   ExternalIdentifier?: ExternalIdentifierResolvers<ContextType>;
   Hub?: HubResolvers<ContextType>;
   HubDelivery?: HubDeliveryResolvers<ContextType>;
+  IngestProductUsagesResult?: IngestProductUsagesResultResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  Kpi?: KpiResolvers<ContextType>;
+  MessageParameter?: MessageParameterResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
@@ -1093,7 +1460,14 @@ export type Resolvers<ContextType = UsageContext> = {
   RatedProductUsage?: RatedProductUsageResolvers<ContextType>;
   RelatedParty?: RelatedPartyResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  UsageAggregate?: UsageAggregateResolvers<ContextType>;
+  UsageAggregates?: UsageAggregatesResolvers<ContextType>;
   UsageCharacteristic?: UsageCharacteristicResolvers<ContextType>;
+  UsageIngestError?: UsageIngestErrorResolvers<ContextType>;
+  UsageIngestErrorPage?: UsageIngestErrorPageResolvers<ContextType>;
+  UsageIngestJob?: UsageIngestJobResolvers<ContextType>;
+  UsageIngestJobPage?: UsageIngestJobPageResolvers<ContextType>;
   UsageProductPrice?: UsageProductPriceResolvers<ContextType>;
+  UsagesSummary?: UsagesSummaryResolvers<ContextType>;
 };
 

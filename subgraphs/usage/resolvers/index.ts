@@ -4,6 +4,7 @@ import type { UsageContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { ExportJob, exportJobMutations, exportJobQueries } from './export-job.js';
 import { Hub, HubDelivery, hubMutations, hubQueries } from './hub.js';
+import { ingestionMutations, ingestionQueries, ingestionTypes } from './ingestion.js';
 import { Mutation } from './mutation.js';
 import { ProductUsageEvent, Subscription } from './subscription.js';
 import { ProductUsage, RelatedParty } from './product-usage.js';
@@ -13,8 +14,10 @@ import { Party, PartyRole, ProductUsageSpecification } from './relations.js';
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
-  Query: { ...Query, ...exportJobQueries, ...hubQueries },
-  Mutation: { ...Mutation, ...exportJobMutations, ...hubMutations },
+  Query: { ...Query, ...exportJobQueries, ...hubQueries, ...ingestionQueries },
+  Mutation: { ...Mutation, ...exportJobMutations, ...hubMutations, ...ingestionMutations },
+  ...ingestionTypes,
+  UsageIngestJobPage: pageResolvers((context: UsageContext) => context.ingestJobs),
   Hub,
   HubDelivery,
   Subscription,

@@ -1,0 +1,57 @@
+import type { Db } from 'mongodb';
+import { IngestionRuleRepository, KpiRepository, ingestionSpecification, ingestionSpecificationId, type IngestionRuleDocument, type KpiDocument } from './ingestion-repository.js';
+import { SpecificationRepository } from './repository.js';
+
+export type { IngestionRuleDocument, KpiDocument };
+
+/**
+ * What the usage subgraph's ingestion needs from this subgraph, and the only door it has to it: the
+ * active rules of a batch, a KPI by name, and the specification of an application and unit. The
+ * collections stay this subgraph's; the code that reads and writes them is this subgraph's
+ * repositories. Ingestion calls it in process, over the database both subgraphs already share, rather
+ * than over HTTP: a batch costs one rules query instead of a network round trip to another service
+ * (see README, "Ingestion", for why).
+ */
+export class IngestionCatalogue {
+  /** Specifications known to exist (this process made sure once); they are never deleted by ingestion. */
+  private readonly ensured = new Set<string>();
+
+  private constructor(
+    private readonly rules: IngestionRuleRepository,
+    private readonly kpis: KpiRepository,
+    private readonly specifications: SpecificationRepository,
+  ) {}
+
+  static async open(db: Db): Promise<IngestionCatalogue> {
+    const [rules, kpis, specifications] = await Promise.all([IngestionRuleRepository.open(db), KpiRepository.open(db), SpecificationRepository.open(db)]);
+    return new IngestionCatalogue(rules, kpis, specifications);
+  }
+
+  /** Active rules by `application\0unit`. */
+  async rulesFor(pairs: readonly { application: string; unit: string }[]): Promise<Map<string, IngestionRuleDocument>> {
+    const rules = await this.rules.active(pairs);
+    return new Map(rules.map((rule) => [pairKey(rule.application, rule.unit), rule]));
+  }
+
+  kpi(application: string, name: string): Promise<KpiDocument | null> {
+    return this.kpis.byName(application, name);
+  }
+
+  /** The specification id of each pair, creating the specifications that do not exist yet. */
+  async specificationsFor(pairs: readonly { application: string; unit: string }[], now: Date): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    const missing = [];
+    for (const { application, unit } of pairs) {
+      const key = pairKey(application, unit);
+      if (ids.has(key)) continue;
+      const id = ingestionSpecificationId(application, unit);
+      ids.set(key, id);
+      if (!this.ensured.has(id)) missing.push(ingestionSpecification(application, unit, now));
+    }
+    await this.specifications.ensure(missing);
+    for (const doc of missing) this.ensured.add(doc._id);
+    return ids;
+  }
+}
+
+export const pairKey = (application: string, unit: string) => `${application}\u0000${unit}`;

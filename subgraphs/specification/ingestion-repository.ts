@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Db, Filter } from 'mongodb';
+import { withDriverErrors } from '../shared/mongo.js';
+import type { PageSource } from '../shared/page-source.js';
+import { DocumentRepository, type IndexKey } from '../shared/repository.js';
+import type { IngestionRule, Kpi } from './generated/resolvers.js';
+import type { SpecificationDocument } from './mappers.js';
+
+/** Stored documents, derived from the generated GraphQL types (the SDL is the one source of fields). */
+export type IngestionRuleDocument = Omit<IngestionRule, '__typename' | 'id'> & { _id: string };
+export type KpiDocument = Omit<Kpi, '__typename' | 'id'> & { _id: string };
+export type IngestionRulePageSource = PageSource<IngestionRuleDocument>;
+export type KpiPageSource = PageSource<KpiDocument>;
+
+/** The only code that touches the ingestionRules collection. One rule per application and unit (unique index). */
+export class IngestionRuleRepository extends DocumentRepository<IngestionRuleDocument> {
+  static async open(db: Db): Promise<IngestionRuleRepository> {
+    const indexes: IndexKey[] = [{ application: 1, unit: 1 }];
+    const collection = await this.collectionWithIndexes<IngestionRuleDocument>(db, 'ingestionRules', []);
+    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), indexes[0]!);
+    return new IngestionRuleRepository(collection, 'ingestion rule');
+  }
+
+  /** The active rules of these (application, unit) pairs, in one query. */
+  active(pairs: readonly { application: string; unit: string }[]): Promise<IngestionRuleDocument[]> {
+    if (!pairs.length) return Promise.resolve([]);
+    const applications = [...new Set(pairs.map((p) => p.application))];
+    const units = [...new Set(pairs.map((p) => p.unit))];
+    return withDriverErrors(
+      () => this.collection.find({ application: { $in: applications }, unit: { $in: units }, active: true } as Filter<IngestionRuleDocument>).toArray(),
+      'Reading ingestion rules',
+    );
+  }
+}
+
+/** The only code that touches the kpis collection. One KPI per application and name (unique index). */
+export class KpiRepository extends DocumentRepository<KpiDocument> {
+  static async open(db: Db): Promise<KpiRepository> {
+    const collection = await this.collectionWithIndexes<KpiDocument>(db, 'kpis', []);
+    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), { application: 1, name: 1 });
+    return new KpiRepository(collection, 'KPI');
+  }
+
+  byName(application: string, name: string): Promise<KpiDocument | null> {
+    return withDriverErrors(() => this.collection.findOne({ application, name } as Filter<KpiDocument>), 'Reading a KPI');
+  }
+}
+
+/** Creates a unique index unless it exists (FerretDB 1.24 drops the connection on a repeated createIndexes). */
+async function uniqueIndex(
+  create: (key: IndexKey, options: { unique: true }) => Promise<string>,
+  list: () => { toArray(): Promise<{ key: unknown }[]> },
+  key: IndexKey,
+): Promise<void> {
+  const existing = await withDriverErrors(
+    () => list().toArray().catch((error: { code?: number }) => (error.code === 26 ? [] : Promise.reject(error))),
+    'Reading indexes',
+  );
+  if (existing.some((index) => JSON.stringify(index.key) === JSON.stringify(key))) return;
+  await withDriverErrors(() => create(key, { unique: true }), 'Creating a unique index');
+}
+
+/**
+ * The specification of every usage of one application and unit has an id derived from the two, so
+ * that any instance finds or creates the same one without coordination.
+ */
+export function ingestionSpecificationId(application: string, unit: string): string {
+  const hex = createHash('sha256').update(JSON.stringify(['usage-specification', application, unit])).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function ingestionSpecification(application: string, unit: string, now: Date): SpecificationDocument {
+  return {
+    _id: ingestionSpecificationId(application, unit),
+    type: 'ProductUsageSpecification',
+    name: `${application} ${unit}`,
+    description: `Usages of unit ${unit} sent for application ${application}.`,
+    lifecycleStatus: 'Active',
+    specCharacteristic: [
+      { name: 'value', valueType: 'number', unit },
+      { name: 'unit', valueType: 'string' },
+      { name: 'resource', valueType: 'string' },
+      { name: 'application', valueType: 'string' },
+      { name: 'alias', valueType: 'string' },
+    ],
+    creationDate: now,
+    lastUpdate: now,
+  };
+}

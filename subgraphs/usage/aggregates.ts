@@ -1,0 +1,176 @@
+import type { Filter } from 'mongodb';
+import { badUserInput, notFound } from '../shared/errors.js';
+import type { Page } from '../shared/query.js';
+import type { IngestionCatalogue, KpiDocument } from '../specification/ingestion-catalogue.js';
+import type { UsageAggregate } from './generated/resolvers.js';
+
+export type AggregationFunction = KpiDocument['dailyFunction'];
+import type { ProductUsageDocument } from './mappers.js';
+import type { ProductUsageRepository } from './repository.js';
+
+/** What UsageAggregates resolves from. */
+export interface AggregatesResult {
+  kpi: { id: string };
+  aggregationUntilDate: string;
+  totalCount: number;
+  items: UsageAggregate[];
+}
+
+/** One day's value of one consumer and provider. */
+export interface DayAggregate {
+  consumer: string;
+  provider: string;
+  day: string;
+  value: number;
+  count: number;
+}
+
+const dayMs = 86_400_000;
+
+/** Every yyyy-mm-dd from `from` to `to`, inclusive. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += dayMs) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
+export function lastDayOfMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+/**
+ * Folds values with one function. `values` are in time order (LAST takes the final one). COUNT of
+ * days counts the days folded (prefilled ones included); COUNT of usages is their number.
+ */
+export function fold(fn: AggregationFunction, values: readonly number[]): number {
+  if (!values.length) return 0;
+  switch (fn) {
+    case 'SUM':
+      return values.reduce((a, b) => a + b, 0);
+    case 'COUNT':
+      return values.length;
+    case 'MIN':
+      return values.reduce((a, b) => Math.min(a, b));
+    case 'MAX':
+      return values.reduce((a, b) => Math.max(a, b));
+    case 'LAST':
+      return values[values.length - 1]!;
+    default:
+      throw new Error(`unknown aggregation function ${String(fn)}`);
+  }
+}
+
+/**
+ * Daily values per consumer and provider over `days`, prefilled with zero-value days when the KPI
+ * says so (a consumer and provider appear once they have a usage in the range).
+ */
+export function dailySeries(found: readonly DayAggregate[], days: readonly string[], preFill: 'ZERO' | 'NONE'): Map<string, DayAggregate[]> {
+  const byGroup = new Map<string, Map<string, DayAggregate>>();
+  for (const row of found) {
+    const group = JSON.stringify([row.consumer, row.provider]);
+    if (!byGroup.has(group)) byGroup.set(group, new Map());
+    byGroup.get(group)!.set(row.day, row);
+  }
+  const out = new Map<string, DayAggregate[]>();
+  for (const group of [...byGroup.keys()].sort()) {
+    const [consumer, provider] = JSON.parse(group) as [string, string];
+    const rows = byGroup.get(group)!;
+    const series = days.flatMap((day) => {
+      const row = rows.get(day);
+      if (row) return [row];
+      return preFill === 'ZERO' ? [{ consumer, provider, day, value: 0, count: 0 }] : [];
+    });
+    out.set(group, series);
+  }
+  return out;
+}
+
+const dayPattern = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const monthPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/**
+ * Daily and monthly aggregates of a KPI, computed when asked from the day and month keys stored on
+ * each ingested usage, so a late usage counts in the period it belongs to. SUM and COUNT of a day
+ * run as one $group in the database; MIN, MAX and LAST stream the day's values through a cursor,
+ * because FerretDB 1.24 answers "not implemented" for the $min, $max, $first and $last accumulators.
+ */
+export class UsageAggregator {
+  constructor(
+    private readonly usages: ProductUsageRepository,
+    private readonly catalogue: IngestionCatalogue,
+  ) {}
+
+  private async kpiOf(application: string, kpiName: string): Promise<KpiDocument> {
+    const kpi = await this.catalogue.kpi(application, kpiName);
+    if (!kpi) throw notFound('Kpi', `${application}/${kpiName}`);
+    return kpi;
+  }
+
+  private async days(kpi: KpiDocument, filter: Filter<ProductUsageDocument>): Promise<DayAggregate[]> {
+    if (kpi.dailyFunction === 'SUM' || kpi.dailyFunction === 'COUNT') {
+      const groups = await this.usages.dayGroups(filter);
+      return groups.map((g) => ({ ...g, value: kpi.dailyFunction === 'SUM' ? g.sum : g.count }));
+    }
+    // Only what the fold needs is kept per day: the running value (the cursor is in usageDate order).
+    const days = new Map<string, DayAggregate>();
+    for await (const v of this.usages.dayValues(filter)) {
+      const key = JSON.stringify([v.consumer, v.provider, v.day]);
+      const day = days.get(key);
+      if (!day) days.set(key, { ...v, count: 1 });
+      else {
+        day.value = fold(kpi.dailyFunction, [day.value, v.value]);
+        day.count += 1;
+      }
+    }
+    return [...days.values()];
+  }
+
+  private filter(kpi: KpiDocument, period: Filter<ProductUsageDocument>, consumer?: string | null, provider?: string | null): Filter<ProductUsageDocument> {
+    return {
+      'ingest.application': kpi.application,
+      'ingest.unit': kpi.unit,
+      ...period,
+      ...(consumer != null ? { 'ingest.tenant': consumer } : {}),
+      ...(provider != null ? { 'ingest.provider': provider } : {}),
+    } as Filter<ProductUsageDocument>;
+  }
+
+  async daily(args: { application: string; kpiName: string; from: string; to: string; consumer?: string | null; provider?: string | null }, page: Page, today: string): Promise<AggregatesResult> {
+    for (const field of ['from', 'to'] as const) if (!dayPattern.test(args[field])) throw badUserInput(`${field} must be a date yyyy-mm-dd.`, field);
+    if (args.from > args.to) throw badUserInput('from must not be after to.', 'from');
+    const days = daysBetween(args.from, args.to);
+    if (days.length > 366) throw badUserInput('A daily range covers at most 366 days.', 'to');
+    const kpi = await this.kpiOf(args.application, args.kpiName);
+    const found = await this.days(kpi, this.filter(kpi, { 'ingest.day': { $gte: args.from, $lte: args.to } }, args.consumer, args.provider));
+    const rows = [...dailySeries(found, days, kpi.preFill).values()].flat();
+    return {
+      kpi: { id: kpi._id },
+      aggregationUntilDate: args.to < today ? args.to : today,
+      totalCount: rows.length,
+      items: rows.slice(page.skip, page.skip + page.limit).map((r) => ({ ...item(kpi, r.consumer, r.provider, r.day, r.value, r.count) })),
+    };
+  }
+
+  async monthly(args: { application: string; kpiName: string; month: string; consumer?: string | null; provider?: string | null }, page: Page, today: string): Promise<AggregatesResult> {
+    if (!monthPattern.test(args.month)) throw badUserInput('month must be yyyy-mm.', 'month');
+    const kpi = await this.kpiOf(args.application, args.kpiName);
+    const last = lastDayOfMonth(args.month);
+    const until = last < today ? last : today;
+    const days = until >= `${args.month}-01` ? daysBetween(`${args.month}-01`, until) : [];
+    const found = await this.days(kpi, this.filter(kpi, { 'ingest.month': args.month }, args.consumer, args.provider));
+    // Days past `until` (usages dated in the future) still count: they are in the month.
+    const extra = [...new Set(found.map((r) => r.day).filter((d) => d > until))].sort();
+    const series = dailySeries(found, [...days, ...extra], kpi.preFill);
+    const rows = [...series.values()].map((daysOfGroup) => {
+      const first = daysOfGroup[0]!;
+      const count = daysOfGroup.reduce((n, d) => n + d.count, 0);
+      return item(kpi, first.consumer, first.provider, args.month, fold(kpi.monthlyFunction, daysOfGroup.map((d) => d.value)), count);
+    });
+    return { kpi: { id: kpi._id }, aggregationUntilDate: until, totalCount: rows.length, items: rows.slice(page.skip, page.skip + page.limit) };
+  }
+}
+
+function item(kpi: KpiDocument, consumer: string, provider: string, period: string, value: number, usagesCount: number): UsageAggregate {
+  return { consumer, provider, application: kpi.application, unit: kpi.unit, kpiName: kpi.name, period, value, usagesCount };
+}

@@ -1,0 +1,116 @@
+import type { Db, Filter } from 'mongodb';
+import { withDriverErrors } from '../shared/mongo.js';
+import type { PageSource } from '../shared/page-source.js';
+import type { Page } from '../shared/query.js';
+import { DocumentRepository, type IndexKey } from '../shared/repository.js';
+import type { UsageIngestError, UsageIngestJob, UsagesSummary } from './generated/resolvers.js';
+import type { NormalizedUsage } from './ingestion.js';
+
+/**
+ * An ingestion job as stored. `usages` holds the batch until the job finishes (then it is removed);
+ * the tenants, applications and units it names are kept for listing.
+ */
+export type IngestJobDocument = Omit<UsageIngestJob, '__typename' | 'id' | 'errors'> & {
+  _id: string;
+  day: string;
+  tenants: string[];
+  applications: string[];
+  units: string[];
+  usages?: NormalizedUsage[];
+  processedCount: number;
+  errorCount: number;
+  runner?: string | null;
+  heartbeat?: Date | null;
+};
+export type IngestJobPageSource = PageSource<IngestJobDocument>;
+
+/** One per-usage error; its _id is `<jobId>:<index>`, so a resumed job never records it twice. */
+export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & { _id: string; jobId: string };
+export type IngestErrorPageSource = PageSource<IngestErrorDocument>;
+
+const withoutBatch = { projection: { usages: 0 } };
+
+/** The only code that touches the usageIngestJobs collection. */
+export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
+  static async open(db: Db): Promise<IngestJobRepository> {
+    const indexes: IndexKey[] = [{ time: -1, _id: -1 }, { status: 1, heartbeat: 1 }, { day: 1 }, { tenants: 1 }, { applications: 1 }, { units: 1 }];
+    return new IngestJobRepository(await this.collectionWithIndexes<IngestJobDocument>(db, 'usageIngestJobs', indexes), 'ingestion job');
+  }
+
+  /** Jobs without their batch (listings never need it). */
+  override findByIds(ids: readonly string[]): Promise<IngestJobDocument[]> {
+    return withDriverErrors(() => this.collection.find({ _id: { $in: [...ids] } }, withoutBatch).toArray(), 'Reading ingestion jobs');
+  }
+
+  override find(filter: Filter<IngestJobDocument>, sort: Record<string, 1 | -1>, page: Page): Promise<IngestJobDocument[]> {
+    return withDriverErrors(
+      () => this.collection.find(filter, withoutBatch).sort(sort).skip(page.skip).limit(page.limit).toArray(),
+      'Listing ingestion jobs',
+    );
+  }
+
+  /** A job with its batch (a pending job's counts). */
+  withBatch(id: string): Promise<IngestJobDocument[]> {
+    return withDriverErrors(() => this.collection.find({ _id: id }).toArray(), 'Reading an ingestion job');
+  }
+
+  /** Takes a job that is waiting, or running under a runner silent since `staleBefore`. Atomic across instances. */
+  claim(id: string, runner: string, now: Date, staleBefore: Date): Promise<IngestJobDocument | null> {
+    return withDriverErrors(
+      () =>
+        this.collection.findOneAndUpdate(
+          { _id: id, $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] },
+          { $set: { status: 'INPROGRESS', runner, heartbeat: now } },
+          { returnDocument: 'after' },
+        ),
+      'Claiming an ingestion job',
+    );
+  }
+
+  async claimable(staleBefore: Date): Promise<string[]> {
+    const docs = await withDriverErrors(
+      () =>
+        this.collection
+          .find({ $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] }, { projection: { _id: 1 } })
+          .sort({ time: 1, _id: 1 })
+          .toArray(),
+      'Finding ingestion jobs to resume',
+    );
+    return docs.map((doc) => doc._id);
+  }
+
+  async progress(id: string, runner: string, processedCount: number, now: Date): Promise<boolean> {
+    const result = await withDriverErrors(
+      () => this.collection.updateOne({ _id: id, runner }, { $set: { processedCount, heartbeat: now } }),
+      'Recording ingestion progress',
+    );
+    return result.matchedCount === 1;
+  }
+
+  /** Gives a job back (a stopping process): the next start takes it at once instead of waiting for staleness. */
+  async release(id: string, runner: string): Promise<void> {
+    await withDriverErrors(() => this.collection.updateOne({ _id: id, runner }, { $set: { heartbeat: new Date(0), runner: null } }), 'Releasing an ingestion job');
+  }
+
+  async finish(id: string, runner: string, fields: { status: 'COMPLETED' | 'ERRORS'; usagesSummary: UsagesSummary[]; errorCount: number; completionTime: Date; processedCount: number }): Promise<void> {
+    await withDriverErrors(
+      () => this.collection.updateOne({ _id: id, runner }, { $set: { ...fields, runner: null, heartbeat: null }, $unset: { usages: '' } }),
+      'Finishing an ingestion job',
+    );
+  }
+}
+
+/** The only code that touches the usageIngestErrors collection. */
+export class IngestErrorRepository extends DocumentRepository<IngestErrorDocument> {
+  static async open(db: Db): Promise<IngestErrorRepository> {
+    return new IngestErrorRepository(await this.collectionWithIndexes<IngestErrorDocument>(db, 'usageIngestErrors', [{ jobId: 1, index: 1 }]), 'ingestion error');
+  }
+
+  /** Records errors; those a previous run of the same job recorded already are left as they are. */
+  async record(errors: readonly IngestErrorDocument[]): Promise<void> {
+    if (!errors.length) return;
+    await withDriverErrors(() => this.collection.insertMany([...errors], { ordered: false }), 'Recording ingestion errors').catch((error: { code?: string }) => {
+      if (error.code !== 'CONFLICT') throw error;
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../shared/logger.js';
+import type { UsagesSummary } from './generated/resolvers.js';
+import type { IngestErrorDocument, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
+import type { NormalizedUsage } from './ingestion.js';
+import type { IngestOutcome, UsageIngestor } from './ingestor.js';
+
+export interface IngestJobSettings {
+  /** Usages stored per command while a job runs. */
+  chunkSize: number;
+  /** A running job whose runner has been silent this long is taken over (its process died). */
+  staleAfterMs: number;
+}
+
+/** Counts per (application, unit, processStatus), in first-seen order. */
+export function summarize(outcomes: readonly IngestOutcome[]): UsagesSummary[] {
+  const counts = new Map<string, UsagesSummary>();
+  for (const outcome of outcomes) {
+    const processStatus = outcome.kind === 'rejected' ? 'VERIFICATIONFAILED' : outcome.processStatus;
+    const key = JSON.stringify([outcome.application, outcome.unit, processStatus]);
+    const entry = counts.get(key) ?? { application: outcome.application, unit: outcome.unit, processStatus, usagesCount: 0 };
+    entry.usagesCount += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
+}
+
+/**
+ * Runs ingestion jobs in the background of the usage subgraph, chunk by chunk. A job is claimed
+ * atomically; one left by a stopped process is released at stop (taken again at the next start) or,
+ * if the process died, taken over once stale. A resumed job goes through its whole batch again:
+ * usage ids derive from idempotency keys and error ids from positions, so nothing is lost or stored
+ * twice, and its counts are computed from the outcomes of that one complete pass.
+ */
+export class IngestJobRunner {
+  private readonly runner = randomUUID();
+  private readonly running = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly jobs: IngestJobRepository,
+    private readonly errors: IngestErrorRepository,
+    private readonly ingestor: UsageIngestor,
+    private readonly settings: IngestJobSettings,
+    private readonly log: Logger,
+  ) {}
+
+  start(id: string): void {
+    if (this.stopping) return;
+    const run = this.run(id)
+      .catch((error: unknown) => this.log.error(`ingestion job ${id} stopped; it resumes at the next start`, error))
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  async resumeInterrupted(): Promise<void> {
+    for (const id of await this.jobs.claimable(new Date(Date.now() - this.settings.staleAfterMs))) this.start(id);
+  }
+
+  /** Stops at the next chunk and gives running jobs back (shutdown). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  /** Waits until no job runs (tests). */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  private async run(id: string): Promise<void> {
+    const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - this.settings.staleAfterMs));
+    if (!job?.usages) return;
+    const outcomes: IngestOutcome[] = [];
+    const usages = job.usages.map((u): NormalizedUsage => ({ ...u, datetime: new Date(u.datetime) }));
+    // Rules are checked against the job's arrival, so a resumed job judges dates as it would have then.
+    const now = job.time;
+    for (let start = 0; start < usages.length; start += this.settings.chunkSize) {
+      if (this.stopping) {
+        await this.jobs.release(id, this.runner);
+        return;
+      }
+      const chunk = await this.ingestor.ingest(usages.slice(start, start + this.settings.chunkSize), { jobId: id, firstIndex: start, now });
+      const errors: IngestErrorDocument[] = [];
+      for (const outcome of chunk) {
+        outcomes.push(outcome);
+        if (outcome.kind === 'rejected') errors.push({ ...outcome.error, _id: `${id}:${outcome.error.index}`, jobId: id });
+      }
+      await this.errors.record(errors);
+      if (!(await this.jobs.progress(id, this.runner, outcomes.length, new Date()))) return;
+    }
+    const errorCount = outcomes.filter((o) => o.kind === 'rejected').length;
+    await this.jobs.finish(id, this.runner, {
+      status: errorCount ? 'ERRORS' : 'COMPLETED',
+      usagesSummary: summarize(outcomes),
+      errorCount,
+      completionTime: new Date(),
+      processedCount: outcomes.length,
+    });
+  }
+}

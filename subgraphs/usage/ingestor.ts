@@ -1,0 +1,111 @@
+import type { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
+import { pairKey } from '../specification/ingestion-catalogue.js';
+import type { UsageEvents } from './events.js';
+import type { UsageProcessStatus } from './generated/resolvers.js';
+import type { IngestErrorDocument } from './ingest-job-repository.js';
+import {
+  contentHash,
+  echo,
+  idempotencyKey,
+  ingestedUsageDocument,
+  shapeViolation,
+  usageIdOf,
+  violation,
+  type IngestLimits,
+  type NormalizedUsage,
+} from './ingestion.js';
+import type { ProductUsageDocument } from './mappers.js';
+import type { ProductUsageRepository } from './repository.js';
+
+/** What became of one usage of a batch. */
+export type IngestOutcome =
+  | { kind: 'stored' | 'duplicate'; usageId: string; processStatus: UsageProcessStatus; application: string; unit: string }
+  | { kind: 'rejected'; error: Omit<IngestErrorDocument, '_id' | 'jobId'>; application: string; unit: string };
+
+/**
+ * Stores a batch of usages: checks each against its rule, derives its id from its idempotency key,
+ * inserts the valid ones in one unordered command (the unique _id is the claim, so there is no key
+ * taken before a write that might fail), sorts out resends from conflicts, and publishes a
+ * ProductUsageCreateEvent for each usage stored now. The synchronous mutation and the job runner
+ * both call it.
+ */
+export class UsageIngestor {
+  constructor(
+    private readonly usages: ProductUsageRepository,
+    private readonly catalogue: IngestionCatalogue,
+    private readonly events: UsageEvents,
+    private readonly limits: IngestLimits,
+  ) {}
+
+  async ingest(batch: readonly NormalizedUsage[], options: { jobId: string | null; firstIndex: number; now: Date }): Promise<IngestOutcome[]> {
+    const { now } = options;
+    const outcomes: (IngestOutcome | undefined)[] = new Array(batch.length);
+    const reject = (i: number, code: string, rule: string, message: string, parameters: { name: string; value: string }[], errorType: 'ValidationError' | 'OtherError') => {
+      const usage = batch[i]!;
+      outcomes[i] = {
+        kind: 'rejected',
+        application: usage.application,
+        unit: usage.unit,
+        error: { index: options.firstIndex + i, code, rule, message, messageParameters: parameters, errorType, usage: echo(usage) },
+      };
+    };
+
+    const rules = await this.catalogue.rulesFor(batch);
+    const candidates: { i: number; doc: ProductUsageDocument }[] = [];
+    const valid: number[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const usage = batch[i]!;
+      const broken = shapeViolation(usage) ?? violation(usage, rules.get(pairKey(usage.application, usage.unit)), this.limits, now);
+      if (broken) reject(i, 'BAD_USER_INPUT', broken.rule, broken.message, broken.parameters, 'ValidationError');
+      else valid.push(i);
+    }
+    const specifications = await this.catalogue.specificationsFor(valid.map((i) => batch[i]!), now);
+
+    // The same key twice in one batch: the first is stored, a later one is a resend or a conflict.
+    const firstByKey = new Map<string, { i: number; hash: string }>();
+    const sameBatch: { i: number; first: number; key: string }[] = [];
+    for (const i of valid) {
+      const usage = batch[i]!;
+      const key = idempotencyKey(usage);
+      const hash = contentHash(usage);
+      const first = firstByKey.get(key);
+      if (first) {
+        if (first.hash === hash) sameBatch.push({ i, first: first.i, key });
+        else conflict(i, key);
+        continue;
+      }
+      firstByKey.set(key, { i, hash });
+      const processStatus = rules.has(pairKey(usage.application, usage.unit)) ? 'VERIFIED' : 'NOVERIFICATION';
+      const specificationId = specifications.get(pairKey(usage.application, usage.unit))!;
+      candidates.push({ i, doc: ingestedUsageDocument(usage, { key, hash, specificationId, jobId: options.jobId }, processStatus, now) });
+    }
+    function conflict(i: number, key: string) {
+      reject(i, 'CONFLICT', 'idempotency', `A usage with the same key and a different content was stored before (id ${usageIdOf(key)}).`, [{ name: 'usageId', value: usageIdOf(key) }], 'OtherError');
+    }
+
+    const duplicates = await this.usages.insertNew(candidates.map((c) => c.doc));
+    const stored = await this.usages.findByIds(candidates.filter((_, n) => duplicates.has(n)).map((c) => c.doc._id));
+    const storedById = new Map(stored.map((doc) => [doc._id, doc]));
+    const created: ProductUsageDocument[] = [];
+    candidates.forEach(({ i, doc }, n) => {
+      const base = { usageId: doc._id, application: doc.ingest!.application, unit: doc.ingest!.unit };
+      if (!duplicates.has(n)) {
+        created.push(doc);
+        outcomes[i] = { kind: 'stored', processStatus: doc.ingest!.processStatus, ...base };
+        return;
+      }
+      const before = storedById.get(doc._id);
+      // Deleted since: the key was used, and the client's resend is acknowledged rather than revived.
+      if (!before || before.ingest?.hash === doc.ingest!.hash) {
+        outcomes[i] = { kind: 'duplicate', processStatus: before?.ingest?.processStatus ?? doc.ingest!.processStatus, ...base };
+      } else conflict(i, doc.ingest!.key);
+    });
+    for (const { i, first, key } of sameBatch) {
+      const earlier = outcomes[first]!;
+      if (earlier.kind === 'rejected') conflict(i, key);
+      else outcomes[i] = { ...earlier, kind: 'duplicate' };
+    }
+    for (const doc of created) await this.events.publish('ProductUsageCreateEvent', doc);
+    return outcomes as IngestOutcome[];
+  }
+}
