@@ -26,7 +26,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   const log = options.logger.child('rest');
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
-    ignoreTrailingSlash: true,
+    routerOptions: { ignoreTrailingSlash: true },
     // A body that tries to reach Object.prototype is refused outright (400), never stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
