@@ -28,6 +28,8 @@ declare module 'autocannon' {
     body?: string;
     connections?: number;
     duration?: number;
+    /** Each connection loops over these; setupRequest may rewrite the request (path, body, ...). */
+    requests?: { setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }[];
     /** Seconds before a request counts as timed out. */
     timeout?: number;
   }

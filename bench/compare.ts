@@ -34,7 +34,9 @@ export async function alternate(config: BenchConfig, contenders: Contender[], lo
       runs[c]!.push(run);
       log(
         `round ${round + 1}/${config.rounds} ${contender.name}: ${fixed(run.requestsPerSecond)} req/s, p50 ${run.latencyP50} ms, ` +
-          `p99 ${run.latencyP99} ms, CPU/request system ${fixed(run.cpu.system)} ms, database ${fixed(run.cpu.database)} ms`,
+          `p99 ${run.latencyP99} ms, CPU/request system ${fixed(run.cpu.system, 2)} ms` +
+          `${run.cpu.upstream === undefined ? '' : `, upstream ${fixed(run.cpu.upstream, 2)} ms`}, database ${fixed(run.cpu.database)} ms` +
+          `${run.rss ? `, RSS peak ${fixed(run.rss.peak, 0)} MiB` : ''}`,
       );
     }
   }
@@ -59,6 +61,7 @@ export function medians(runs: readonly MeasuredRun[]) {
     latencyP50: of((r) => r.latencyP50),
     latencyP99: of((r) => r.latencyP99),
     cpuSystem: of((r) => r.cpu.system),
+    cpuUpstream: of((r) => r.cpu.upstream),
     cpuDatabase: of((r) => r.cpu.database),
     rssPeak: of((r) => r.rss?.peak),
   };
@@ -70,19 +73,26 @@ export function medianRatios(comparison: Comparison, other: number): Ratio {
   return { latencyP50: of('latencyP50'), latencyP99: of('latencyP99'), throughput: of('throughput'), cpu: of('cpu') };
 }
 
+/** Column names of the watched processes (the REST scenario watches one system process). */
+export interface Labels {
+  system: string;
+  upstream?: string;
+}
+
 /** Every run in the order it ran, each contender's medians, and the ratios per round with their median. */
-export function comparisonTables(comparison: Comparison): string {
+export function comparisonTables(comparison: Comparison, labels: Labels = { system: 'system' }): string {
   const { contenders, runs, ratios } = comparison;
-  const header = ['round', 'contender', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'requests', 'system CPU ms/req', 'DB CPU ms/req', 'RSS peak MiB'];
+  const up = labels.upstream !== undefined;
+  const header = ['round', 'contender', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'requests', `${labels.system} CPU ms/req`, ...(up ? [`${labels.upstream} CPU ms/req`] : []), 'DB CPU ms/req', `${labels.system} RSS peak MiB`];
   const runRows = runs[0]!.flatMap((_, round) =>
     contenders.map((contender, c) => {
       const r = runs[c]![round]!;
-      return [String(round + 1), contender.name, fixed(r.requestsPerSecond), fixed(r.latencyP50, 0), fixed(r.latencyP99, 0), fixed(r.latencyMean, 0), String(r.requests), fixed(r.cpu.system), fixed(r.cpu.database), fixed(r.rss?.peak, 0)];
+      return [String(round + 1), contender.name, fixed(r.requestsPerSecond), fixed(r.latencyP50, 0), fixed(r.latencyP99, 0), fixed(r.latencyMean, 0), String(r.requests), fixed(r.cpu.system, 2), ...(up ? [fixed(r.cpu.upstream, 2)] : []), fixed(r.cpu.database), fixed(r.rss?.peak, 0)];
     }),
   );
   const medianRows = contenders.map((contender, c) => {
     const m = medians(runs[c]!);
-    return bold([`median ${contender.name}`, '', fixed(m.requestsPerSecond), fixed(m.latencyP50, 0), fixed(m.latencyP99, 0), '', '', fixed(m.cpuSystem), fixed(m.cpuDatabase), fixed(m.rssPeak, 0)]);
+    return bold([`median ${contender.name}`, '', fixed(m.requestsPerSecond), fixed(m.latencyP50, 0), fixed(m.latencyP99, 0), '', '', fixed(m.cpuSystem, 2), ...(up ? [fixed(m.cpuUpstream, 2)] : []), fixed(m.cpuDatabase), fixed(m.rssPeak, 0)]);
   });
   const ratioTables = contenders.slice(1).map((contender, i) => {
     const cells = (r: Ratio) => [fixed(r.latencyP50, 2), fixed(r.latencyP99, 2), fixed(r.throughput, 2), fixed(r.cpu, 2)];
@@ -91,7 +101,7 @@ export function comparisonTables(comparison: Comparison): string {
     return [
       `${contender.name} relative to ${contenders[0]!.name} (above 1: ${contender.name} costs more):`,
       '',
-      table(['round', 'p50 latency', 'p99 latency', `throughput (${contenders[0]!.name} / ${contender.name})`, 'system CPU per request'], rows),
+      table(['round', 'p50 latency', 'p99 latency', `throughput (${contenders[0]!.name} / ${contender.name})`, `${labels.system} CPU per request`], rows),
     ].join('\n');
   });
   return [table(header, [...runRows, ...medianRows]), '', ...ratioTables].join('\n');

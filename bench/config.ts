@@ -18,10 +18,14 @@ export interface BenchConfig {
   profile: 'auto' | 'always' | 'never';
   /** Page size of the load scenario (issue 3: 100). */
   pageSize: number;
+  /** graphql-ws clients of the fan-out scenario (issue 4: 1,000). */
+  subscribers: number;
   mongodbUri?: string;
   database: string;
   dataDir: string;
   resultsPath: string;
+  /** Names of the scenarios to run (all when empty). */
+  only: string[];
 }
 
 const knobs = {
@@ -33,12 +37,14 @@ const knobs = {
   rounds: { env: 'BENCH_ROUNDS', default: 3 },
   connections: { env: 'BENCH_CONNECTIONS', default: 10 },
   pageSize: { env: 'BENCH_PAGE_SIZE', default: 100 },
+  subscribers: { env: 'BENCH_SUBSCRIBERS', default: 1_000 },
 } as const;
 
 type NumericKnob = keyof typeof knobs;
 
 export const usage = `npm run bench [-- --usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
-                      --connections=N --page-size=N --profile=auto|always|never --results=PATH]
+                      --connections=N --page-size=N --subscribers=N --profile=auto|always|never --results=PATH
+                      --only=gateways,fan-out,...]
 Each flag has an environment variable (BENCH_USAGES, BENCH_DURATION, ..., BENCH_PROFILE, BENCH_RESULTS).
 MONGODB_URI runs against that server instead of the embedded FerretDB; BENCH_DB names the database
 (default usage_graph_bench), which the bench drops and seeds again at every run.`;
@@ -50,6 +56,7 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
       ...Object.fromEntries(Object.keys(knobs).map((name) => [kebab(name), { type: 'string' as const }])),
       profile: { type: 'string' },
       results: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +84,7 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
     database: env.BENCH_DB || 'usage_graph_bench',
     dataDir: '.data/bench',
     resultsPath: (values.results as string | undefined) ?? env.BENCH_RESULTS ?? 'bench/RESULTS.md',
+    only: ((values.only as string | undefined) ?? env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean),
   };
 }
 

@@ -8,6 +8,8 @@ import autocannon from 'autocannon';
 import type { LoadRequest, LoadResult } from './load.js';
 
 const request = JSON.parse(process.argv[2]!) as LoadRequest;
+let next = 0;
+const variants = request.variants ?? [];
 const options = {
   url: request.url,
   method: request.method,
@@ -16,6 +18,18 @@ const options = {
   connections: request.connections,
   // A slow database must show up as latency, not as failed requests.
   timeout: 120,
+  ...(variants.length
+    ? {
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>) => {
+              const variant = variants[next++ % variants.length]!;
+              return { ...req, ...(variant.path ? { path: variant.path } : {}), ...(variant.body ? { body: variant.body } : {}) };
+            },
+          },
+        ],
+      }
+    : {}),
 };
 if (request.warmup > 0) await autocannon({ ...options, duration: request.warmup });
 process.stdout.write('warmed\n');

@@ -10,6 +10,12 @@ export interface LoadRequest {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Requests to take in turn instead of repeating one (a path with its query, a body), shared by all
+   * connections: concurrent requests then differ, as real traffic does, so no contender gains from
+   * merging identical requests in flight.
+   */
+  variants?: { path?: string; body?: string }[];
   connections: number;
   /** Seconds. */
   duration: number;
@@ -29,17 +35,21 @@ export interface LoadResult {
   seconds: number;
 }
 
-/** The processes a run watches: the system under test and, when the bench started it, the database. */
+/**
+ * The processes a run watches: the system under test (or the one gateway being compared), the
+ * subgraph processes behind it, and, when the bench started it, the database.
+ */
 export interface Watched {
   system?: number;
+  upstream?: readonly number[];
   database?: number;
 }
 
 export interface MeasuredRun extends LoadResult {
   /** Resident memory of the system process during the measured part, in MiB. */
   rss?: { peak: number; mean: number };
-  /** CPU time per request during the measured part, in ms, of each watched process. */
-  cpu: { system?: number; database?: number };
+  /** CPU time per request during the measured part, in ms, of each watched process (upstream: all of them). */
+  cpu: { system?: number; upstream?: number; database?: number };
   /** Wall-clock span of the measured part (epoch ms), to line it up with a CPU profile. */
   window: { from: number; to: number };
 }
@@ -54,7 +64,7 @@ const child = path.join(root, 'bench/load-child.ts');
  * A run with any error, timeout or non-2xx answer, or with no answer at all, fails the bench.
  */
 export async function runLoad(request: LoadRequest, watched: Watched = {}): Promise<MeasuredRun> {
-  const pids = [watched.system, watched.database].filter((pid): pid is number => pid !== undefined);
+  const pids = [watched.system, ...(watched.upstream ?? []), watched.database].filter((pid): pid is number => pid !== undefined);
   await waitUntilQuiet(pids);
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(request)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -63,10 +73,11 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
     let result: LoadResult | undefined;
     let stderr = '';
     const window = { from: 0, to: 0 };
-    const cpuAt = { system: 0, database: 0 };
-    const cpuUsed = { system: 0, database: 0 };
+    const cpuAt = { system: 0, upstream: 0, database: 0 };
+    const cpuUsed = { system: 0, upstream: 0, database: 0 };
     const readCpu = (into: typeof cpuAt) => {
       into.system = watched.system === undefined ? 0 : (cpuMs(watched.system) ?? 0);
+      into.upstream = (watched.upstream ?? []).reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
       into.database = watched.database === undefined ? 0 : (cpuMs(watched.database) ?? 0);
     };
     proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -99,7 +110,11 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
         return reject(new Error(`${what}: no answer within the ${request.duration} s run; the database is too slow for this size (lower --usages or raise --duration)`));
       }
       const perRequest = (used: number, at: number, pid?: number) => (pid === undefined ? undefined : (used - at) / result!.requests);
-      const cpu = { system: perRequest(cpuUsed.system, cpuAt.system, watched.system), database: perRequest(cpuUsed.database, cpuAt.database, watched.database) };
+      const cpu = {
+        system: perRequest(cpuUsed.system, cpuAt.system, watched.system),
+        upstream: watched.upstream?.length ? (cpuUsed.upstream - cpuAt.upstream) / result.requests : undefined,
+        database: perRequest(cpuUsed.database, cpuAt.database, watched.database),
+      };
       const rss = samples.length ? { peak: Math.max(...samples), mean: samples.reduce((a, b) => a + b, 0) / samples.length } : undefined;
       resolve({ ...result, cpu, window, ...(rss ? { rss } : {}) });
     });

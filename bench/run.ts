@@ -3,6 +3,8 @@
 import { loadBenchConfig } from './config.js';
 import { describeEnvironment, writeResults } from './report.js';
 import type { Scenario, Section } from './scenario.js';
+import { fanOut } from './scenarios/fan-out.js';
+import { gateways } from './scenarios/gateways.js';
 import { restOverGraphql } from './scenarios/rest-over-graphql.js';
 import { roundTrips } from './scenarios/round-trips.js';
 import { childrenNamed } from './processes.js';
@@ -11,7 +13,7 @@ import { startDatabase } from '../subgraphs/shared/local-database.js';
 import { connectMongo } from '../subgraphs/shared/mongo.js';
 
 /** In the order they run; each starts and stops what it measures. */
-const scenarios: Scenario[] = [restOverGraphql, roundTrips];
+const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips];
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
@@ -30,9 +32,9 @@ try {
 
   const databasePid = database.kind === 'ferretdb' ? childrenNamed('ferretdb-sqlite')[0] : undefined;
   const sections: Section[] = [];
-  for (const scenario of scenarios) {
+  for (const scenario of scenarios.filter((s) => !config.only.length || config.only.includes(s.name))) {
     log(`scenario: ${scenario.name}`);
-    sections.push(await scenario.run({ config, mongodbUri: database.uri, db, databasePid, log }));
+    sections.push(...[await scenario.run({ config, mongodbUri: database.uri, db, databasePid, log })].flat());
   }
   const file = writeResults(config, environment, seedSeconds, sections);
   console.log(['', ...sections.flatMap((s) => [`${s.title}:`, ...s.summary.map((line) => `  ${line}`)]), '', `Written to ${file}`].join('\n'));

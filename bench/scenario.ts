@@ -28,5 +28,6 @@ export interface Section {
  */
 export interface Scenario {
   name: string;
-  run(context: BenchContext): Promise<Section>;
+  /** One section, or several when one run measures several things (the gateways and the raw driver). */
+  run(context: BenchContext): Promise<Section | Section[]>;
 }

@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { startChild, type Child } from '../child.js';
+import type { FanOutRequest, FanOutResult } from '../fanout-child.js';
+import { root } from '../load.js';
+import { cpuMs, rssMiB, waitUntilQuiet } from '../processes.js';
+import type { Scenario } from '../scenario.js';
+import { ourGateway, startSubgraphs, type Subgraphs } from '../servers/subgraphs.js';
+import { fixed, table } from '../stats.js';
+
+/** Issue 4: 1,000 subscribers through one gateway, 50 events per second, p99 delivery under 100 ms. */
+export const fanOutTargets = { subscribers: 1_000, rate: 50, p99Ms: 100 };
+
+export const fanOut: Scenario = {
+  name: 'fan-out',
+  async run({ config, mongodbUri, db, databasePid, log }) {
+    let subgraphs: Subgraphs | undefined;
+    let gateway: Child | undefined;
+    try {
+      subgraphs = await startSubgraphs({ mongodbUri, database: config.database, dataDir: config.dataDir });
+      const supergraphPath = path.resolve(root, config.dataDir, 'bench-supergraph.graphql');
+      writeFileSync(supergraphPath, subgraphs.supergraphSdl);
+      gateway = await startChild(ourGateway(supergraphPath, subgraphs));
+      const specification = await db.collection('productUsageSpecifications').findOne({});
+      const party = await db.collection('parties').findOne({});
+      const request: FanOutRequest = {
+        wsUrl: gateway.url.replace(/^http/, 'ws'),
+        httpUrl: gateway.url,
+        subscribers: config.subscribers,
+        rate: fanOutTargets.rate,
+        seconds: config.duration,
+        specificationId: String(specification!._id),
+        partyId: String(party!._id),
+        usageType: `bench-fan-out-${Date.now()}`,
+      };
+      await waitUntilQuiet([gateway.pid, ...subgraphs.pids]);
+      const rssBefore = rssMiB(gateway.pid)!;
+      const measured = await runFanOut(request, gateway.pid, [...subgraphs.pids], databasePid, log);
+      const perSubscriber = ((measured.rssSubscribed - rssBefore) * 1024) / request.subscribers;
+      const r = measured.result;
+      log(
+        `fan-out: ${r.deliveries}/${r.expected} deliveries, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ` +
+          `gateway RSS ${fixed(rssBefore, 0)} MiB idle, ${fixed(measured.rssSubscribed, 0)} MiB subscribed, peak ${fixed(measured.rssPeak, 0)} MiB`,
+      );
+      const met = r.missing === 0 && r.latency.p99 < fanOutTargets.p99Ms;
+      return {
+        title: 'Subscription fan-out (issue 4)',
+        markdown: [
+          `${request.subscribers} graphql-ws clients (one \`node\` process, \`bench/fanout-child.ts\`) subscribe through our gateway to`,
+          '`productUsageEvents(filter: { usageType: [<this run>] }, eventTypes: [ProductUsageCreateEvent]) { eventId eventTime eventType productUsage { id description usageType status } }`.',
+          'Usages are created through the gateway (`createProductUsage`) until every client has seen one (so every',
+          `upstream subscription is in place), then at ${request.rate} per second for ${request.seconds} s. Latency is from sending the mutation to`,
+          'the event reaching a client (so it includes the write), for every client and every event; "from eventTime" starts at',
+          'the time the usage subgraph stamped on the event. The gateway, the three subgraphs and FerretDB run in their own',
+          'processes, as in the gateway scenario. Memory per subscriber is the gateway\'s RSS with every client subscribed,',
+          'less its RSS before the clients connected, divided by the clients.',
+          '',
+          table(['', ''], [
+            ['events created', String(r.events)],
+            ['deliveries (expected)', `${r.deliveries} (${r.expected})`],
+            ['clients that missed an event', String(r.clientsMissing)],
+            ['clients closed by the gateway', String(r.closedClients)],
+            ['delivery latency p50 / p99 / max (mutation sent → received)', `${r.latency.p50} / **${r.latency.p99}** / ${r.latency.max} ms`],
+            ['delivery latency p50 / p99 / max (eventTime → received)', `${r.fromEventTime.p50} / ${r.fromEventTime.p99} / ${r.fromEventTime.max} ms`],
+            ['mutation round trip p99', `${r.mutationP99} ms`],
+            ['gateway RSS idle / all subscribed / peak while publishing', `${fixed(rssBefore, 0)} / ${fixed(measured.rssSubscribed, 0)} / ${fixed(measured.rssPeak, 0)} MiB`],
+            ['gateway memory per subscriber', `**${fixed(perSubscriber, 1)} KiB**`],
+            ['CPU while publishing (gateway / subgraphs / DB), % of one core', `${fixed(measured.cpu.gateway, 0)} / ${fixed(measured.cpu.upstream, 0)} / ${fixed(measured.cpu.database, 0)}`],
+          ]),
+          '',
+          `**Target** (p99 under ${fanOutTargets.p99Ms} ms at ${fanOutTargets.rate} events/s, every event to every subscriber): ${met ? 'met' : 'not met'}.`,
+        ].join('\n'),
+        summary: [
+          `fan-out to ${request.subscribers} subscribers at ${request.rate}/s: ${r.deliveries}/${r.expected} delivered, p99 ${r.latency.p99} ms (target < ${fanOutTargets.p99Ms}), ` +
+            `gateway ${fixed(perSubscriber, 1)} KiB per subscriber, RSS peak ${fixed(measured.rssPeak, 0)} MiB: ${met ? 'met' : 'not met'}`,
+        ],
+      };
+    } finally {
+      await gateway?.stop();
+      await subgraphs?.stop();
+    }
+  },
+};
+
+interface Measured {
+  result: FanOutResult;
+  rssSubscribed: number;
+  rssPeak: number;
+  /** Percent of one core during the publishing part. */
+  cpu: { gateway: number; upstream: number; database: number };
+}
+
+function runFanOut(request: FanOutRequest, gatewayPid: number, upstream: number[], databasePid: number | undefined, log: (m: string) => void): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/fanout-child.ts'), JSON.stringify(request)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    let rssSubscribed = 0;
+    let rssPeak = 0;
+    let sampler: NodeJS.Timeout | undefined;
+    let result: FanOutResult | undefined;
+    const cpu = () => ({
+      at: Date.now(),
+      gateway: cpuMs(gatewayPid) ?? 0,
+      upstream: upstream.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0),
+      database: databasePid === undefined ? 0 : (cpuMs(databasePid) ?? 0),
+    });
+    let cpuStart = cpu();
+    let cpuEnd = cpuStart;
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      if (line === 'subscribed') {
+        void waitUntilQuiet([gatewayPid, ...upstream], 10_000).then(() => {
+          rssSubscribed = rssMiB(gatewayPid) ?? 0;
+          log(`fan-out: ${request.subscribers} subscribers in place, gateway RSS ${fixed(rssSubscribed, 0)} MiB; publishing`);
+          cpuStart = cpu();
+          sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(gatewayPid) ?? 0)), 250);
+          proc.stdin.end('go\n');
+        });
+      } else if (line === 'sent') {
+        cpuEnd = cpu();
+      } else if (line.startsWith('{')) {
+        result = JSON.parse(line) as FanOutResult;
+      }
+    });
+    proc.once('close', (code) => {
+      clearInterval(sampler);
+      if (code !== 0 || !result) return reject(new Error(`fan-out client exited with ${code}: ${stderr.trim().slice(-2_000)}`));
+      const seconds = (cpuEnd.at - cpuStart.at) / 1000;
+      const percent = (used: number) => used / seconds / 10;
+      resolve({
+        result,
+        rssSubscribed,
+        rssPeak,
+        cpu: { gateway: percent(cpuEnd.gateway - cpuStart.gateway), upstream: percent(cpuEnd.upstream - cpuStart.upstream), database: percent(cpuEnd.database - cpuStart.database) },
+      });
+    });
+  });
+}

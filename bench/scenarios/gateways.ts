@@ -1,0 +1,268 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startChild, stopAll, type Child } from '../child.js';
+import { alternate, comparisonTables, medianRatios, medians, type Comparison, type Contender } from '../compare.js';
+import type { BenchConfig } from '../config.js';
+import { root } from '../load.js';
+import { rssMiB } from '../processes.js';
+import type { BenchContext, Scenario, Section } from '../scenario.js';
+import { ourGateway, startSubgraphs, type Subgraphs } from '../servers/subgraphs.js';
+import { fixed, table } from '../stats.js';
+
+/**
+ * Issue 7, scenarios 1 and 2: our gateway against the stock Hive Gateway runtime and @apollo/gateway
+ * inside @apollo/server, all over the same three subgraph processes, and against the same page read
+ * straight from the database with the driver. Every contender runs in its own process, so CPU time
+ * and RSS are its own; they alternate (ours, Hive, Apollo, raw, ours, ...).
+ */
+export const targets = { hive: 1.3, apollo: 1.5, rawFraction: 0.35, rssMiB: 250 };
+
+export const pageQuery = `query BenchGatewayPage($offset: Int, $limit: Int) {
+  productUsages(offset: $offset, limit: $limit) { items { id usageSpecification { name } relatedParty { role party { name } } } }
+}`;
+export const byIdQuery = `query BenchGatewayUsage($id: ID!) {
+  productUsage(id: $id) { id usageType status usageSpecification { name } relatedParty { role party { name } } }
+}`;
+const pageSize = 20;
+/** Distinct pages and usages the load takes in turn (see LoadRequest.variants). */
+const variantCount = 50;
+
+const gatewayScripts = [
+  { name: 'ours', script: 'gateway/index.ts' },
+  { name: 'Hive runtime', script: 'bench/servers/gateway-hive.ts' },
+  { name: 'Apollo gateway', script: 'bench/servers/gateway-apollo.ts' },
+] as const;
+
+const graphqlRequest = (url: string, query: string, variables: Record<string, unknown>) => ({
+  url,
+  method: 'POST' as const,
+  headers: { 'content-type': 'application/json', accept: 'application/json' },
+  body: JSON.stringify({ query, variables }),
+});
+
+type Sent = Contender['request'];
+
+/** The request as its variant `v` would send it. */
+function variant(request: Sent, v: number): Sent {
+  const chosen = request.variants?.[v];
+  if (!chosen) return request;
+  return { ...request, url: chosen.path ? new URL(chosen.path, request.url).href : request.url, body: chosen.body ?? request.body };
+}
+
+async function fetchBody(request: Sent): Promise<unknown> {
+  const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${request.method} ${request.url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/**
+ * Every contender must answer the same JSON, field for field, before its speed means anything:
+ * checked on the first, a middle and the last variant.
+ */
+async function checkSameAnswers(contenders: Contender[], what: string, check: (body: unknown) => void): Promise<void> {
+  for (const v of [0, Math.floor(variantCount / 2), variantCount - 1]) {
+    const bodies = await Promise.all(contenders.map((c) => fetchBody(variant(c.request, v))));
+    check(bodies[0]);
+    const reference = JSON.stringify(bodies[0]);
+    for (const [i, body] of bodies.entries()) {
+      if (JSON.stringify(body) !== reference) {
+        throw new Error(`${contenders[i]!.name} answers ${what} differently from ${contenders[0]!.name}:\n${JSON.stringify(body).slice(0, 400)}\n${reference.slice(0, 400)}`);
+      }
+    }
+  }
+}
+
+interface PageBody {
+  data?: { productUsages: { items: { id: string; usageSpecification: { name: string | null } | null; relatedParty: { party: { name: string | null } | null }[] }[] } };
+  errors?: unknown;
+}
+
+function checkPage(body: unknown): void {
+  const items = (body as PageBody).data?.productUsages.items;
+  if (!items || (body as PageBody).errors || items.length !== pageSize) throw new Error(`the page query did not answer ${pageSize} usages: ${JSON.stringify(body).slice(0, 300)}`);
+  if (items.some((u) => !u.usageSpecification?.name || u.relatedParty.length === 0 || u.relatedParty.some((r) => !r.party?.name))) {
+    throw new Error('a usage of the page came back without its specification or party names');
+  }
+}
+
+export const gateways: Scenario = {
+  name: 'gateways',
+  async run(context) {
+    const { config, mongodbUri, databasePid, log } = context;
+    let subgraphs: Subgraphs | undefined;
+    const children: Child[] = [];
+    try {
+      subgraphs = await startSubgraphs({ mongodbUri, database: config.database, dataDir: config.dataDir });
+      const supergraphPath = path.resolve(root, config.dataDir, 'bench-supergraph.graphql');
+      writeFileSync(supergraphPath, subgraphs.supergraphSdl);
+      for (const gateway of gatewayScripts) {
+        children.push(await startChild(gateway.name === 'ours' ? ourGateway(supergraphPath, subgraphs) : { ...gateway, env: { BENCH_SUPERGRAPH: supergraphPath } }));
+      }
+      children.push(
+        await startChild({ name: 'raw driver', script: 'bench/servers/raw-driver.ts', env: { MONGODB_URI: mongodbUri, MONGODB_DB: config.database } }),
+      );
+      log(`subgraphs pids ${subgraphs.pids.join(', ')}; ${children.map((c) => `${c.name} pid ${c.pid} at ${c.url}`).join('; ')}`);
+      const upstream = subgraphs.pids;
+      const gatewayContenders = (query: string, variables: Record<string, unknown>[]): Contender[] =>
+        children.slice(0, gatewayScripts.length).map((child) => ({
+          name: child.name,
+          request: { ...graphqlRequest(child.url, query, variables[0]!), variants: variables.map((v) => ({ body: JSON.stringify({ query, variables: v }) })) },
+          watched: { system: child.pid, upstream, database: databasePid },
+        }));
+      const raw = children[gatewayScripts.length]!;
+      // Pages spread over the collection, and as many usages by id.
+      const offsets = Array.from({ length: variantCount }, (_, i) => (i * pageSize * 7) % Math.max(1, config.usages - pageSize));
+      const pageContenders = [
+        ...gatewayContenders(pageQuery, offsets.map((offset) => ({ offset, limit: pageSize }))),
+        {
+          name: 'raw driver',
+          request: {
+            url: `${raw.url}?limit=${pageSize}&offset=0`,
+            method: 'GET' as const,
+            variants: offsets.map((offset) => ({ path: `${new URL(raw.url).pathname}?limit=${pageSize}&offset=${offset}` })),
+          },
+          watched: { system: raw.pid, database: databasePid },
+        },
+      ];
+      await checkSameAnswers(pageContenders, 'the page', checkPage);
+      const ids = (await context.db.collection('productUsages').find({}, { projection: { _id: 1 }, limit: variantCount }).toArray()).map((d) => String(d._id));
+      const byIdContenders = gatewayContenders(byIdQuery, ids.map((id) => ({ id })));
+      await checkSameAnswers(byIdContenders, 'the usage by id', (body) => {
+        if (!(body as { data?: { productUsage?: { id: string } } }).data?.productUsage?.id) throw new Error('a usage by id did not come back');
+      });
+      log(`all contenders answer the same pages and usages; RSS before load: ${children.map((c) => `${c.name} ${fixed(rssMiB(c.pid), 0)} MiB`).join(', ')}`);
+      const page = await alternate(config, pageContenders, log);
+      log('measuring the usage by id');
+      const byId = await alternate(config, byIdContenders, log);
+      return describe(config, page, byId);
+    } finally {
+      await stopAll(children);
+      await subgraphs?.stop();
+    }
+  },
+};
+
+const labels = { system: 'gateway', upstream: 'subgraphs' };
+
+function describe(config: BenchConfig, page: Comparison, byId: Comparison): Section[] {
+  const verdict = (comparison: Comparison) => {
+    const ours = medians(comparison.runs[0]!);
+    return [1, 2].map((other) => {
+      const name = comparison.contenders[other]!.name;
+      const target = other === 1 ? targets.hive : targets.apollo;
+      const ratio = medianRatios(comparison, other);
+      const theirs = medians(comparison.runs[other]!);
+      return {
+        name,
+        target,
+        throughput: ratio.throughput,
+        capacity: ratio.cpu,
+        p99: ratio.latencyP99,
+        met: ratio.throughput >= target && ours.latencyP99 <= theirs.latencyP99,
+      };
+    });
+  };
+  const ratioRows = (comparison: Comparison, label: string) =>
+    verdict(comparison).map((v) => [
+      label,
+      `ours vs ${v.name}`,
+      `${fixed(v.target, 1)}x`,
+      `**${fixed(v.throughput, 2)}x**`,
+      `${fixed(v.capacity, 2)}x`,
+      fixed(v.p99, 2),
+      v.met ? 'met' : 'not met',
+    ]);
+  const rssRows = [page, byId].flatMap((comparison, q) =>
+    comparison.contenders.slice(0, 3).map((c, i) => [q ? 'usage by id' : 'page of 20', c.name, fixed(medians(comparison.runs[i]!).rssPeak, 0)]),
+  );
+  const ours = medians(page.runs[0]!);
+  const rawRatio = medianRatios(page, 3);
+  const rawMedians = medians(page.runs[3]!);
+  const fraction = 1 / rawRatio.throughput;
+  const oursRss = Math.max(ours.rssPeak, medians(byId.runs[0]!).rssPeak);
+  const gatewaySection: Section = {
+    title: 'Gateways (issue 7, scenario 1)',
+    markdown: [
+      method(config),
+      '',
+      '**Targets** (throughput: medians of the per-round ratios; "gateway capacity" is the inverse ratio of gateway CPU',
+      'per request, i.e. what the throughput ratio becomes where the gateway, not the database, is the bottleneck):',
+      '',
+      table(['query', 'pair', 'target', 'throughput ratio', 'gateway capacity ratio', 'p99 ratio (theirs / ours, above 1: ours better)', 'verdict'], [
+        ...ratioRows(page, 'page of 20').map(invertP99),
+        ...ratioRows(byId, 'usage by id').map(invertP99),
+      ]),
+      '',
+      `Gateway RSS peak under load (median of the rounds; target below ${targets.rssMiB} MiB):`,
+      '',
+      table(['query', 'gateway', 'RSS peak MiB'], rssRows),
+      '',
+      '### A page of 20 usages with specification and party names',
+      '',
+      '```graphql',
+      pageQuery,
+      '```',
+      '',
+      comparisonTables(page, labels),
+      '',
+      '### A single usage by id',
+      '',
+      '```graphql',
+      byIdQuery,
+      '```',
+      '',
+      comparisonTables(byId, labels),
+    ].join('\n'),
+    summary: [
+      ...[page, byId].flatMap((comparison, q) =>
+        verdict(comparison).map(
+          (v) =>
+            `${q ? 'usage by id' : 'page of 20'}: ours/${v.name} throughput ${fixed(v.throughput, 2)}x (target ${v.target}x), gateway capacity ${fixed(v.capacity, 2)}x, ` +
+            `p99 ours ${fixed(medians(comparison.runs[0]!).latencyP99, 0)} ms vs ${fixed(medians(comparison.runs[q ? (v.name === 'Hive runtime' ? 1 : 2) : v.name === 'Hive runtime' ? 1 : 2]!).latencyP99, 0)} ms: ${v.met ? 'met' : 'not met'}`,
+        ),
+      ),
+      `our gateway's RSS peak under load ${fixed(oursRss, 0)} MiB (target < ${targets.rssMiB})`,
+    ],
+  };
+  const rawSection: Section = {
+    title: 'The limit: the raw driver (issue 7, scenario 2)',
+    markdown: [
+      'The same page (20 usages, their specifications\' and parties\' names) read with the MongoDB driver by the three',
+      'queries the data needs (the page sorted newest first, then the specifications and the parties by `$in`, in',
+      'parallel, each with a projection), served as the same JSON body by a bare `node:http` server in its own process',
+      '(`bench/servers/raw-driver.ts`), measured in the same alternation as the gateways above (the "raw driver" rows).',
+      '',
+      table(['', 'req/s', 'p50 ms', 'p99 ms', 'DB CPU ms/req'], [
+        ['our gateway', fixed(ours.requestsPerSecond), fixed(ours.latencyP50, 0), fixed(ours.latencyP99, 0), fixed(ours.cpuDatabase)],
+        ['raw driver', fixed(rawMedians.requestsPerSecond), fixed(rawMedians.latencyP50, 0), fixed(rawMedians.latencyP99, 0), fixed(rawMedians.cpuDatabase)],
+      ]),
+      '',
+      `**Our gateway's throughput is ${fixed(fraction, 2)} of the raw driver's** (median of the per-round ratios; target at least ${targets.rawFraction}): ` +
+        (fraction >= targets.rawFraction ? 'met.' : 'not met.'),
+    ].join('\n'),
+    summary: [`our gateway's throughput as a fraction of the raw driver's: ${fixed(fraction, 2)} (target >= ${targets.rawFraction})`],
+  };
+  return [gatewaySection, rawSection];
+}
+
+/** The p99 column of the targets table reads "theirs / ours", so above 1 is good for ours. */
+function invertP99(row: string[]): string[] {
+  const value = Number(row[5]);
+  return [...row.slice(0, 5), Number.isNaN(value) ? row[5]! : fixed(1 / value, 2), row[6]!];
+}
+
+function method(config: BenchConfig): string {
+  return [
+    'Three gateways over the same three subgraph processes (`npm run subgraph:<name>`, on the seeded database), with the',
+    'same supergraph (composed from the running subgraphs by `gateway/compose.ts`), each in its own process:',
+    '**ours** (`gateway/index.ts`, what `npm run gateway` runs, with `SUPERGRAPH_PATH`), the **Hive runtime** (`createGatewayRuntime` from',
+    '`@graphql-hive/gateway-runtime` with nothing but the supergraph, on `node:http`) and the **Apollo gateway**',
+    '(`@apollo/gateway` `ApolloGateway` inside `@apollo/server` `startStandaloneServer`). Before measuring, the bench',
+    'checks that all of them (and the raw driver) answer the same JSON body. ' +
+      `${config.connections} connections; per run a ${config.warmup} s warm-up, a pause until every process is idle again,`,
+    `then ${config.duration} s measured; the contenders alternate over ${config.rounds} rounds. CPU per request is each process's`,
+    'user + system time during the measured part (from /proc) divided by the requests answered: the gateway, the three',
+    'subgraphs together, and the embedded FerretDB. RSS is the gateway process\'s, sampled every 250 ms.',
+  ].join('\n');
+}

@@ -1,0 +1,69 @@
+import { startChild, stopAll, type Child, type ChildOptions } from '../child.js';
+import { compose } from '../../gateway/compose.js';
+import { fetchSubgraphSdl } from '../../gateway/subgraph-sdl.js';
+
+/** The three subgraphs as `npm run subgraph:<name>` runs them: each its own process, all on one database. */
+export interface Subgraphs {
+  children: Child[];
+  pids: number[];
+  urls: Record<'usage' | 'specification' | 'party', string>;
+  /** Composed from what the running subgraphs report, exactly as our gateway does at start-up. */
+  supergraphSdl: string;
+  stop(): Promise<void>;
+}
+
+const names = ['usage', 'specification', 'party'] as const;
+
+export async function startSubgraphs(options: { mongodbUri: string; database: string; dataDir: string }): Promise<Subgraphs> {
+  const started = await Promise.allSettled(
+    names.map((name) =>
+      startChild({
+        name: `${name} subgraph`,
+        script: `subgraphs/${name}/index.ts`,
+        env: {
+          MONGODB_URI: options.mongodbUri,
+          MONGODB_DB: options.database,
+          DATA_DIR: options.dataDir,
+          [`${name.toUpperCase()}_PORT`]: '0',
+          // The ready line is logged at info.
+          LOG_LEVEL: 'info',
+        },
+        ready: /subgraph ready at (http:\/\/\S+)/,
+      }),
+    ),
+  );
+  const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await stopAll(children);
+    throw failed.reason;
+  }
+  const urls = Object.fromEntries(names.map((name, i) => [name, children[i]!.url])) as Subgraphs['urls'];
+  const sources = await Promise.all(names.map(async (name) => ({ name, url: urls[name], sdl: await fetchSubgraphSdl(urls[name]) })));
+  return {
+    children,
+    pids: children.map((c) => c.pid),
+    urls,
+    supergraphSdl: compose(sources).supergraphSdl,
+    stop: () => stopAll(children),
+  };
+}
+
+/** Our gateway as `npm run gateway` runs it in production: gateway/index.ts over a supergraph file. */
+export function ourGateway(supergraphPath: string, subgraphs: Subgraphs, extraEnv: Record<string, string> = {}): ChildOptions {
+  return {
+    name: 'ours',
+    script: 'gateway/index.ts',
+    env: {
+      SUPERGRAPH_PATH: supergraphPath,
+      GATEWAY_PORT: '0',
+      USAGE_URL: subgraphs.urls.usage,
+      SPECIFICATION_URL: subgraphs.urls.specification,
+      PARTY_URL: subgraphs.urls.party,
+      // The ready line is logged at info.
+      LOG_LEVEL: 'info',
+      ...extraEnv,
+    },
+    ready: /gateway ready at (http:\/\/\S+)/,
+  };
+}
