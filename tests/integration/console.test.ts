@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIndividual, createSpecification, createUsage } from '../support/fixtures.js';
+import { launchBrowser, screenshot } from '../support/browser.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { subscribersLive } from '../support/subscriber.js';
+
+// The usage console in headless Chromium against the real stack: the page the gateway serves, its
+// GraphQL over HTTP and its subscription over graphql-ws.
+let stack: Stack;
+let browser: Browser;
+let origin: string;
+beforeAll(async () => {
+  if (!existsSync('gateway/console/dist/index.html')) throw new Error('The console is not built: npm run console:build (npm ci does it).');
+  stack = await startStack('console');
+  browser = await launchBrowser();
+  origin = new URL(stack.gatewayUrl).origin;
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function openConsole(view: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  const token = (stack as { token?: string }).token;
+  if (token) await page.addInitScript((t) => sessionStorage.setItem('usage-console-token', t), token);
+  await page.goto(`${origin}/console/#${view}`);
+  return page;
+}
+
+describe('the usage console', () => {
+  it('serves the page and its assets from the gateway', async () => {
+    const page = await fetch(`${origin}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    const asset = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const script = await fetch(`${origin}${asset}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('cache-control')).toMatch(/immutable/);
+    expect((await fetch(`${origin}/console/assets/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('lists usages, filters them by party, sorts them and opens one with its characteristics and parties', async () => {
+    const spec = await createSpecification(stack, 'Voice minutes');
+    const ada = await createIndividual(stack, 'Ada', 'Lovelace');
+    const alan = await createIndividual(stack, 'Alan', 'Turing');
+    const partyOf = (id: string) => [{ role: 'customer', partyOrPartyRole: { id } }];
+    for (let i = 0; i < 3; i++) {
+      await createUsage(stack, {
+        usageType: 'voice',
+        usageDate: `2026-11-0${i + 1}T10:00:00Z`,
+        usageSpecification: { id: spec.id },
+        relatedParty: partyOf(ada.id),
+        usageCharacteristic: [{ name: 'duration', valueType: 'integer', value: 60 * (i + 1) }],
+      });
+    }
+    for (let i = 0; i < 2; i++) await createUsage(stack, { usageType: 'data', usageSpecification: { id: spec.id }, relatedParty: partyOf(alan.id) });
+
+    const page = await openConsole('explorer');
+    try {
+      await expect.poll(() => page.getByTestId('usage-row').count()).toBe(5);
+      expect(await page.getByTestId('total').textContent()).toBe('5 usages');
+      await screenshot(page, 'explorer');
+
+      await page.getByTestId('filter-party').fill(ada.id);
+      await page.getByTestId('apply').click();
+      await expect.poll(() => page.getByTestId('total').textContent()).toBe('3 usages');
+      const rows = page.getByTestId('usage-row');
+      expect(await rows.count()).toBe(3);
+      for (const text of await rows.allTextContents()) expect(text).toContain('Ada Lovelace');
+
+      // Newest usage date first after one click on the column (descending), oldest first after two.
+      await page.getByRole('button', { name: /Usage date/ }).click();
+      await expect.poll(async () => (await rows.first().textContent()) ?? '').toContain('2026-11-03');
+      await page.getByRole('button', { name: /Usage date/ }).click();
+      await expect.poll(async () => (await rows.first().textContent()) ?? '').toContain('2026-11-01');
+
+      await rows.first().click();
+      const detail = page.getByTestId('usage-detail');
+      await detail.waitFor();
+      expect(await page.getByTestId('characteristics').textContent()).toContain('duration');
+      expect(await page.getByTestId('characteristics').textContent()).toContain('60');
+      expect(await page.getByTestId('parties').textContent()).toContain('Ada Lovelace');
+      expect(await detail.textContent()).toContain('Voice minutes');
+      await screenshot(page, 'usage-detail');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows a usage created through REST in the live feed within two seconds, and holds events while paused', async () => {
+    const page = await openConsole('live');
+    try {
+      await page.getByTestId('empty').waitFor();
+      await subscribersLive(stack, 1);
+      const body = (usageType: string) => ({
+        '@type': 'ProductUsage',
+        usageType,
+        product: { '@type': 'ProductRef', id: 'prod' },
+        usageSpecification: { '@type': 'ProductUsageSpecificationRef', id: 'spec' },
+      });
+      const created = (await stack.rest('POST', '/tmf-api/productUsageManagement/v5/productUsage', body('live-1'))).body;
+      await page.locator(`[data-testid="live-row"][data-id="${created.id}"]`).waitFor({ timeout: 2_000 });
+
+      await page.getByTestId('pause').click();
+      const held = (await stack.rest('POST', '/tmf-api/productUsageManagement/v5/productUsage', body('live-2'))).body;
+      await expect.poll(() => page.getByTestId('resume').textContent()).toBe('Resume (1 waiting)');
+      expect(await page.locator(`[data-testid="live-row"][data-id="${held.id}"]`).count()).toBe(0);
+      await page.getByTestId('resume').click();
+      await page.locator(`[data-testid="live-row"][data-id="${held.id}"]`).waitFor({ timeout: 2_000 });
+      await screenshot(page, 'live-feed');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('stays usable on a phone: the menu folds behind a button and the table scrolls', async () => {
+    const page = await openConsole('explorer', { width: 390, height: 844 });
+    try {
+      await page.getByTestId('usage-row').first().waitFor();
+      expect(await page.getByTestId('nav-live').isVisible()).toBe(false);
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await page.getByTestId('nav-live').click();
+      await page.getByTestId('pause').waitFor();
+      await screenshot(page, 'live-feed-phone');
+    } finally {
+      await page.close();
+    }
+  });
+});
