@@ -9,6 +9,7 @@ import { productUsageV5 } from './routes/product-usage-v5.js';
 import { registerResource, type Paging } from './routes/resource.js';
 import { usageSpecificationV4 } from './routes/usage-specification-v4.js';
 import { usageV4 } from './routes/usage-v4.js';
+import { registerUts } from './routes/uts.js';
 
 export interface RestAppOptions {
   gateway: GatewayClient;
@@ -62,6 +63,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerResource(app, usageSpecificationV4(gateway, publicUrl), paging);
   registerExportJobs(app, gateway, options.gatewayUrl, publicUrl, paging);
   registerHubs(app, gateway, publicUrl);
+  registerUts(app, gateway, publicUrl, paging, options.logger);
   registerDocs(app, publicUrl);
   return app;
 }

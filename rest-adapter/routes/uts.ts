@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from '../../subgraphs/shared/logger.js';
+import { TmfError } from '../errors.js';
+import type { GatewayClient } from '../gateway-client.js';
+import {
+  aggregationHeader,
+  dateParameter,
+  jobErrorOut,
+  monthOf,
+  onlyParameters,
+  pageOut,
+  paging,
+  required,
+  usagesFromJobBody,
+  usagesFromLegacyBody,
+  utsBase,
+  utsCode,
+  UtsError,
+  type UtsCode,
+} from '../mapping/uts.js';
+import { UtsCreateJobDocument, UtsGetJobDocument, UtsJobErrorsDocument, UtsListJobsDocument, UtsMonthlyAggregatesDocument, type UsageIngestInput } from '../operations/generated.js';
+import type { Paging } from './resource.js';
+import { registerUtsConfiguration } from './uts-configuration.js';
+
+const byStatus: Record<number, UtsCode> = {
+  401: utsCode.unauthorized,
+  403: utsCode.forbidden,
+  404: utsCode.noMatch,
+  409: utsCode.conflict,
+  413: utsCode.payloadTooLarge,
+  415: utsCode.unsupportedMediaType,
+  429: utsCode.tooManyRequests,
+  503: utsCode.serviceUnavailable,
+};
+
+const hasBody = (request: FastifyRequest) => ['POST', 'PUT', 'PATCH'].includes(request.method);
+
+/** Any error of this surface as a UTS error: the graph's (through the TMF table's status), the framework's, or ours. */
+export function toUts(error: FastifyError | TmfError | UtsError, request: FastifyRequest, log: Logger): UtsError {
+  if (error instanceof UtsError) return error;
+  if (error instanceof TmfError) {
+    if (error.status === 400) return new UtsError(400, hasBody(request) ? utsCode.invalidRequestBodyProperty : utsCode.invalidParameter, error.message);
+    const code = byStatus[error.status];
+    return code ? new UtsError(error.status, code, error.message) : new UtsError(500, utsCode.internalServerError, 'The server could not complete the request.');
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new UtsError(413, utsCode.payloadTooLarge, 'The request body is larger than the server accepts.');
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new UtsError(415, utsCode.unsupportedMediaType, `Content-Type ${String(request.headers['content-type'] ?? '(none)')} is not accepted; use application/json.`);
+  }
+  if (error.statusCode === 400 || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
+    return new UtsError(400, utsCode.invalidRequestBodyProperty, 'The body is not valid JSON.');
+  }
+  log.error(`${request.method} ${request.url} failed`, error);
+  return new UtsError(500, utsCode.internalServerError, 'The server could not complete the request.');
+}
+
+const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapter').searchParams;
+
+function requireJson(request: FastifyRequest): void {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (type !== 'application/json') throw new UtsError(415, utsCode.unsupportedMediaType, `Content-Type ${type || '(none)'} is not accepted; use application/json.`);
+}
+
+/**
+ * The usage-transparency surface (/api/usagetransparency/v3): ingestion as jobs, job status and errors,
+ * monthly aggregates, and our rule and KPI endpoints. Each call is one named GraphQL operation; errors
+ * come out in the UTS shape with mdsp.core.generic.* codes, in this scope only.
+ */
+export function registerUts(app: FastifyInstance, gateway: GatewayClient, publicUrl: string, paging_: Paging, logger: Logger): void {
+  const log = logger.child('uts');
+  void app.register(
+    async (scope) => {
+      scope.setErrorHandler((error: FastifyError | TmfError | UtsError, request, reply) => {
+        const uts = toUts(error, request, log);
+        return reply.code(uts.status).type('application/json').send(uts.body(randomUUID()));
+      });
+      scope.setNotFoundHandler((request, reply) => {
+        const uts = new UtsError(404, utsCode.noMatch, `No resource at ${request.method} ${request.url.split('?')[0]}.`);
+        return reply.code(404).type('application/json').send(uts.body(randomUUID()));
+      });
+
+      const createJob = async (usages: UsageIngestInput[]) => (await gateway.run(UtsCreateJobDocument, { usages })).createUsageIngestJob;
+      const jobHref = (id: string) => `${publicUrl}${utsBase}/usagesJobs/${id}`;
+
+      scope.post('/usagesJobs', async (request, reply) => {
+        requireJson(request);
+        onlyParameters(searchOf(request), []);
+        const job = await createJob(usagesFromJobBody(request.body));
+        return reply.code(201).header('Location', jobHref(job.id)).send({ id: job.id, time: job.time, status: job.status, usagesCount: job.usagesCount });
+      });
+
+      scope.post('/usages', async (request, reply) => {
+        requireJson(request);
+        onlyParameters(searchOf(request), []);
+        const job = await createJob(usagesFromLegacyBody(request.body));
+        return reply.code(201).header('Location', jobHref(job.id)).send();
+      });
+
+      scope.get('/usagesJobs', async (request) => {
+        const params = searchOf(request);
+        onlyParameters(params, ['date', 'tenant', 'application', 'unit', 'page', 'size']);
+        const page = paging(params, paging_.defaultSize, paging_.maxSize);
+        const filter = { date: dateParameter(params, 'date'), tenant: params.get('tenant'), application: params.get('application'), unit: params.get('unit') };
+        const { usageIngestJobs } = await gateway.run(UtsListJobsDocument, { filter, offset: page.offset, limit: page.limit });
+        return {
+          jobs: usageIngestJobs.items.map(({ id, time, status, usagesCount }) => ({ id, time, status, usagesCount })),
+          page: pageOut(page.number, page.size, usageIngestJobs.totalCount),
+        };
+      });
+
+      scope.get('/usagesJobs/:id', async (request) => {
+        const { id } = request.params as { id: string };
+        const params = searchOf(request);
+        onlyParameters(params, ['page', 'size']);
+        const page = paging(params, paging_.defaultSize, paging_.maxSize);
+        const { usageIngestJob: job } = await gateway.run(UtsGetJobDocument, { id });
+        if (!job) throw new UtsError(404, utsCode.noMatch, `No usages job with id ${id}.`, [{ name: 'id', value: id }]);
+        // The summary is short (one entry per application, unit and processStatus): paged here.
+        return {
+          id: job.id,
+          time: job.time,
+          status: job.status,
+          usagesCount: job.usagesCount,
+          usagesSummary: job.usagesSummary.slice(page.offset, page.offset + page.limit),
+          page: pageOut(page.number, page.size, job.usagesSummary.length),
+        };
+      });
+
+      scope.get('/usagesJobs/:id/errors', async (request) => {
+        const { id } = request.params as { id: string };
+        const params = searchOf(request);
+        onlyParameters(params, ['errorClass', 'page', 'size']);
+        const errorClass = params.get('errorClass');
+        if (errorClass !== null && errorClass !== 'validation') {
+          throw new UtsError(400, utsCode.invalidParameter, 'Query parameter errorClass must be validation.', [{ name: 'parameter', value: 'errorClass' }]);
+        }
+        const page = paging(params, paging_.defaultSize, paging_.maxSize);
+        const { usageIngestJob: job } = await gateway.run(UtsJobErrorsDocument, { id, validationOnly: errorClass === 'validation', offset: page.offset, limit: page.limit });
+        if (!job) throw new UtsError(404, utsCode.noMatch, `No usages job with id ${id}.`, [{ name: 'id', value: id }]);
+        return { errors: job.errors.items.map((error) => jobErrorOut(id, error)), page: pageOut(page.number, page.size, job.errors.totalCount) };
+      });
+
+      scope.get('/aggregatedMonthlyConsumerUsage', async (request) => {
+        const params = searchOf(request);
+        onlyParameters(params, ['month', 'year', 'provider', 'application', 'KPIName', 'consumer']);
+        const month = monthOf(params);
+        // Without authentication there is no caller tenant: the consumer is a parameter (README, "Ingestion").
+        const consumer = required(params, 'consumer');
+        const provider = params.get('provider');
+        const { monthlyUsageAggregates: result } = await gateway.run(UtsMonthlyAggregatesDocument, {
+          application: required(params, 'application'),
+          kpiName: required(params, 'KPIName'),
+          month: month.key,
+          consumer,
+          provider,
+          offset: 0,
+          limit: 1,
+        });
+        const row = result.items[0];
+        return {
+          consumer,
+          value: row?.value ?? 0,
+          provider: provider ?? row?.provider ?? null,
+          ...aggregationHeader(result.kpi, month, result.aggregationUntilDate),
+        };
+      });
+
+      scope.get('/aggregatedMonthlyProviderUsage', async (request) => {
+        const params = searchOf(request);
+        onlyParameters(params, ['month', 'year', 'provider', 'application', 'KPIName', 'consumer', 'page', 'size']);
+        const month = monthOf(params);
+        const page = paging(params, paging_.defaultSize, paging_.maxSize);
+        const provider = params.get('provider');
+        const { monthlyUsageAggregates: result } = await gateway.run(UtsMonthlyAggregatesDocument, {
+          application: required(params, 'application'),
+          kpiName: required(params, 'KPIName'),
+          month: month.key,
+          consumer: params.get('consumer'),
+          provider,
+          offset: page.offset,
+          limit: page.limit,
+        });
+        const { aggregationFunction, aggragationFunction, ...header } = aggregationHeader(result.kpi, month, result.aggregationUntilDate);
+        return {
+          provider: provider ?? result.items[0]?.provider ?? null,
+          ...header,
+          aggregatedUsages: result.items.map(({ consumer, value }) => ({ consumer, value })),
+          aggregationFunction,
+          aggragationFunction,
+          page: pageOut(page.number, page.size, result.totalCount),
+        };
+      });
+
+      registerUtsConfiguration(scope, gateway, paging_, requireJson);
+    },
+    { prefix: utsBase },
+  );
+}
