@@ -8,8 +8,14 @@ import { v4Base } from './usage-v4.js';
 
 /** What the facade serves, per version, as paths of the specification files. */
 export const servedPaths = {
-  v5: ['/productUsage', '/productUsage/{id}', '/exportJob', '/exportJob/{id}'],
-  v4: ['/usage', '/usage/{id}', '/usageSpecification', '/usageSpecification/{id}'],
+  v5: ['/productUsage', '/productUsage/{id}', '/exportJob', '/exportJob/{id}', '/hub', '/hub/{id}'],
+  v4: ['/usage', '/usage/{id}', '/usageSpecification', '/usageSpecification/{id}', '/hub', '/hub/{id}'],
+};
+
+/** Paths where the file lists more operations than the facade serves. */
+const servedMethods = {
+  v5: { '/hub': ['post'], '/hub/{id}': ['get', 'delete'] },
+  v4: { '/hub': ['post'], '/hub/{id}': ['delete'] },
 };
 
 const require = createRequire(import.meta.url);
@@ -38,8 +44,8 @@ window.ui = SwaggerUIBundle({ dom_id: '#ui', urls: [
 
 /** The OpenAPI documents of what the facade actually serves, and a page to read and try them. */
 export function registerDocs(app: FastifyInstance, publicUrl: string): void {
-  const v5 = servedOpenApi('v5', { paths: servedPaths.v5, serverUrl: `${publicUrl}${v5Base}` });
-  const v4 = servedOpenApi('v4', { paths: servedPaths.v4, serverUrl: `${publicUrl}${v4Base}` });
+  const v5 = servedOpenApi('v5', { paths: servedPaths.v5, serverUrl: `${publicUrl}${v5Base}`, methods: servedMethods.v5 });
+  const v4 = servedOpenApi('v4', { paths: servedPaths.v4, serverUrl: `${publicUrl}${v4Base}`, methods: servedMethods.v4 });
   app.get(`${v5Base}/openapi.json`, async (_request, reply) => reply.type('application/json').send(v5));
   app.get(`${v4Base}/openapi.json`, async (_request, reply) => reply.type('application/json').send(v4));
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));

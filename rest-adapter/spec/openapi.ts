@@ -3,7 +3,7 @@ import { specDocuments, type JsonObject } from './load.js';
 /**
  * The OpenAPI document the adapter publishes for one version: the TMF635 file itself, cut down to
  * what the adapter serves, pointing at where it serves it. Clients (and the docs page) then see
- * neither the export jobs, hubs and listeners we do not implement nor TMF's `http://serverRoot`.
+ * neither the listeners (a subscriber implements those) nor TMF's `http://serverRoot`.
  */
 export interface ServedApi {
   /** Paths as the file writes them: `/productUsage`, `/productUsage/{id}`. */

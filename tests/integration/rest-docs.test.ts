@@ -14,11 +14,12 @@ describe('the facade describes itself', () => {
     const v5 = await stack.rest('GET', '/tmf-api/productUsageManagement/v5/openapi.json');
     expect(v5.status).toBe(200);
     expect(v5.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(v5.body.paths).sort()).toEqual(['/exportJob', '/exportJob/{id}', '/productUsage', '/productUsage/{id}']);
+    expect(Object.keys(v5.body.paths).sort()).toEqual(['/exportJob', '/exportJob/{id}', '/hub', '/hub/{id}', '/productUsage', '/productUsage/{id}']);
+    expect(Object.keys(v5.body.paths['/hub/{id}']).filter((k) => k !== 'parameters').sort()).toEqual(['delete', 'get']);
     expect(v5.body.servers).toEqual([{ url: 'http://localhost:8080/tmf-api/productUsageManagement/v5' }]);
     const v4 = await stack.rest('GET', '/tmf-api/usageManagement/v4/openapi.json');
     expect(v4.body.swagger).toBe('2.0');
-    expect(Object.keys(v4.body.paths).sort()).toEqual(['/usage', '/usage/{id}', '/usageSpecification', '/usageSpecification/{id}']);
+    expect(Object.keys(v4.body.paths).sort()).toEqual(['/hub', '/hub/{id}', '/usage', '/usage/{id}', '/usageSpecification', '/usageSpecification/{id}']);
   });
 
   it('serves a docs page and its assets from this machine', async () => {
