@@ -72,19 +72,27 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     return duplicates;
   }
 
-  /** Per consumer, provider and day: the sum and count of the values of the usages matching `filter`. */
-  dayGroups(filter: Filter<ProductUsageDocument>): Promise<DayGroup[]> {
-    return withDriverErrors(
-      () =>
-        this.collection
-          .aggregate<{ _id: { c: string; p: string; d: string }; sum: number; count: number }>([
-            { $match: filter },
-            { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, sum: { $sum: '$ingest.value' }, count: { $sum: 1 } } },
-          ])
-          .toArray()
-          .then((rows) => rows.map(({ _id, sum, count }) => ({ consumer: _id.c, provider: _id.p, day: _id.d, sum, count }))),
-      'Aggregating usages',
-    );
+  /**
+   * Per consumer, provider and day: the sum and count of the values of the usages matching `filter`.
+   * Two pipelines of one accumulator each: FerretDB 1.24 computes only the first accumulator of a
+   * $group and answers 0 for the others (tried against the embedded database).
+   */
+  async dayGroups(filter: Filter<ProductUsageDocument>): Promise<DayGroup[]> {
+    const group = (accumulator: Document) =>
+      withDriverErrors(
+        () =>
+          this.collection
+            .aggregate<{ _id: { c: string; p: string; d: string }; v: number }>([
+              { $match: filter },
+              { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, v: accumulator } },
+            ])
+            .toArray(),
+        'Aggregating usages',
+      );
+    const [sums, counts] = await Promise.all([group({ $sum: '$ingest.value' }), group({ $sum: 1 })]);
+    const key = (id: { c: string; p: string; d: string }) => JSON.stringify([id.c, id.p, id.d]);
+    const countOf = new Map(counts.map((row) => [key(row._id), row.v]));
+    return sums.map(({ _id, v }) => ({ consumer: _id.c, provider: _id.p, day: _id.d, sum: v, count: countOf.get(key(_id)) ?? 0 }));
   }
 
   /** The values of the usages matching `filter` in usageDate order, streamed (memory stays flat). */
