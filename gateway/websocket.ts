@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../subgraphs/shared/logger.js';
+import { shareSubscriptions } from './shared-subscriptions.js';
 
 /** What each graphql-ws operation sees as `ctx.extra`: the same shape graphql-ws's own `ws` adapter gives. */
 export interface SocketExtra {
@@ -37,7 +38,8 @@ export function serveGraphQLWs(
   limits: WebSocketLimits,
   log: Logger,
 ): { dispose(): Promise<void> } {
-  const server = makeServer(options);
+  // Clients with the same subscription and credentials share one upstream subscription.
+  const server = makeServer(shareSubscriptions(options));
   sockets.options.handleProtocols = handleProtocols;
 
   sockets.on('connection', (socket, request) => {
