@@ -3,6 +3,7 @@
 import { loadConfig } from '../subgraphs/shared/config.js';
 import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
+import { gatewayAuth } from './auth.js';
 import { subgraphEndpoints } from './endpoints.js';
 import { startGateway } from './server.js';
 import { loadSupergraph } from './supergraph.js';
@@ -10,7 +11,8 @@ import { loadSupergraph } from './supergraph.js';
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'gateway');
 const subgraphs = subgraphEndpoints(config);
-const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs });
+const auth = await gatewayAuth(config, (m) => log.warn(m));
+const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs, internalSecret: auth.internalSecret });
 const gateway = await startGateway({
   supergraphSdl,
   host: config.host,
@@ -18,6 +20,7 @@ const gateway = await startGateway({
   ide: config.env !== 'production',
   usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
   websocket: config.websocket,
+  auth,
   logger: log,
 });
 log.info(`gateway ready at ${gateway.url}`);

@@ -3,10 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../subgraphs/shared/logger.js';
+import type { RequestCaller } from '../subgraphs/shared/caller.js';
+import { InternalHeader } from '../subgraphs/shared/internal-signature.js';
+import { useAuthentication, type VerifyToken } from './plugins/authentication.js';
+import { useAuthorization } from './plugins/authorization.js';
 import { useExportDownloads } from './plugins/export-downloads.js';
 import { maskError } from './plugins/mask-errors.js';
+import { upstreamConnectionParams, useUpstreamSignature } from './plugins/upstream-signature.js';
+import { exportDownloadAuthorizer } from './export-authorizer.js';
 import { runtimeLogger } from './runtime-logger.js';
-import { serveGraphQLWs, type SocketExtra, type WebSocketLimits } from './websocket.js';
+import { withWebSocketAuth, type AuthenticatedExtra } from './websocket-auth.js';
+import { serveGraphQLWs, type WebSocketLimits } from './websocket.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -18,6 +25,8 @@ export interface GatewayOptions {
   usageSubgraphUrl: string;
   /** Largest websocket message a client may send, and how much it may leave unread. */
   websocket: WebSocketLimits & { maxMessageBytes: number };
+  /** Client token verification, and the key that signs the caller into subgraph requests. */
+  auth: { verify: VerifyToken; internalSecret: string };
   logger: Logger;
 }
 
@@ -35,6 +44,7 @@ export interface RunningGateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.logger.child('gateway');
+  const callers = new WeakMap<Request, RequestCaller>();
   const runtime = createGatewayRuntime({
     supergraph: options.supergraphSdl,
     logging: runtimeLogger(log),
@@ -46,18 +56,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maskedErrors: { maskError },
     // Subscriptions reach the usage subgraph over graphql-ws on its /graphql (the runtime would try
     // SSE otherwise, which Apollo Server refuses as a possible cross-site request).
-    transportEntries: { usage: { options: { subscriptions: { kind: 'ws', location: '/graphql' } } } },
-    plugins: () => [useExportDownloads(options.usageSubgraphUrl)],
+    // The signed caller rides in the connection params (plugins/upstream-signature.ts).
+    transportEntries: {
+      usage: {
+        options: {
+          subscriptions: { kind: 'ws', location: '/graphql', options: { connectionParams: upstreamConnectionParams(Object.values(InternalHeader)) } },
+        },
+      },
+    },
+    // Authentication first: nothing else runs for a request without a valid token.
+    plugins: () => [
+      useAuthentication(options.auth.verify, options.ide, callers),
+      useAuthorization(),
+      useUpstreamSignature(options.auth.internalSecret),
+      useExportDownloads(options.usageSubgraphUrl, exportDownloadAuthorizer(callers, options.auth.internalSecret)),
+    ],
   });
 
   const server = createServer(runtime);
   const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint, maxPayload: options.websocket.maxMessageBytes });
   const ws = serveGraphQLWs(
     sockets,
-    {
-      ...getGraphQLWSOptions<Record<string, unknown>, SocketExtra>(runtime, (ctx) => ({
+    withWebSocketAuth({
+      ...getGraphQLWSOptions<Record<string, unknown>, AuthenticatedExtra>(runtime, (ctx) => ({
         req: ctx.extra.request,
         socket: ctx.extra.socket,
+        caller: ctx.extra.caller,
         // The upgrade request stands for every operation on the socket. As a GET it would make the
         // runtime refuse mutations (they must not travel in GET URLs); a socket message is no URL.
         request: new runtime.fetchAPI.Request(`http://${ctx.extra.request.headers.host ?? 'localhost'}${ctx.extra.request.url ?? '/graphql'}`, {
@@ -77,7 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
               }),
             }
           : undefined,
-    },
+    }, options.auth.verify),
     options.websocket,
     log,
   );

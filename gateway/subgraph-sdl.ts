@@ -4,14 +4,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Reads a running subgraph's SDL through the Federation `_service { sdl }` query. At start-up the
  * subgraphs may still be booting, so it retries until `deadline`.
  */
-export async function fetchSubgraphSdl(url: string, options: { timeoutMs?: number; retryForMs?: number } = {}): Promise<string> {
+export async function fetchSubgraphSdl(
+  url: string,
+  options: { timeoutMs?: number; retryForMs?: number; headers?: () => Record<string, string> } = {},
+): Promise<string> {
   const deadline = Date.now() + (options.retryForMs ?? 30_000);
   let lastError: unknown;
   do {
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // Subgraphs answer only signed requests, this one included (subgraphs/shared/internal-signature.ts).
+        headers: { 'content-type': 'application/json', ...options.headers?.() },
         body: JSON.stringify({ query: '{ _service { sdl } }' }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
       });

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { internalError, notFound, payloadTooLarge, TmfError, unsupportedMediaType } from './errors.js';
-import type { GatewayClient } from './gateway-client.js';
+import { registerAnonymousPreflight } from './anonymous-preflight.js';
+import { withAuthorization, type GatewayClient } from './gateway-client.js';
 import { registerDocs } from './routes/docs.js';
 import { registerExportJobs } from './routes/export-job-v5.js';
 import { registerHubs } from './routes/hub.js';
@@ -19,6 +20,8 @@ export interface RestAppOptions {
   publicUrl: string;
   bodyLimitBytes: number;
   paging: Paging;
+  /** TMF_ANONYMOUS_PREFLIGHT (anonymous-preflight.ts). */
+  anonymousPreflight: 'empty' | 'refuse';
   logger: Logger;
 }
 
@@ -56,6 +59,11 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     const tmf = notFound(`No resource at ${request.method} ${request.url.split('?')[0]}.`);
     return reply.code(404).type('application/json').send(tmf.body());
   });
+
+  // Every operation a route sends carries the caller's own credential (gateway-client.ts). The
+  // last hook before the handler, so the handler and all it awaits run inside it.
+  app.addHook('preHandler', (request, _reply, done) => withAuthorization(request.headers.authorization, done));
+  registerAnonymousPreflight(app, options.anonymousPreflight);
 
   const { gateway, publicUrl, paging } = options;
   registerResource(app, productUsageV5(gateway, publicUrl), paging);

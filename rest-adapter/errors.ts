@@ -42,7 +42,8 @@ const byGraphCode: Record<string, { status: number; reason: string }> = {
 export function fromGraphError(code: string | undefined, message: string): TmfError {
   const known = code ? byGraphCode[code] : undefined;
   if (!known) return internalError();
-  return new TmfError(known.status, known.reason, message);
+  // RFC 6750: a 401 names the scheme the client should use.
+  return new TmfError(known.status, known.reason, message, known.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
 }
 
 export const badRequest = (message: string) => new TmfError(400, 'Bad Request', message);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
 import { Agent } from 'undici';
@@ -7,6 +8,19 @@ interface GraphQLResponse<T> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string } }[];
 }
+
+/**
+ * The Authorization header of the REST request being served. The facade holds no authentication of
+ * its own: it forwards the caller's credential, and the gateway decides (401/403 come back as TMF
+ * errors). app.ts enters it for every request, so every route forwards it without passing it along.
+ */
+const forwarded = new AsyncLocalStorage<{ authorization?: string }>();
+export const withAuthorization = <T>(authorization: string | undefined, action: () => T): T => forwarded.run({ authorization }, action);
+/** Headers that carry the current request's credential to the gateway (export file downloads). */
+export const forwardedHeaders = (): Record<string, string> => {
+  const authorization = forwarded.getStore()?.authorization;
+  return authorization ? { authorization } : {};
+};
 
 /**
  * Sends the facade's named operations to the gateway over one keep-alive connection pool. Printed
@@ -19,7 +33,11 @@ export class GatewayClient {
 
   constructor(private readonly url: string) {}
 
-  async run<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<TData> {
+  /**
+   * Runs `document` with the current REST request's credential, or with `authorization` when given
+   * (the webhook worker's service token; it serves no request).
+   */
+  async run<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, authorization?: string): Promise<TData> {
     let query = this.printed.get(document);
     if (!query) {
       query = print(document);
@@ -29,7 +47,11 @@ export class GatewayClient {
     try {
       const response = await fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(authorization ? { authorization } : forwardedHeaders()),
+        },
         body: JSON.stringify({ query, variables }),
         // @ts-expect-error undici's dispatcher option is not in the DOM fetch types.
         dispatcher: this.agent,

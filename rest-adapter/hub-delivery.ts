@@ -17,6 +17,8 @@ export interface HubDeliveryOptions {
   gateway: GatewayClient;
   publicUrl: string;
   secret: string;
+  /** The worker's own credential for the lease, complete and fail operations (a `hub:deliver` service token). */
+  token: () => Promise<string>;
   /** HUB_PRIVATE_CALLBACKS: whether callbacks may reach loopback, private and link-local addresses. */
   privateCallbacks: PrivateCallbacks;
   logger: Logger;
@@ -64,7 +66,7 @@ export class HubDeliveryWorker {
     while (!this.stopping) {
       let leased: Delivery[] = [];
       try {
-        leased = (await gateway.run(LeaseHubDeliveriesDocument, { worker: this.worker, limit: 50, leaseSeconds: 30 })).leaseHubDeliveries;
+        leased = (await gateway.run(LeaseHubDeliveriesDocument, { worker: this.worker, limit: 50, leaseSeconds: 30 }, await this.bearer())).leaseHubDeliveries;
         await Promise.all(leased.map((delivery) => this.deliver(delivery)));
       } catch (error) {
         logger.warn('webhook delivery round failed; retrying', error);
@@ -73,6 +75,10 @@ export class HubDeliveryWorker {
       idle = leased.length ? 100 : Math.min(idle * 2, this.options.idleMs ?? 1_000);
       if (leased.length === 0 && !this.stopping) await sleep(idle);
     }
+  }
+
+  private async bearer(): Promise<string> {
+    return `Bearer ${await this.options.token()}`;
   }
 
   private envelope(delivery: Delivery): string {
@@ -115,7 +121,7 @@ export class HubDeliveryWorker {
         : `The callback could not be reached (${error instanceof Error ? error.name : 'error'}).`;
     }
     const { gateway } = this.options;
-    if (failure) await gateway.run(FailHubDeliveryDocument, { id: delivery.id, worker: this.worker, error: failure });
-    else await gateway.run(CompleteHubDeliveryDocument, { id: delivery.id, worker: this.worker });
+    if (failure) await gateway.run(FailHubDeliveryDocument, { id: delivery.id, worker: this.worker, error: failure }, await this.bearer());
+    else await gateway.run(CompleteHubDeliveryDocument, { id: delivery.id, worker: this.worker }, await this.bearer());
   }
 }

@@ -5,6 +5,8 @@ import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
 import { startRestAdapter } from './server.js';
 import { hubSigningSecret } from './signing-secret.js';
+import { internalSecret } from '../subgraphs/shared/auth-keys.js';
+import { serviceTokens } from '../subgraphs/shared/tokens.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'rest');
@@ -13,6 +15,8 @@ const adapter = await startRestAdapter({
   publicUrl: config.publicUrl,
   hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => log.warn(m)),
   hubPrivateCallbacks: config.hubs.privateCallbacks,
+  hubDeliveryToken: serviceTokens(internalSecret(config.auth, config.dataDir)),
+  anonymousPreflight: config.auth.anonymousPreflight,
   host: config.host,
   port: config.ports.rest,
   bodyLimitBytes: config.bodyLimitBytes,

@@ -16,6 +16,10 @@ export interface RestAdapterOptions {
   hubSigningSecret: string;
   /** HUB_PRIVATE_CALLBACKS (see callback-agent.ts). */
   hubPrivateCallbacks: 'allow' | 'deny';
+  /** The webhook worker's credential (subgraphs/shared/tokens.ts serviceTokens). */
+  hubDeliveryToken: () => Promise<string>;
+  /** TMF_ANONYMOUS_PREFLIGHT (see anonymous-preflight.ts). */
+  anonymousPreflight: 'empty' | 'refuse';
   publicUrl: string;
   host: string;
   port: number;
@@ -33,6 +37,7 @@ export async function startRestAdapter(options: RestAdapterOptions): Promise<Run
     gateway,
     publicUrl: options.publicUrl,
     secret: options.hubSigningSecret,
+    token: options.hubDeliveryToken,
     privateCallbacks: options.hubPrivateCallbacks,
     logger: options.logger.child('webhooks'),
   });

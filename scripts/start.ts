@@ -6,6 +6,9 @@ import { DatabaseUnavailableError, startDatabase } from '../subgraphs/shared/loc
 import { createLogger } from '../subgraphs/shared/logger.js';
 import { connectMongo, redactUri } from '../subgraphs/shared/mongo.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
+import { developmentIssuer, tokenKey } from '../subgraphs/shared/auth-keys.js';
+import { allScopes } from '../subgraphs/shared/caller.js';
+import { mintToken } from '../subgraphs/shared/tokens.js';
 import { startSystem } from './system.js';
 
 const started = performance.now();
@@ -24,6 +27,16 @@ try {
     await client.close();
     await database.stop();
   });
+  // With no key configured (never in production: config.ts refuses), a token for a development
+  // tenant with every scope, so the graph is usable at once; loud, since anyone with it is admin.
+  const key = tokenKey(config.auth, config.dataDir);
+  const devToken =
+    key.kind === 'hs256' && key.development
+      ? await mintToken(
+          { tenant: 'dev-tenant', subject: 'developer', scopes: allScopes },
+          { secret: key.secret, issuer: config.auth.issuer ?? developmentIssuer, audience: config.auth.audience, tenantClaim: config.auth.tenantClaim, ttlSeconds: 7 * 24 * 3600 },
+        )
+      : undefined;
   const where = database.kind === 'ferretdb' ? `embedded FerretDB at ${database.uri} (files in ${config.dataDir}/ferretdb)` : `MongoDB at ${redactUri(database.uri)}`;
   console.log(
     [
@@ -33,6 +46,15 @@ try {
       `  TMF635 REST facade      ${system.rest.url}/tmf-api/productUsageManagement/v5/productUsage  (docs ${system.rest.url}/docs)`,
       ...system.subgraphs.map((s) => `  ${`${s.name} subgraph`.padEnd(24)}${s.url}`),
       `  database                ${where}, database "${config.mongodbDb}"`,
+      ...(devToken
+        ? [
+            '',
+            '  !!! DEVELOPMENT AUTHENTICATION: no AUTH_JWKS_URL, AUTH_PUBLIC_KEY_FILE or AUTH_HS256_SECRET is set, so tokens are',
+            `  !!! signed with a development key generated into ${config.dataDir}/auth-dev-secret. Never run this way in production.`,
+            '  Development token (tenant "dev-tenant", every scope, valid 7 days); send it as Authorization: Bearer <token>:',
+            `  DEV_TOKEN=${devToken}`,
+          ]
+        : []),
       config.env !== 'production' ? `  Open ${system.gateway.url} in a browser for GraphiQL. Ctrl-C stops everything.` : '',
       '',
     ].join('\n'),

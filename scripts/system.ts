@@ -7,10 +7,12 @@ import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '..
 import { buildPartySubgraph } from '../subgraphs/party/server.js';
 import { buildSpecificationSubgraph } from '../subgraphs/specification/server.js';
 import { buildUsageSubgraph } from '../subgraphs/usage/server.js';
+import { gatewayAuth } from '../gateway/auth.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { loadSupergraph } from '../gateway/supergraph.js';
 import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
 import { hubSigningSecret } from '../rest-adapter/signing-secret.js';
+import { serviceTokens } from '../subgraphs/shared/tokens.js';
 
 export interface RunningSystem {
   bus: EventBus;
@@ -27,6 +29,7 @@ export interface RunningSystem {
 export async function startSystem(config: Config, client: MongoClient, logger: Logger): Promise<RunningSystem> {
   const db = client.db(config.mongodbDb);
   const settings = subgraphSettings(config);
+  const auth = await gatewayAuth(config, (m) => logger.warn(m));
   const bus = await createEventBus(config.redisUrl);
   // The contexts differ per subgraph; startSubgraph only passes each its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -43,6 +46,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
           host: config.host,
           port: config.ports[definition.name],
           bodyLimitBytes: config.bodyLimitBytes,
+          internalAuth: { secret: auth.internalSecret, maxAgeSeconds: config.auth.internalMaxAgeSeconds },
           logger,
         }),
       );
@@ -50,6 +54,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
     const supergraphSdl = await loadSupergraph({
       supergraphPath: config.supergraphPath,
       subgraphs: subgraphs.map(({ name, url }) => ({ name, url })),
+      internalSecret: auth.internalSecret,
     });
     const gateway = await startGateway({
       supergraphSdl,
@@ -58,12 +63,15 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       ide: config.env !== 'production',
       usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
       websocket: config.websocket,
+      auth,
       logger,
     });
     const rest = await startRestAdapter({
       gatewayUrl: gateway.url,
       hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => logger.warn(m)),
       hubPrivateCallbacks: config.hubs.privateCallbacks,
+      hubDeliveryToken: serviceTokens(auth.internalSecret),
+      anonymousPreflight: config.auth.anonymousPreflight,
       publicUrl: config.publicUrl,
       host: config.host,
       port: config.ports.rest,

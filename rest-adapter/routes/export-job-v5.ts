@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { productUsageV5Catalogue } from '../catalogues.js';
 import { badRequest, notFound, TmfError, unsupportedMediaType } from '../errors.js';
 import { projectFields } from '../fields.js';
-import type { GatewayClient } from '../gateway-client.js';
+import { forwardedHeaders, type GatewayClient } from '../gateway-client.js';
 import { refuseUnknown, type Json } from '../mapping/common.js';
 import { csvHeader, csvRow, exportJobToV5, exportedUsageToV5 } from '../mapping/export-job-v5.js';
 import {
@@ -106,7 +106,7 @@ export function registerExportJobs(app: FastifyInstance, gateway: GatewayClient,
     if (exportJob.status !== 'Succeeded' || !exportJob.downloadPath) {
       throw new TmfError(409, 'Conflict', `ExportJob "${id}" has no file yet: its status is ${exportJob.status}.`);
     }
-    const upstream = await fetch(`${gatewayOrigin}${exportJob.downloadPath}`).catch(() => null);
+    const upstream = await fetch(`${gatewayOrigin}${exportJob.downloadPath}`, { headers: forwardedHeaders() }).catch(() => null);
     if (!upstream?.ok || !upstream.body) throw notFound(`The file of ExportJob "${id}" is no longer available.`);
     const lines = createInterface({ input: Readable.fromWeb(upstream.body as WebReadableStream), crlfDelay: Infinity });
     const csv = exportJob.contentType === 'text/csv';

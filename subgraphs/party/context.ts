@@ -1,3 +1,4 @@
+import type { RequestCaller } from '../shared/caller.js';
 import { byIdLoader } from '../shared/loaders.js';
 import type { PartyRepository, PartyRoleRepository } from './repository.js';
 
@@ -11,7 +12,8 @@ export interface PartyRepositories {
   partyRoles: PartyRoleRepository;
 }
 
-export interface PartyContext extends PartyRepositories {
+/** The caller (tenant, subject, scopes) comes from the gateway's signed headers (shared/subgraph-server.ts). */
+export interface PartyContext extends PartyRepositories, RequestCaller {
   settings: PartySettings;
   loaders: ReturnType<typeof createLoaders>;
 }
@@ -23,6 +25,6 @@ function createLoaders({ parties, partyRoles }: PartyRepositories) {
   };
 }
 
-export function partyContextFactory(repositories: PartyRepositories, settings: PartySettings): () => PartyContext {
+export function partyContextFactory(repositories: PartyRepositories, settings: PartySettings): () => Omit<PartyContext, keyof RequestCaller> {
   return () => ({ ...repositories, settings, loaders: createLoaders(repositories) });
 }

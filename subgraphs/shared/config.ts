@@ -50,6 +50,16 @@ const schema = z.object({
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(65_536).default(4_194_304),
   WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(262_144),
   WS_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(12_000),
+  AUTH_JWKS_URL: url.optional(),
+  AUTH_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  AUTH_PUBLIC_KEY_ALG: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).default('RS256'),
+  AUTH_HS256_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_TENANT_CLAIM: z.string().min(1).max(200).default('tenant'),
+  INTERNAL_AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  INTERNAL_AUTH_MAX_AGE_S: z.coerce.number().int().min(1).max(3600).default(60),
+  TMF_ANONYMOUS_PREFLIGHT: z.enum(['empty', 'refuse']).default('empty'),
 });
 
 export type Env = z.input<typeof schema>;
@@ -81,6 +91,25 @@ export interface Config {
   };
   websocket: { maxBufferedBytes: number; maxMessageBytes: number; keepAliveMs: number };
   ingest: IngestConfig;
+  auth: AuthConfig;
+}
+
+/** Authentication (README, "Security"); keys are resolved by subgraphs/shared/auth-keys.ts. */
+export interface AuthConfig {
+  jwksUrl?: string;
+  publicKeyFile?: string;
+  publicKeyAlg: string;
+  /** HS256 secret: development and tests only (refused in production). */
+  hs256Secret?: string;
+  issuer?: string;
+  audience?: string;
+  /** The claim that names the caller's tenant. */
+  tenantClaim: string;
+  /** Key of the gateway -> subgraph signature (and the webhook worker's service tokens). */
+  internalSecret?: string;
+  internalMaxAgeSeconds: number;
+  /** What an unauthenticated GET of the v4 usage collection gets (the conformance kit's preflight). */
+  anonymousPreflight: 'empty' | 'refuse';
 }
 
 /** Ingestion limits (README, "Ingestion"). */
@@ -107,6 +136,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration (${problems}). See .env.example for every variable.`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && (!e.INTERNAL_AUTH_SECRET || (!e.AUTH_JWKS_URL && !e.AUTH_PUBLIC_KEY_FILE))) {
+    throw new ConfigError(
+      'NODE_ENV=production needs real keys: set AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE, and INTERNAL_AUTH_SECRET (an HS256 development secret is not accepted).',
+    );
+  }
   if (e.DEFAULT_PAGE_SIZE > e.MAX_PAGE_SIZE) {
     throw new ConfigError(
       `Invalid configuration (DEFAULT_PAGE_SIZE ${e.DEFAULT_PAGE_SIZE} exceeds MAX_PAGE_SIZE ${e.MAX_PAGE_SIZE}).`,
@@ -150,5 +184,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultProvider: e.INGEST_DEFAULT_PROVIDER,
     },
     websocket: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, maxMessageBytes: e.WS_MAX_MESSAGE_BYTES, keepAliveMs: e.WS_KEEPALIVE_MS },
+    auth: {
+      jwksUrl: e.AUTH_JWKS_URL,
+      publicKeyFile: e.AUTH_PUBLIC_KEY_FILE,
+      publicKeyAlg: e.AUTH_PUBLIC_KEY_ALG,
+      // A shared secret lets whoever verifies also mint tokens: fine on a laptop, not in production.
+      hs256Secret: e.NODE_ENV === 'production' ? undefined : e.AUTH_HS256_SECRET,
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      tenantClaim: e.AUTH_TENANT_CLAIM,
+      internalSecret: e.INTERNAL_AUTH_SECRET,
+      internalMaxAgeSeconds: e.INTERNAL_AUTH_MAX_AGE_S,
+      anonymousPreflight: e.TMF_ANONYMOUS_PREFLIGHT,
+    },
   };
 }

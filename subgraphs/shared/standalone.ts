@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Db } from 'mongodb';
 import { createEventBus, type EventBus } from './event-bus.js';
 import type { Logger } from './logger.js';
+import { internalSecret } from './auth-keys.js';
 import { loadConfig, type Config } from './config.js';
 import { startDatabase } from './local-database.js';
 import { createLogger } from './logger.js';
@@ -36,6 +37,7 @@ export async function runStandalone<C extends object>(
     host: config.host,
     port: config.ports[name],
     bodyLimitBytes: config.bodyLimitBytes,
+    internalAuth: { secret: internalSecret(config.auth, config.dataDir), maxAgeSeconds: config.auth.internalMaxAgeSeconds },
     logger: log,
   });
   log.info(`${name} subgraph ready at ${running.url}`);

@@ -8,9 +8,12 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { RequestCaller } from './caller.js';
 import { createErrorFormatter, ErrorCode } from './errors.js';
+import { verifyCaller } from './internal-signature.js';
 import type { Logger } from './logger.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,10 +29,13 @@ export interface SubgraphDefinition<TContext extends object> {
   name: SubgraphName;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<TContext>;
-  /** Called once per HTTP request: per-request DataLoaders live here. */
-  createContext(): TContext;
-  /** Non-GraphQL routes of this subgraph (answers true when it handled the request). */
-  handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /**
+   * Called once per HTTP request (per-request DataLoaders live here). The caller's `tenant`,
+   * `subject` and `scopes`, verified from the gateway's signature, are added to what it returns.
+   */
+  createContext(): Omit<TContext, keyof RequestCaller>;
+  /** Non-GraphQL routes of this subgraph (answers true when it handled the request); only reached with a valid signature. */
+  handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL, caller: RequestCaller): Promise<boolean>;
   /** Called when the subgraph stops (background work to finish). */
   close?(): Promise<void>;
   /** Serve GraphQL subscriptions over graphql-ws on the same path (the gateway connects to it). */
@@ -48,6 +54,8 @@ export interface ListenOptions {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  /** The key the gateway signs callers with, and how old a signature may be (README, "Security"). */
+  internalAuth: { secret: string; maxAgeSeconds: number };
   logger: Logger;
 }
 
@@ -83,8 +91,15 @@ export async function startSubgraph<TContext extends object>(
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
+    // Only the gateway may call a subgraph: it verified the client and signed who is calling.
+    const check = verifyCaller(options.internalAuth.secret, req.headers, options.internalAuth.maxAgeSeconds);
+    if ('refused' in check) {
+      log.warn(`refused a request without the gateway's signature (${check.refused})`);
+      return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'This service answers only the gateway.');
+    }
+    const { caller } = check;
     if (url.pathname !== '/graphql') {
-      if (definition.handleHttp && (await definition.handleHttp(req, res, url))) return;
+      if (definition.handleHttp && (await definition.handleHttp(req, res, url, caller))) return;
       return sendError(res, 404, ErrorCode.NOT_FOUND, `No route ${url.pathname}.`);
     }
 
@@ -106,7 +121,7 @@ export async function startSubgraph<TContext extends object>(
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => definition.createContext(),
+      context: async () => ({ ...definition.createContext(), ...caller }) as TContext,
     });
     res.statusCode = response.status ?? 200;
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -119,12 +134,24 @@ export async function startSubgraph<TContext extends object>(
   }
 
   const formatError = createErrorFormatter((message, error) => log.error(message, error));
+  const callers = new WeakMap<object, RequestCaller>();
   const sockets = definition.subscriptions ? new WebSocketServer({ server, path: '/graphql' }) : undefined;
   const ws = sockets
     ? useServer<Record<string, unknown>>(
         {
           schema,
-          context: () => definition.createContext() as Record<string, unknown>,
+          // The gateway signs the caller into connection_init; the connection serves that caller only.
+          onConnect: (ctx) => {
+            const check = verifyCaller(options.internalAuth.secret, (ctx.connectionParams ?? {}) as Record<string, unknown>, options.internalAuth.maxAgeSeconds);
+            if ('refused' in check) {
+              log.warn(`refused a websocket without the gateway's signature (${check.refused})`);
+              ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+              return false;
+            }
+            callers.set(ctx.extra.socket, check.caller);
+            return true;
+          },
+          context: (ctx) => ({ ...definition.createContext(), ...callers.get(ctx.extra.socket) }) as Record<string, unknown>,
           // Subscription errors get the same masking as HTTP responses.
           onNext: (_ctx, _id, _payload, _args, result) =>
             result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,

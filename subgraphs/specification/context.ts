@@ -1,3 +1,4 @@
+import type { RequestCaller } from '../shared/caller.js';
 import { byIdLoader } from '../shared/loaders.js';
 import type { IngestionRuleRepository, KpiRepository } from './ingestion-repository.js';
 import type { SpecificationRepository } from './repository.js';
@@ -7,7 +8,8 @@ export interface SpecificationSettings {
   paging: { defaultSize: number; maxSize: number };
 }
 
-export interface SpecificationContext {
+/** The caller (tenant, subject, scopes) comes from the gateway's signed headers (shared/subgraph-server.ts). */
+export interface SpecificationContext extends RequestCaller {
   repository: SpecificationRepository;
   rules: IngestionRuleRepository;
   kpis: KpiRepository;
@@ -22,6 +24,6 @@ function createLoaders(repository: SpecificationRepository, kpis: KpiRepository)
 export function specificationContextFactory(
   repositories: { repository: SpecificationRepository; rules: IngestionRuleRepository; kpis: KpiRepository },
   settings: SpecificationSettings,
-): () => SpecificationContext {
+): () => Omit<SpecificationContext, keyof RequestCaller> {
   return () => ({ ...repositories, settings, loaders: createLoaders(repositories.repository, repositories.kpis) });
 }

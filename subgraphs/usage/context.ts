@@ -1,3 +1,4 @@
+import type { RequestCaller } from '../shared/caller.js';
 import type { IngestConfig } from '../shared/config.js';
 import type { UsageAggregator } from './aggregates.js';
 import type { UsageEvents } from './events.js';
@@ -36,11 +37,12 @@ export interface UsageServices {
   aggregator: UsageAggregator;
 }
 
-export interface UsageContext extends UsageServices {
+/** The caller (tenant, subject, scopes) comes from the gateway's signed headers (shared/subgraph-server.ts). */
+export interface UsageContext extends UsageServices, RequestCaller {
   loaders: UsageLoaders;
   settings: UsageSettings;
 }
 
-export function usageContextFactory(services: UsageServices, settings: UsageSettings): () => UsageContext {
+export function usageContextFactory(services: UsageServices, settings: UsageSettings): () => Omit<UsageContext, keyof RequestCaller> {
   return () => ({ ...services, settings, loaders: createUsageLoaders(services.repository, settings.paging) });
 }

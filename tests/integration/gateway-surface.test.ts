@@ -31,7 +31,13 @@ describe('graphql-ws on the same path', () => {
   it('runs operations over a websocket, as the very first request, with the same results and error codes as HTTP', async () => {
     // A fresh gateway that has served no HTTP request: the runtime must not need one to load its schema.
     const fresh = await startStack('gateway_ws_cold');
-    const client = createClient({ url: fresh.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const client = createClient({
+      url: fresh.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: { authorization: `Bearer ${fresh.token}` },
+    });
     try {
       const run = (query: string) =>
         new Promise<unknown>((resolve, reject) => {
@@ -58,10 +64,12 @@ describe('in production', () => {
   it('serves no IDE or landing page', async () => {
     const production = await startStack('gateway_production', { NODE_ENV: 'production' });
     try {
-      const ide = await fetch(production.gatewayUrl, { headers: { accept: 'text/html' } });
+      // Authenticated, so the answer is about the pages, not the missing token.
+      const headers = { accept: 'text/html', authorization: `Bearer ${production.token}` };
+      const ide = await fetch(production.gatewayUrl, { headers });
       expect(ide.status).toBeGreaterThanOrEqual(400);
       expect(await ide.text()).not.toContain('<html');
-      const root = await fetch(production.gatewayUrl.replace(/\/graphql$/, '/'), { headers: { accept: 'text/html' } });
+      const root = await fetch(production.gatewayUrl.replace(/\/graphql$/, '/'), { headers });
       expect(root.status).toBe(404);
     } finally {
       await production.close();

@@ -47,7 +47,7 @@ describe('v5 exportJob', () => {
     expect(job).toMatchObject({ status: 'Succeeded', url: `${response.body.href}/file`, completionDate: expect.any(String) });
     expect(validate('v5.ExportJob_RES', job)).toEqual([]);
 
-    const file = await fetch(`${stack.restUrl}${base}/exportJob/${job.id}/file`);
+    const file = await fetch(`${stack.restUrl}${base}/exportJob/${job.id}/file`, { headers: { authorization: `Bearer ${stack.token}` } });
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toContain('application/json');
     const usages = (await file.json()) as { id: string; usageType: string }[];
@@ -58,7 +58,7 @@ describe('v5 exportJob', () => {
   it('exports to CSV with one header, quoting and formula-safe cells', async () => {
     const response = await stack.rest('POST', `${base}/exportJob`, { '@type': 'ExportJob', contentType: 'text/csv', query: 'usageType=export-sms' });
     const job = await finished(response.body.id);
-    const text = await (await fetch(job.url.replace('http://localhost:8080', stack.restUrl))).text();
+    const text = await (await fetch(job.url.replace('http://localhost:8080', stack.restUrl), { headers: { authorization: `Bearer ${stack.token}` } })).text();
     const lines = text.trimEnd().split('\r\n');
     expect(lines[0]).toBe('id,href,@type,status,usageType,description,creationDate,lastUpdate,usageSpecification.id,usageSpecification.name,product.id,relatedParty,usageCharacteristic,usageProductPrice,externalIdentifier');
     expect(lines).toHaveLength(1 + 10);
@@ -114,7 +114,7 @@ describe('v5 exportJob', () => {
         if (job?.status !== 'Succeeded') await sleep(50);
       }
       expect(job).toMatchObject({ status: 'Succeeded' });
-      const usages = (await (await fetch(`${restarted.restUrl}${base}/exportJob/${id}/file`)).json()) as unknown[];
+      const usages = (await (await fetch(`${restarted.restUrl}${base}/exportJob/${id}/file`, { headers: { authorization: `Bearer ${restarted.token}` } })).json()) as unknown[];
       expect(usages).toHaveLength(10);
     } finally {
       await restarted.close();

@@ -26,7 +26,7 @@ async function rawSubscriber(url: string, variables: Record<string, unknown>) {
   const socket = new WebSocket(url, 'graphql-transport-ws');
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const acked = new Promise((resolve) => socket.once('message', resolve));
-  socket.send(JSON.stringify({ type: 'connection_init' }));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${stack.token}` } }));
   await acked;
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
@@ -38,7 +38,9 @@ describe('a consumer that stops reading', () => {
     const usageType = `slow-${randomUUID()}`;
     const variables = { filter: { usageType: [usageType] } };
     const slow = await rawSubscriber(stack.wsUrl, variables);
-    const fast = subscribe(stack.wsUrl, query, variables);
+    // Another credential: clients with the same subscription and credentials share one upstream
+    // subscription (gateway/shared-subscriptions.ts), and this test needs two.
+    const fast = subscribe(stack.wsUrl, query, variables, await stack.mintToken({ subject: 'fast-reader' }));
     try {
       await subscribersLive(stack, 2);
       // Stop reading: from here on everything sent to this client waits in kernel buffers, then in the gateway.

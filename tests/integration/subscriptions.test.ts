@@ -114,6 +114,7 @@ describe('usage events through the gateway', () => {
       host: '127.0.0.1',
       port: Number(new URL(usage.url).port),
       bodyLimitBytes: stack.config.bodyLimitBytes,
+      internalAuth: stack.internalAuth,
       logger: createLogger('error'),
     });
     const again = subscribe(stack.wsUrl, query, { filter: { usageType: ['restart'] } });

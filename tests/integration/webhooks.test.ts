@@ -78,6 +78,8 @@ describe('TMF hub webhooks', () => {
       const restarted = await startRestAdapter({
         gatewayUrl: stack.gatewayUrl,
         hubSigningSecret: secret,
+        hubDeliveryToken: stack.hubDeliveryToken,
+        anonymousPreflight: 'empty',
         hubPrivateCallbacks: 'allow',
         publicUrl: stack.config.publicUrl,
         host: '127.0.0.1',
@@ -178,6 +180,8 @@ describe('TMF hub webhooks', () => {
     stack.system.rest = await startRestAdapter({
       gatewayUrl: stack.gatewayUrl,
       hubSigningSecret: secret,
+      hubDeliveryToken: stack.hubDeliveryToken,
+      anonymousPreflight: 'empty',
       hubPrivateCallbacks: 'deny',
       publicUrl: stack.config.publicUrl,
       host: '127.0.0.1',

@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { print, type GraphQLFormattedError } from 'graphql';
 import type { Db, MongoClient } from 'mongodb';
 import { inject } from 'vitest';
@@ -6,6 +10,9 @@ import { loadConfig, type Config } from '../../subgraphs/shared/config.js';
 import { createLogger } from '../../subgraphs/shared/logger.js';
 import { connectMongo } from '../../subgraphs/shared/mongo.js';
 import { startSystem, type RunningSystem } from '../../scripts/system.js';
+import { allScopes, type Scope } from '../../subgraphs/shared/caller.js';
+import { developmentIssuer } from '../../subgraphs/shared/auth-keys.js';
+import { serviceTokens } from '../../subgraphs/shared/tokens.js';
 
 export interface GraphQLResult<T> {
   status: number;
@@ -43,21 +50,45 @@ export interface RestResponse {
   body: any;
 }
 
+/** Headers for a request; `null` leaves a default header out (an anonymous request: `{ authorization: null }`). */
+export type TestHeaders = Record<string, string | null>;
+
+export interface TokenOptions {
+  tenant?: string;
+  subject?: string;
+  scopes?: readonly Scope[];
+  /** Lifetime in seconds; negative for a token that has already expired. */
+  ttlSeconds?: number;
+}
+
+/**
+ * The token of the stack that started last in this test file's worker: graphql-ws clients made by
+ * support/subscriber.ts send it unless told otherwise. Each test file runs in its own worker.
+ */
+export let currentToken: string | undefined;
+
 export interface Stack {
   config: Config;
+  /** A valid token for tenant "test-tenant" with every scope; every helper below sends it by default. */
+  token: string;
+  /** A token signed with the stack's key, for other tenants, scopes or lifetimes. */
+  mintToken(options?: TokenOptions): Promise<string>;
+  /** What a restarted subgraph or REST facade needs to be part of this stack again. */
+  internalAuth: { secret: string; maxAgeSeconds: number };
+  hubDeliveryToken: () => Promise<string>;
   system: RunningSystem;
   gatewayUrl: string;
   wsUrl: string;
   /** Base URL of the REST facade, e.g. http://127.0.0.1:PORT. */
   restUrl: string;
   /** Sends a request to the REST facade; the body is sent as JSON unless it is a string. */
-  rest(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<RestResponse>;
+  rest(method: string, path: string, body?: unknown, headers?: TestHeaders): Promise<RestResponse>;
   db: Db;
   commands: CommandLog;
   /** Sends a typed operation to the gateway over HTTP. */
-  request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables): Promise<GraphQLResult<TData>>;
+  request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables, headers?: TestHeaders): Promise<GraphQLResult<TData>>;
   /** Sends a raw body to the gateway (for malformed requests). */
-  post(body: string, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  post(body: string, headers?: TestHeaders): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }
 
@@ -67,6 +98,7 @@ export interface Stack {
  */
 export async function startStack(name: string, env: Record<string, string> = {}): Promise<Stack> {
   const uri = inject('mongodbUri');
+  const keys = await testKeys(name, env);
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -79,15 +111,21 @@ export async function startStack(name: string, env: Record<string, string> = {})
     MONGODB_DB: `${inject('databasePrefix')}${name}`,
     LOG_LEVEL: 'error',
     DATA_DIR: '.data/test',
+    ...keys.env,
     ...env,
   });
+  const mintToken = keys.mint;
+  const token = await mintToken();
+  currentToken = token;
+  const withToken = (headers: TestHeaders): Record<string, string> =>
+    Object.fromEntries(Object.entries({ authorization: `Bearer ${token}`, ...headers }).filter((e): e is [string, string] => e[1] !== null));
   const client = await connectMongo(uri, { monitorCommands: true });
   const commands = new CommandLog(client, config.mongodbDb);
   const system = await startSystem(config, client, createLogger('error'));
   const gatewayUrl = system.gateway.url;
 
-  const post = async (body: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = async (body: string, headers: TestHeaders = {}) => {
+    const response = await fetch(gatewayUrl, { method: 'POST', headers: withToken({ 'content-type': 'application/json', ...headers }), body });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -98,14 +136,19 @@ export async function startStack(name: string, env: Record<string, string> = {})
     return { status: response.status, body: parsed };
   };
 
+  const internalAuth = { secret: config.auth.internalSecret!, maxAgeSeconds: config.auth.internalMaxAgeSeconds };
   return {
     config,
+    token,
+    mintToken,
+    internalAuth,
+    hubDeliveryToken: serviceTokens(internalAuth.secret),
     system,
     gatewayUrl,
     wsUrl: system.gateway.wsUrl,
     restUrl: system.rest.url,
     async rest(method, path, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
+      const init: RequestInit = { method, headers: withToken(headers) };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
@@ -122,8 +165,8 @@ export async function startStack(name: string, env: Record<string, string> = {})
     },
     db: client.db(config.mongodbDb),
     commands,
-    async request(document, variables) {
-      const { status, body } = await post(JSON.stringify({ query: print(document), variables }));
+    async request(document, variables, headers) {
+      const { status, body } = await post(JSON.stringify({ query: print(document), variables }), headers);
       return { status, ...(body as object) } as GraphQLResult<never>;
     },
     post,
@@ -140,4 +183,45 @@ export function dataOf<T>(result: GraphQLResult<T>): T {
     throw new Error(`Expected data, got status ${result.status} and errors ${JSON.stringify(result.errors)}`);
   }
   return result.data;
+}
+
+/**
+ * Keys of this test file, made fresh so no test depends on files of another: an HS256 secret (what
+ * development uses), or in production an RSA key pair whose public half is the configured key file.
+ * Every stack of one file shares them, as processes of one deployment do (a token of one stack is
+ * good on another, and support/subscriber.ts can use the latest stack's token on any of them).
+ */
+const fileKeys = new Map<boolean, ReturnType<typeof makeKeys>>();
+const internalSecret = randomBytes(32).toString('base64url');
+function testKeys(name: string, env: Record<string, string>) {
+  const production = env.NODE_ENV === 'production';
+  if (!fileKeys.has(production)) fileKeys.set(production, makeKeys(name, production));
+  return fileKeys.get(production)!;
+}
+
+async function makeKeys(name: string, production: boolean) {
+  let sign: (jwt: SignJWT) => Promise<string>;
+  let keyEnv: Record<string, string>;
+  if (production) {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const file = path.resolve('.data/test', `${name}-${randomBytes(4).toString('hex')}-public.pem`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, await exportSPKI(publicKey));
+    keyEnv = { AUTH_PUBLIC_KEY_FILE: file, AUTH_PUBLIC_KEY_ALG: 'RS256' };
+    sign = (jwt) => jwt.setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+  } else {
+    const secret = randomBytes(32).toString('base64url');
+    keyEnv = { AUTH_HS256_SECRET: secret };
+    sign = (jwt) => jwt.setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+  }
+  const mint = async (options: TokenOptions = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = new SignJWT({ tenant: options.tenant ?? 'test-tenant', scope: (options.scopes ?? allScopes).join(' ') })
+      .setSubject(options.subject ?? 'test-user')
+      .setIssuer(developmentIssuer)
+      .setIssuedAt(now - 60)
+      .setExpirationTime(now + (options.ttlSeconds ?? 3600));
+    return sign(jwt);
+  };
+  return { env: { INTERNAL_AUTH_SECRET: internalSecret, ...keyEnv }, mint };
 }

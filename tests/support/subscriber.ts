@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Stack } from './stack.js';
+import { currentToken, type Stack } from './stack.js';
 import { usageEventTopic } from '../../subgraphs/usage/events.js';
 
 /** A real graphql-ws client on a gateway, collecting what one subscription delivers. */
@@ -16,8 +16,15 @@ export interface Subscriber {
   close(): Promise<void>;
 }
 
-export function subscribe(wsUrl: string, query: string, variables: Record<string, unknown> = {}): Subscriber {
-  const client: Client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+/** `token` defaults to the test file's stack token; null connects without one. */
+export function subscribe(wsUrl: string, query: string, variables: Record<string, unknown> = {}, token: string | null | undefined = currentToken): Subscriber {
+  const client: Client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
   const state: Subscriber = {
     events: [],
     errors: [],

@@ -1,0 +1,21 @@
+import type { Config } from '../subgraphs/shared/config.js';
+import { internalSecret, tokenKey } from '../subgraphs/shared/auth-keys.js';
+import type { VerifyToken } from './plugins/authentication.js';
+import { createTokenVerifier } from './token-verifier.js';
+
+/** The gateway's authentication settings from the configuration (README, "Security"). */
+export async function gatewayAuth(config: Config, warn: (message: string) => void): Promise<{ verify: VerifyToken; internalSecret: string }> {
+  const key = tokenKey(config.auth, config.dataDir);
+  if (key.kind === 'hs256' && key.development) {
+    warn(`No AUTH_JWKS_URL, AUTH_PUBLIC_KEY_FILE or AUTH_HS256_SECRET: tokens are verified with a development key in ${config.dataDir}/auth-dev-secret. Never run this way in production.`);
+  }
+  const secret = internalSecret(config.auth, config.dataDir);
+  const verify = await createTokenVerifier({
+    key,
+    internalSecret: secret,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    tenantClaim: config.auth.tenantClaim,
+  });
+  return { verify, internalSecret: secret };
+}
