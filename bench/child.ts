@@ -16,8 +16,10 @@ export interface Child {
 
 export interface ChildOptions {
   name: string;
-  /** A TypeScript entry point, relative to the repository. */
+  /** A TypeScript entry point, relative to the repository (or JavaScript, with `plain`). */
   script: string;
+  /** Run the script with plain `node`, without the tsx loader (a built bundle). */
+  plain?: boolean;
   env?: Record<string, string>;
   /** Matches the line (stdout or stderr) that says the server listens; group 1 is its URL. */
   ready?: RegExp;
@@ -29,7 +31,7 @@ export interface ChildOptions {
 export function startChild(options: ChildOptions): Promise<Child> {
   const ready = options.ready ?? /^ready (\S+)/;
   const flags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...flags, options.script], {
+  const child = spawn(process.execPath, [...(options.plain ? [] : ['--import', 'tsx']), ...flags, options.script], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

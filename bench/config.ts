@@ -20,16 +20,20 @@ export interface BenchConfig {
   pageSize: number;
   /** graphql-ws clients of the fan-out scenario (issue 4: 1,000). */
   subscribers: number;
+  /** Usages (and parties) of the gateway scenario's own database (see scenarios/gateways.ts). */
+  gatewayUsages: number;
   mongodbUri?: string;
   database: string;
   dataDir: string;
   resultsPath: string;
   /** Names of the scenarios to run (all when empty). */
   only: string[];
+  /** Also measure the levers not adopted (the Rust query planner) beside the contenders. */
+  levers: boolean;
 }
 
 const knobs = {
-  usages: { env: 'BENCH_USAGES', default: 10_000 },
+  usages: { env: 'BENCH_USAGES', default: 1_000 },
   parties: { env: 'BENCH_PARTIES', default: 1_000 },
   specifications: { env: 'BENCH_SPECIFICATIONS', default: 50 },
   duration: { env: 'BENCH_DURATION', default: 10 },
@@ -38,13 +42,14 @@ const knobs = {
   connections: { env: 'BENCH_CONNECTIONS', default: 10 },
   pageSize: { env: 'BENCH_PAGE_SIZE', default: 100 },
   subscribers: { env: 'BENCH_SUBSCRIBERS', default: 1_000 },
+  gatewayUsages: { env: 'BENCH_GATEWAY_USAGES', default: 100 },
 } as const;
 
 type NumericKnob = keyof typeof knobs;
 
 export const usage = `npm run bench [-- --usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
-                      --connections=N --page-size=N --subscribers=N --profile=auto|always|never --results=PATH
-                      --only=gateways,fan-out,...]
+                      --connections=N --page-size=N --subscribers=N --gateway-usages=N --profile=auto|always|never --results=PATH
+                      --only=gateways,fan-out,... --levers]
 Each flag has an environment variable (BENCH_USAGES, BENCH_DURATION, ..., BENCH_PROFILE, BENCH_RESULTS).
 MONGODB_URI runs against that server instead of the embedded FerretDB; BENCH_DB names the database
 (default usage_graph_bench), which the bench drops and seeds again at every run.`;
@@ -57,6 +62,7 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
       profile: { type: 'string' },
       results: { type: 'string' },
       only: { type: 'string' },
+      levers: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,6 +90,7 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
     database: env.BENCH_DB || 'usage_graph_bench',
     dataDir: '.data/bench',
     resultsPath: (values.results as string | undefined) ?? env.BENCH_RESULTS ?? 'bench/RESULTS.md',
+    levers: Boolean(values.levers) || env.BENCH_LEVERS === '1',
     only: ((values.only as string | undefined) ?? env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean),
   };
 }

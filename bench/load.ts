@@ -54,13 +54,17 @@ export interface MeasuredRun extends LoadResult {
   window: { from: number; to: number };
 }
 
+const idleSampleMs = 1_000;
+
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const child = path.join(root, 'bench/load-child.ts');
 
 /**
  * Fires one run from a separate `node` process. Before the warm-up and again before the measured
  * part, it waits until the watched processes are idle, so no run inherits another's requests; during
- * the measured part it samples the system's memory every 250 ms and reads both processes' CPU time.
+ * the measured part it samples the system's memory every 250 ms and reads the watched processes' CPU
+ * time, less what each spent at rest in the second before (a slow run's few requests must not carry
+ * the processes' timers and pings).
  * A run with any error, timeout or non-2xx answer, or with no answer at all, fails the bench.
  */
 export async function runLoad(request: LoadRequest, watched: Watched = {}): Promise<MeasuredRun> {
@@ -75,6 +79,8 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
     const window = { from: 0, to: 0 };
     const cpuAt = { system: 0, upstream: 0, database: 0 };
     const cpuUsed = { system: 0, upstream: 0, database: 0 };
+    /** CPU ms per wall-clock ms of each watched process at rest, just before the measured part. */
+    const idle = { system: 0, upstream: 0, database: 0 };
     const readCpu = (into: typeof cpuAt) => {
       into.system = watched.system === undefined ? 0 : (cpuMs(watched.system) ?? 0);
       into.upstream = (watched.upstream ?? []).reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
@@ -83,7 +89,19 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
     proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     createInterface({ input: proc.stdout }).on('line', (line) => {
       if (line === 'warmed') {
-        void waitUntilQuiet(pids).then(() => proc.stdin.end('go\n'));
+        void waitUntilQuiet(pids)
+          .then(async () => {
+            // What the processes spend idle (timers, keep-alive pings) is not the requests' cost.
+            const before = { system: 0, upstream: 0, database: 0 };
+            const after = { system: 0, upstream: 0, database: 0 };
+            readCpu(before);
+            const t0 = Date.now();
+            await new Promise((resolve) => setTimeout(resolve, idleSampleMs));
+            readCpu(after);
+            const ms = Date.now() - t0;
+            for (const key of ['system', 'upstream', 'database'] as const) idle[key] = (after[key] - before[key]) / ms;
+          })
+          .then(() => proc.stdin.end('go\n'));
       } else if (line === 'measuring') {
         window.from = Date.now();
         readCpu(cpuAt);
@@ -109,11 +127,13 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
       if (!result.requests) {
         return reject(new Error(`${what}: no answer within the ${request.duration} s run; the database is too slow for this size (lower --usages or raise --duration)`));
       }
-      const perRequest = (used: number, at: number, pid?: number) => (pid === undefined ? undefined : (used - at) / result!.requests);
+      const span = window.to - window.from;
+      const perRequest = (key: keyof typeof idle, watching: boolean) =>
+        watching ? Math.max(0, cpuUsed[key] - cpuAt[key] - idle[key] * span) / result!.requests : undefined;
       const cpu = {
-        system: perRequest(cpuUsed.system, cpuAt.system, watched.system),
-        upstream: watched.upstream?.length ? (cpuUsed.upstream - cpuAt.upstream) / result.requests : undefined,
-        database: perRequest(cpuUsed.database, cpuAt.database, watched.database),
+        system: perRequest('system', watched.system !== undefined),
+        upstream: perRequest('upstream', Boolean(watched.upstream?.length)),
+        database: perRequest('database', watched.database !== undefined),
       };
       const rss = samples.length ? { peak: Math.max(...samples), mean: samples.reduce((a, b) => a + b, 0) / samples.length } : undefined;
       resolve({ ...result, cpu, window, ...(rss ? { rss } : {}) });

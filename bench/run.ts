@@ -5,6 +5,7 @@ import { describeEnvironment, writeResults } from './report.js';
 import type { Scenario, Section } from './scenario.js';
 import { fanOut } from './scenarios/fan-out.js';
 import { gateways } from './scenarios/gateways.js';
+import { ingestion } from './scenarios/ingestion.js';
 import { restOverGraphql } from './scenarios/rest-over-graphql.js';
 import { roundTrips } from './scenarios/round-trips.js';
 import { childrenNamed } from './processes.js';
@@ -13,7 +14,7 @@ import { startDatabase } from '../subgraphs/shared/local-database.js';
 import { connectMongo } from '../subgraphs/shared/mongo.js';
 
 /** In the order they run; each starts and stops what it measures. */
-const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips];
+const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips, ingestion];
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);

@@ -15,9 +15,13 @@ export interface Subgraphs {
 const names = ['usage', 'specification', 'party'] as const;
 
 export async function startSubgraphs(options: { mongodbUri: string; database: string; dataDir: string }): Promise<Subgraphs> {
-  const started = await Promise.allSettled(
-    names.map((name) =>
-      startChild({
+  // One after the other: on a fresh database two subgraphs creating the same indexes at once (the
+  // usage subgraph opens the specification repository too) race in FerretDB and one start-up fails.
+  const started: PromiseSettledResult<Child>[] = [];
+  for (const name of names) {
+    started.push(
+      ...(await Promise.allSettled([
+        startChild({
         name: `${name} subgraph`,
         script: `subgraphs/${name}/index.ts`,
         env: {
@@ -29,9 +33,11 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
           LOG_LEVEL: 'info',
         },
         ready: /subgraph ready at (http:\/\/\S+)/,
-      }),
-    ),
-  );
+        }),
+      ])),
+    );
+    if (started.at(-1)!.status === 'rejected') break;
+  }
   const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {

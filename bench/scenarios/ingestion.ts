@@ -1,0 +1,157 @@
+import type { Db } from 'mongodb';
+import { ingestionSpecificationId } from '../../subgraphs/specification/ingestion-repository.js';
+import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../../subgraphs/usage/ingestion.js';
+import type { Scenario } from '../scenario.js';
+import { fixed, median, table } from '../stats.js';
+import { startSystemProcess, type SystemProcess } from '../system-process.js';
+
+/**
+ * Ingestion throughput: usages per second stored through `POST /api/usagetransparency/v3/usagesJobs`
+ * (200 per request, timed until every job has finished) and through the `ingestProductUsages`
+ * mutation (200 per request), each against raw `insertMany` of the same documents (batches of 200)
+ * into the same database, in the same round. The three run in turn, A B C per round, on fresh usages
+ * each time (idempotency would otherwise acknowledge them without storing). Target: at least 0.5 of raw.
+ */
+const batch = 200;
+const batchesPerRun = 25;
+const inFlight = 4;
+const rawCollection = 'benchRawUsages';
+
+interface UtsUsage {
+  tenantId: string;
+  application: string;
+  resource: string;
+  value: number;
+  unit: string;
+  datetime: string;
+}
+
+let runSerial = 0;
+/** Fresh usages: a tenant per run, a resource per usage, dates within the last day. */
+function freshUsages(): UtsUsage[][] {
+  runSerial += 1;
+  const tenantId = `bench-${Date.now().toString(36)}-${runSerial}`;
+  const now = Date.now();
+  return Array.from({ length: batchesPerRun }, (_, b) =>
+    Array.from({ length: batch }, (_, i) => ({
+      tenantId,
+      application: 'bench-app',
+      resource: `r-${b}-${i}`,
+      value: (b * batch + i) % 97,
+      unit: 'kwh',
+      datetime: new Date(now - 3_600_000 - (b * batch + i) * 1000).toISOString(),
+    })),
+  );
+}
+
+async function pool<T>(items: readonly T[], send: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < items.length) await send(items[next++]!);
+    }),
+  );
+}
+
+async function post(url: string, body: unknown): Promise<any> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const mutation = `mutation BenchIngest($usages: [UsageIngestInput!]!) { ingestProductUsages(usages: $usages) { storedCount rejectedCount } }`;
+
+/** usages/s through the UTS jobs: from the first POST until the last job has finished. */
+async function viaJobs(system: SystemProcess, batches: UtsUsage[][]): Promise<number> {
+  const base = `${system.restUrl}/api/usagetransparency/v3`;
+  const ids: string[] = [];
+  const start = performance.now();
+  await pool(batches, async (usages) => {
+    const job = await post(`${base}/usagesJobs`, {
+      users: [{ tenantId: usages[0]!.tenantId, resources: usages.map(({ application, resource, value, unit, datetime }) => ({ application, resource, usages: [{ value, unit, datetime }] })) }],
+    });
+    ids.push(job.id);
+  });
+  for (const id of ids) {
+    for (;;) {
+      const response = await fetch(`${base}/usagesJobs/${id}`);
+      const job = (await response.json()) as { status: string; usagesSummary: { processStatus: string; usagesCount: number }[] };
+      if (job.status === 'ERRORS') throw new Error(`bench job ${id} had errors: ${JSON.stringify(job.usagesSummary)}`);
+      if (job.status === 'COMPLETED') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return (batches.length * batch) / ((performance.now() - start) / 1000);
+}
+
+async function viaMutation(system: SystemProcess, batches: UtsUsage[][]): Promise<number> {
+  const start = performance.now();
+  await pool(batches, async (usages) => {
+    const body = await post(system.gatewayUrl, { query: mutation, variables: { usages } });
+    if (body.errors || body.data.ingestProductUsages.storedCount !== usages.length) throw new Error(`mutation: ${JSON.stringify(body).slice(0, 300)}`);
+  });
+  return (batches.length * batch) / ((performance.now() - start) / 1000);
+}
+
+/** The documents ingestion stores for these usages, inserted raw with the same batching and concurrency. */
+async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
+  const now = new Date();
+  const docs = batches.map((usages) =>
+    usages.map((u) => {
+      const n = normalize({ ...u, datetime: new Date(u.datetime) }, 'default');
+      const key = idempotencyKey(n);
+      return ingestedUsageDocument(n, { key, hash: contentHash(n), specificationId: ingestionSpecificationId(n.application, n.unit), jobId: null }, 'NOVERIFICATION', now);
+    }),
+  );
+  const collection = db.collection(rawCollection);
+  // The same indexes as the usages collection ingestion writes to: the baseline pays for them too.
+  const indexes = (await db.collection('productUsages').listIndexes().toArray()).filter((index) => index.name !== '_id_');
+  if (!(await collection.listIndexes().toArray().catch(() => [])).length) await collection.createIndexes(indexes.map(({ key }) => ({ key })));
+  const start = performance.now();
+  await pool(docs, async (chunk) => void (await collection.insertMany(chunk as never[], { ordered: false })));
+  return (batches.length * batch) / ((performance.now() - start) / 1000);
+}
+
+export const ingestion: Scenario = {
+  name: 'ingestion',
+  async run({ config, mongodbUri, db, log }) {
+    const system = await startSystemProcess({ mongodbUri, database: config.database, dataDir: config.dataDir });
+    const rates = { raw: [] as number[], jobs: [] as number[], mutation: [] as number[] };
+    try {
+      await db.collection(rawCollection).drop().catch(() => undefined);
+      // One warm-up batch per path, not measured: first requests pay for connections and JIT.
+      await viaMutation(system, freshUsages().slice(0, 1));
+      await viaJobs(system, freshUsages().slice(0, 1));
+      for (let round = 0; round < config.rounds; round++) {
+        rates.raw.push(await viaInsertMany(db, freshUsages()));
+        rates.jobs.push(await viaJobs(system, freshUsages()));
+        rates.mutation.push(await viaMutation(system, freshUsages()));
+        log(`ingestion round ${round + 1}/${config.rounds}: raw ${fixed(rates.raw.at(-1)!, 0)}, usagesJobs ${fixed(rates.jobs.at(-1)!, 0)}, mutation ${fixed(rates.mutation.at(-1)!, 0)} usages/s`);
+      }
+    } finally {
+      await system.stop();
+      await db.collection(rawCollection).drop().catch(() => undefined);
+    }
+    const ratio = (path: number[]) => median(path.map((rate, round) => rate / rates.raw[round]!));
+    const rows = [
+      ['raw `insertMany` (baseline)', fixed(median(rates.raw), 0), '1.00', '—'],
+      ['`POST /api/usagetransparency/v3/usagesJobs`, until every job finished', fixed(median(rates.jobs), 0), fixed(ratio(rates.jobs), 2), ratio(rates.jobs) >= 0.5 ? 'met' : 'missed'],
+      ['GraphQL `ingestProductUsages`', fixed(median(rates.mutation), 0), fixed(ratio(rates.mutation), 2), ratio(rates.mutation) >= 0.5 ? 'met' : 'missed'],
+    ];
+    return {
+      title: 'Ingestion throughput',
+      markdown: [
+        `${batchesPerRun} requests of ${batch} usages per path and round (${batchesPerRun * batch} usages), ${inFlight} in flight, ${config.rounds} rounds, medians; ` +
+          'every usage is new (a resend would be acknowledged, not stored). The baseline inserts the very documents ingestion stores, ' +
+          'with the same batches and concurrency, into the same database and a collection with the same indexes.',
+        '',
+        table(['path', 'usages/s', 'ratio to raw', 'target ≥ 0.5'], rows),
+        '',
+        'Ingestion does more than the insert: per batch one rules query, one unordered insert whose duplicate-key refusals sort resends from ' +
+          'conflicts, one create event per stored usage (hub outbox and subscribers); a job also stores its batch first and records progress.',
+      ].join('\n'),
+      summary: [`usagesJobs ${fixed(median(rates.jobs), 0)} usages/s (${fixed(ratio(rates.jobs), 2)} of raw), mutation ${fixed(median(rates.mutation), 0)} usages/s (${fixed(ratio(rates.mutation), 2)} of raw), raw ${fixed(median(rates.raw), 0)}`],
+    };
+  },
+};
