@@ -119,13 +119,23 @@ describe('the usage console', () => {
   });
 
   it('stays usable on a phone: the menu folds behind a button and the table scrolls', async () => {
+    await createUsage(stack, { usageType: 'phone', usageDate: '2026-11-20T08:00:00Z' });
     const page = await openConsole('explorer', { width: 390, height: 844 });
     try {
       await page.getByTestId('usage-row').first().waitFor();
-      expect(await page.getByTestId('nav-live').isVisible()).toBe(false);
+      await screenshot(page, 'explorer-phone');
+      // The navigation waits off screen until the menu button brings it in.
+      const offScreen = async () => {
+        const box = await page.getByTestId('nav-live').boundingBox();
+        return !box || box.x + box.width <= 0;
+      };
+      expect(await offScreen()).toBe(true);
       await page.getByRole('button', { name: 'Menu' }).click();
+      await expect.poll(offScreen).toBe(false);
       await page.getByTestId('nav-live').click();
       await page.getByTestId('pause').waitFor();
+      // Choosing a view folds the menu away again.
+      await expect.poll(offScreen).toBe(true);
       await screenshot(page, 'live-feed-phone');
     } finally {
       await page.close();

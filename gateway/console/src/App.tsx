@@ -1,4 +1,4 @@
-import { AppShell, Badge, Burger, Button, Group, NavLink, Title } from '@mantine/core';
+import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useState } from 'react';
 import { currentToken, signOut, tenantOf } from './session';
@@ -53,10 +53,16 @@ export function App() {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
-            <Title order={4}>Usage console</Title>
+            <Title order={4} style={{ whiteSpace: 'nowrap' }}>
+              Usage console
+            </Title>
           </Group>
           <Group gap="xs" wrap="nowrap">
-            {tenant && <Badge variant="light" data-testid="tenant">tenant {tenant}</Badge>}
+            {tenant && (
+              <Badge variant="light" visibleFrom="sm" data-testid="tenant">
+                tenant {tenant}
+              </Badge>
+            )}
             {token ? (
               <Button
                 size="xs"
@@ -78,6 +84,11 @@ export function App() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
+        {tenant && (
+          <Text size="xs" c="dimmed" px="sm" pb="xs" hiddenFrom="sm">
+            tenant {tenant}
+          </Text>
+        )}
         {(Object.keys(views) as ViewName[]).map((name) => (
           <NavLink key={name} label={views[name].label} active={name === view} onClick={() => go(name)} data-testid={`nav-${name}`} />
         ))}
