@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateKpiDocument, CreateRuleDocument } from '../operations/generated.js';
 import { createIndividual, createSpecification, createUsage } from '../support/fixtures.js';
 import { launchBrowser, screenshot } from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { dataOf, startStack, type Stack } from '../support/stack.js';
 import { subscribersLive } from '../support/subscriber.js';
 
 // The usage console in headless Chromium against the real stack: the page the gateway serves, its
@@ -113,6 +114,58 @@ describe('the usage console', () => {
       await page.getByTestId('resume').click();
       await page.locator(`[data-testid="live-row"][data-id="${held.id}"]`).waitFor({ timeout: 2_000 });
       await screenshot(page, 'live-feed');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('charts the aggregates of ingested usage and lists the ingestion job with its counts and errors', async () => {
+    const now = new Date();
+    const month = now.toISOString().slice(0, 7);
+    dataOf(await stack.request(CreateKpiDocument, { input: { application: 'console-app', name: 'minutes', displayName: 'Minutes', unit: 'min' } }));
+    dataOf(await stack.request(CreateRuleDocument, { input: { application: 'console-app', unit: 'min', maxValue: 100 } }));
+    // Two consumers this month; one usage over the rule's maximum, which the job reports as an error.
+    const at = (day: number) => `${month}-${String(day).padStart(2, '0')}T09:00:00Z`;
+    const today = now.getUTCDate();
+    const usages = (values: [number, number][]) => values.map(([value, day]) => ({ value, unit: 'min', datetime: at(day) }));
+    const job = await stack.rest('POST', '/api/usagetransparency/v3/usagesJobs', {
+      users: [
+        { tenantId: 'acme', resources: [{ application: 'console-app', resource: 'line-1', usages: usages([[10, 1], [5, today], [1000, today]]) }] },
+        { tenantId: 'globex', resources: [{ application: 'console-app', resource: 'line-9', usages: usages([[7, today]]) }] },
+      ],
+    });
+    expect(job.status, JSON.stringify(job.body)).toBe(201);
+    await expect
+      .poll(async () => (await stack.rest('GET', `/api/usagetransparency/v3/usagesJobs/${job.body.id}`)).body.status, { timeout: 10_000 })
+      .toBe('ERRORS');
+
+    const page = await openConsole('aggregates');
+    try {
+      const chart = page.getByTestId('monthly-chart');
+      await chart.waitFor();
+      expect(JSON.parse((await chart.getAttribute('data-values'))!)).toEqual([
+        { consumer: 'acme', value: 15 },
+        { consumer: 'globex', value: 7 },
+      ]);
+      const days = JSON.parse((await page.getByTestId('daily-chart').getAttribute('data-values'))!) as { day: string; value: number }[];
+      expect(days.filter((d) => d.value !== 0)).toEqual(
+        today === 1 ? [{ day: '01', value: 15 }] : [{ day: '01', value: 10 }, { day: String(today).padStart(2, '0'), value: 5 }],
+      );
+      await screenshot(page, 'aggregates');
+
+      await page.getByTestId('nav-jobs').click();
+      const row = page.getByTestId('job-row');
+      await row.first().waitFor();
+      expect(await row.count()).toBe(1);
+      const text = (await row.first().textContent()) ?? '';
+      expect(text).toContain('ERRORS');
+      expect(text).toContain('console-app · min · VERIFIED: 3');
+      expect(text).toContain('console-app · min · VERIFICATIONFAILED: 1');
+      await row.first().click();
+      const errors = page.getByTestId('job-errors');
+      await expect.poll(async () => (await errors.textContent()) ?? '').toContain('usage #2');
+      expect(await errors.textContent()).toContain('1000');
+      await screenshot(page, 'jobs');
     } finally {
       await page.close();
     }

@@ -28,5 +28,7 @@ export async function launchBrowser(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   const folder = process.env.CONSOLE_SCREENSHOTS === '1' ? 'gateway/console/screenshots' : path.join(process.env.DATA_DIR ?? '.data', 'screenshots');
   await mkdir(folder, { recursive: true });
+  // Drawers and menus slide in: take the picture once every CSS transition has settled.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   await page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: false });
 }

@@ -73,10 +73,12 @@ function JobErrors({ id, onUnauthenticated }: { id: string } & ViewProps) {
       {errors?.items.map((e) => (
         <Stack key={e.index} gap={2}>
           <Group gap="xs">
-            <Badge color="red" variant="light">{e.code}</Badge>
+            <Badge color="red" variant="light">{e.rule}</Badge>
             <Text size="sm">usage #{e.index}: {e.message}</Text>
           </Group>
-          <Code block>{JSON.stringify(e.usage)}</Code>
+          <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+            {JSON.stringify(e.usage)}
+          </Code>
         </Stack>
       ))}
       {errors && errors.totalCount > pageSize && <Pagination total={Math.ceil(errors.totalCount / pageSize)} value={page} onChange={setPage} />}
