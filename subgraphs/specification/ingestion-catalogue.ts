@@ -22,9 +22,13 @@ export class IngestionCatalogue {
     private readonly specifications: SpecificationRepository,
   ) {}
 
-  static async open(db: Db): Promise<IngestionCatalogue> {
-    const [rules, kpis, specifications] = await Promise.all([IngestionRuleRepository.open(db), KpiRepository.open(db), SpecificationRepository.open(db)]);
-    return new IngestionCatalogue(rules, kpis, specifications);
+  /**
+   * Attaches to this subgraph's collections without creating their indexes: the specification
+   * subgraph's start-up does that, and FerretDB 1.24 drops the connection when two createIndexes on
+   * one collection run at once.
+   */
+  static open(db: Db): IngestionCatalogue {
+    return new IngestionCatalogue(IngestionRuleRepository.attach(db), KpiRepository.attach(db), SpecificationRepository.attach(db));
   }
 
   /** Active rules by `application\0unit`. */

@@ -21,6 +21,11 @@ export class IngestionRuleRepository extends DocumentRepository<IngestionRuleDoc
     return new IngestionRuleRepository(collection, 'ingestion rule');
   }
 
+  /** Without creating indexes (see IngestionCatalogue). */
+  static attach(db: Db): IngestionRuleRepository {
+    return new IngestionRuleRepository(db.collection<IngestionRuleDocument>('ingestionRules'), 'ingestion rule');
+  }
+
   /** The active rules of these (application, unit) pairs, in one query. */
   active(pairs: readonly { application: string; unit: string }[]): Promise<IngestionRuleDocument[]> {
     if (!pairs.length) return Promise.resolve([]);
@@ -39,6 +44,11 @@ export class KpiRepository extends DocumentRepository<KpiDocument> {
     const collection = await this.collectionWithIndexes<KpiDocument>(db, 'kpis', []);
     await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), { application: 1, name: 1 });
     return new KpiRepository(collection, 'KPI');
+  }
+
+  /** Without creating indexes (see IngestionCatalogue). */
+  static attach(db: Db): KpiRepository {
+    return new KpiRepository(db.collection<KpiDocument>('kpis'), 'KPI');
   }
 
   byName(application: string, name: string): Promise<KpiDocument | null> {

@@ -21,6 +21,11 @@ export class SpecificationRepository extends DocumentRepository<SpecificationDoc
     );
   }
 
+  /** The same repository without creating indexes: for ingestion, while this subgraph's own start-up creates them. */
+  static attach(db: Db): SpecificationRepository {
+    return new SpecificationRepository(db.collection<SpecificationDocument>('productUsageSpecifications'), 'usage specification');
+  }
+
   /** Creates the specifications that do not exist yet, in one command; existing ones are left as they are. */
   async ensure(docs: readonly SpecificationDocument[]): Promise<void> {
     if (!docs.length) return;

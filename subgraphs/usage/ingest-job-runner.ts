@@ -35,6 +35,8 @@ export function summarize(outcomes: readonly IngestOutcome[]): UsagesSummary[] {
 export class IngestJobRunner {
   private readonly runner = randomUUID();
   private readonly running = new Set<Promise<void>>();
+  private readonly runningIds = new Set<string>();
+  private sweeper: NodeJS.Timeout | undefined;
   private stopping = false;
 
   constructor(
@@ -46,20 +48,36 @@ export class IngestJobRunner {
   ) {}
 
   start(id: string): void {
-    if (this.stopping) return;
+    if (this.stopping || this.runningIds.has(id)) return;
+    this.runningIds.add(id);
     const run = this.run(id)
-      .catch((error: unknown) => this.log.error(`ingestion job ${id} stopped; it resumes at the next start`, error))
-      .finally(() => this.running.delete(run));
+      .catch(async (error: unknown) => {
+        // Given back, so the next sweep tries again (the usages stored so far are acknowledged then).
+        this.log.error(`ingestion job ${id} failed; it is tried again`, error);
+        await this.jobs.release(id, this.runner).catch(() => undefined);
+      })
+      .finally(() => {
+        this.running.delete(run);
+        this.runningIds.delete(id);
+      });
     this.running.add(run);
   }
 
+  /**
+   * Starts the jobs left waiting, given back, or silent for too long, now and then every half
+   * staleness period: jobs of a process that died, and jobs whose run failed (a lost database).
+   */
   async resumeInterrupted(): Promise<void> {
     for (const id of await this.jobs.claimable(new Date(Date.now() - this.settings.staleAfterMs))) this.start(id);
+    this.sweeper ??= setInterval(() => {
+      this.resumeInterrupted().catch((error: unknown) => this.log.warn('could not look for ingestion jobs to resume', error));
+    }, Math.max(1_000, this.settings.staleAfterMs / 2)).unref();
   }
 
   /** Stops at the next chunk and gives running jobs back (shutdown). */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.sweeper);
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 

@@ -34,7 +34,8 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     events.publishExportJob('ExportJobStateChangeEvent', job),
   );
   await exports.resumeInterrupted();
-  const [catalogue, ingestJobs, ingestErrors] = await Promise.all([IngestionCatalogue.open(db), IngestJobRepository.open(db), IngestErrorRepository.open(db)]);
+  const catalogue = IngestionCatalogue.open(db);
+  const [ingestJobs, ingestErrors] = await Promise.all([IngestJobRepository.open(db), IngestErrorRepository.open(db)]);
   const ingestor = new UsageIngestor(repository, catalogue, events, settings.ingest);
   const ingestRunner = new IngestJobRunner(
     ingestJobs,

@@ -85,6 +85,19 @@ describe('usage ingestion jobs', () => {
     expect((await usagesOf('jobs-resend')).map((d) => d.ingest.value).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('runs several jobs at once for an application and unit never seen before, each to completion', async () => {
+    const jobs = await Promise.all(
+      [0, 1, 2, 3].map(async (n) => {
+        const usages = Array.from({ length: 40 }, (_, i) => usage(i, { application: 'jobs-concurrent', unit: 'fresh-unit', resource: `c-${n}-${i}` }));
+        return dataOf(await stack.request(CreateIngestJobDocument, { usages })).createUsageIngestJob;
+      }),
+    );
+    const done = await Promise.all(jobs.map((job) => finished(job.id)));
+    expect(done.map((d) => d.job.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect((await usagesOf('jobs-concurrent')).length).toBe(160);
+    expect(await stack.db.collection('productUsageSpecifications').countDocuments({ name: 'jobs-concurrent fresh-unit' })).toBe(1);
+  });
+
   it('lists jobs newest first by day, tenant, application and unit', async () => {
     const a = dataOf(await stack.request(CreateIngestJobDocument, { usages: [usage(1, { tenantId: 'list-t1', application: 'list-app' })] })).createUsageIngestJob;
     const b = dataOf(await stack.request(CreateIngestJobDocument, { usages: [usage(2, { tenantId: 'list-t2', application: 'list-app', unit: 'other' })] })).createUsageIngestJob;
