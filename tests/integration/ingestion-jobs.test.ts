@@ -5,7 +5,8 @@ import { dataOf, startStack, type Stack } from '../support/stack.js';
 
 /** Ingestion jobs through the graph: states, counts, paged errors, resends, and a restart in the middle. */
 let stack: Stack;
-const at = (offsetDays: number, i = 0) => new Date(Date.now() + offsetDays * 86_400_000 + i * 1000).toISOString();
+const t0 = Date.now();
+const at = (offsetDays: number, i = 0) => new Date(t0 + offsetDays * 86_400_000 + i * 1000).toISOString();
 
 const usage = (i: number, overrides: Partial<UsageIngestInput> = {}): UsageIngestInput => ({
   tenantId: 'jobs-tenant',

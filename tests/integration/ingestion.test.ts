@@ -12,7 +12,9 @@ import { subscribe, subscribersLive } from '../support/subscriber.js';
 /** Synchronous ingestion through the graph: rules, idempotency, the stored usage and its event. */
 let stack: Stack;
 const day = 86_400_000;
-const at = (offsetDays: number) => new Date(Date.now() + offsetDays * day).toISOString().replace(/\.\d{3}Z$/, 'Z');
+// One base instant for the file: the same usage built twice names the same measurement.
+const t0 = Date.now();
+const at = (offsetDays: number) => new Date(t0 + offsetDays * day).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const usage = (overrides: Partial<UsageIngestInput> = {}): UsageIngestInput => ({
   tenantId: 'acme',
