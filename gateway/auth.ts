@@ -1,6 +1,7 @@
 import type { Config } from '../subgraphs/shared/config.js';
 import { internalSecret, tokenKey } from '../subgraphs/shared/auth-keys.js';
 import type { VerifyToken } from './plugins/authentication.js';
+import type { GatewayLimits } from './server.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 /** The gateway's authentication settings from the configuration (README, "Security"). */
@@ -19,3 +20,13 @@ export async function gatewayAuth(config: Config, warn: (message: string) => voi
   });
   return { verify, internalSecret: secret };
 }
+
+/** The gateway's limits from the configuration. */
+export const gatewayLimits = (config: Config): GatewayLimits => ({
+  bodyLimitBytes: config.bodyLimitBytes,
+  ratePerSecond: config.limits.ratePerSecond,
+  rateBurst: config.limits.rateBurst,
+  operations: { ...config.limits.graphql, pageSize: config.paging },
+  wsMaxSubscriptions: config.limits.wsMaxSubscriptions,
+  subgraphTimeoutMs: config.limits.subgraphTimeoutMs,
+});

@@ -3,7 +3,7 @@
 import { loadConfig } from '../subgraphs/shared/config.js';
 import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
-import { gatewayAuth } from './auth.js';
+import { gatewayAuth, gatewayLimits } from './auth.js';
 import { subgraphEndpoints } from './endpoints.js';
 import { startGateway } from './server.js';
 import { loadSupergraph } from './supergraph.js';
@@ -21,6 +21,7 @@ const gateway = await startGateway({
   usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
   websocket: config.websocket,
   auth,
+  limits: gatewayLimits(config),
   logger: log,
 });
 log.info(`gateway ready at ${gateway.url}`);

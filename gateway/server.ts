@@ -7,12 +7,27 @@ import type { RequestCaller } from '../subgraphs/shared/caller.js';
 import { InternalHeader } from '../subgraphs/shared/internal-signature.js';
 import { useAuthentication, type VerifyToken } from './plugins/authentication.js';
 import { useAuthorization } from './plugins/authorization.js';
+import { useConsole } from './plugins/console.js';
 import { useExportDownloads } from './plugins/export-downloads.js';
 import { maskError } from './plugins/mask-errors.js';
 import { upstreamConnectionParams, useUpstreamSignature } from './plugins/upstream-signature.js';
 import { exportDownloadAuthorizer } from './export-authorizer.js';
 import { runtimeLogger } from './runtime-logger.js';
 import { withWebSocketAuth, type AuthenticatedExtra } from './websocket-auth.js';
+import { withWebSocketLimits } from './websocket-limits.js';
+import { RateLimiter } from './rate-limiter.js';
+import { useOperationLimits, type OperationLimits } from './plugins/operation-limits.js';
+import { useRateLimit } from './plugins/rate-limit.js';
+import { useRequestLimits } from './plugins/request-limits.js';
+
+export interface GatewayLimits {
+  bodyLimitBytes: number;
+  ratePerSecond: number;
+  rateBurst: number;
+  operations: OperationLimits;
+  wsMaxSubscriptions: number;
+  subgraphTimeoutMs: number;
+}
 import { serveGraphQLWs, type WebSocketLimits } from './websocket.js';
 
 export interface GatewayOptions {
@@ -27,6 +42,8 @@ export interface GatewayOptions {
   websocket: WebSocketLimits & { maxMessageBytes: number };
   /** Client token verification, and the key that signs the caller into subgraph requests. */
   auth: { verify: VerifyToken; internalSecret: string };
+  /** Body, rate, operation, subscription and upstream limits (README, "Limits"). */
+  limits: GatewayLimits;
   logger: Logger;
 }
 
@@ -45,6 +62,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.logger.child('gateway');
   const callers = new WeakMap<Request, RequestCaller>();
+  const limiter = new RateLimiter(options.limits.ratePerSecond, options.limits.rateBurst);
   const runtime = createGatewayRuntime({
     supergraph: options.supergraphSdl,
     logging: runtimeLogger(log),
@@ -54,6 +72,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     landingPage: options.ide,
     graphiql: options.ide ? { title: 'Usage graph' } : false,
     maskedErrors: { maskError },
+    // A subgraph that does not answer in time fails the request instead of holding it.
+    upstreamTimeout: options.limits.subgraphTimeoutMs,
     // Subscriptions reach the usage subgraph over graphql-ws on its /graphql (the runtime would try
     // SSE otherwise, which Apollo Server refuses as a possible cross-site request).
     // The signed caller rides in the connection params (plugins/upstream-signature.ts).
@@ -66,18 +86,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     // Authentication first: nothing else runs for a request without a valid token.
     plugins: () => [
+      // The console page is public (it holds no data); what it asks the graph for is authenticated.
+      useConsole(),
+      useRequestLimits(options.limits.bodyLimitBytes),
       useAuthentication(options.auth.verify, options.ide, callers),
+      useRateLimit(limiter, callers),
       useAuthorization(),
+      useOperationLimits(options.limits.operations),
       useUpstreamSignature(options.auth.internalSecret),
       useExportDownloads(options.usageSubgraphUrl, exportDownloadAuthorizer(callers, options.auth.internalSecret)),
     ],
   });
 
   const server = createServer(runtime);
+  // Longer than the REST facade's idle keep-alive (30 s), so the client side closes idle connections
+  // first and a request never lands on one this server is closing (ECONNRESET, found under load).
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 76_000;
   const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint, maxPayload: options.websocket.maxMessageBytes });
   const ws = serveGraphQLWs(
     sockets,
-    withWebSocketAuth({
+    withWebSocketLimits(withWebSocketAuth({
       ...getGraphQLWSOptions<Record<string, unknown>, AuthenticatedExtra>(runtime, (ctx) => ({
         req: ctx.extra.request,
         socket: ctx.extra.socket,
@@ -101,7 +130,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
               }),
             }
           : undefined,
-    }, options.auth.verify),
+    }, options.auth.verify), { maxSubscriptions: options.limits.wsMaxSubscriptions, limiter }),
     options.websocket,
     log,
   );

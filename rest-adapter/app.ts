@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { internalError, notFound, payloadTooLarge, TmfError, unsupportedMediaType } from './errors.js';
 import { registerAnonymousPreflight } from './anonymous-preflight.js';
+import { checkedJsonParser } from './json-body.js';
 import { withAuthorization, type GatewayClient } from './gateway-client.js';
 import { registerDocs } from './routes/docs.js';
 import { registerExportJobs } from './routes/export-job-v5.js';
@@ -40,7 +41,11 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   // Only JSON bodies: application/json, and the two PATCH formats, parsed the same way.
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(['application/json', 'application/merge-patch+json', 'application/json-patch+json'], { parseAs: 'string' }, parseJson);
+  app.addContentTypeParser(
+    ['application/json', 'application/merge-patch+json', 'application/json-patch+json'],
+    { parseAs: 'string' },
+    checkedJsonParser(parseJson as Parameters<typeof checkedJsonParser>[0]),
+  );
 
   app.setErrorHandler((error: FastifyError | TmfError, request, reply) => {
     let tmf: TmfError;

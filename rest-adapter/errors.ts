@@ -36,14 +36,17 @@ const byGraphCode: Record<string, { status: number; reason: string }> = {
   [ErrorCode.NOT_FOUND]: { status: 404, reason: 'Not Found' },
   [ErrorCode.CONFLICT]: { status: 409, reason: 'Conflict' },
   [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, reason: 'Service Unavailable' },
+  [ErrorCode.TOO_MANY_REQUESTS]: { status: 429, reason: 'Too Many Requests' },
 };
 
 /** A graph error as a TMF error; anything unknown is a 500 with no internal detail. */
-export function fromGraphError(code: string | undefined, message: string): TmfError {
+export function fromGraphError(code: string | undefined, message: string, retryAfter?: string | null): TmfError {
   const known = code ? byGraphCode[code] : undefined;
   if (!known) return internalError();
-  // RFC 6750: a 401 names the scheme the client should use.
-  return new TmfError(known.status, known.reason, message, known.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+  // RFC 6750: a 401 names the scheme the client should use; a 429 says when to come back.
+  const headers: Record<string, string> = known.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+  if (known.status === 429) headers['retry-after'] = retryAfter && /^\d{1,6}$/.test(retryAfter) ? retryAfter : '1';
+  return new TmfError(known.status, known.reason, message, headers);
 }
 
 export const badRequest = (message: string) => new TmfError(400, 'Bad Request', message);

@@ -44,6 +44,7 @@ export class GatewayClient {
       this.printed.set(document, query);
     }
     let body: GraphQLResponse<TData>;
+    let retryAfter: string | null = null;
     try {
       const response = await fetch(this.url, {
         method: 'POST',
@@ -56,12 +57,13 @@ export class GatewayClient {
         // @ts-expect-error undici's dispatcher option is not in the DOM fetch types.
         dispatcher: this.agent,
       });
+      retryAfter = response.headers.get('retry-after');
       body = (await response.json()) as GraphQLResponse<TData>;
     } catch {
       throw new TmfError(503, 'Service Unavailable', 'The usage graph is unavailable; try again shortly.');
     }
     const first = body.errors?.[0];
-    if (first) throw fromGraphError(first.extensions?.code, first.message);
+    if (first) throw fromGraphError(first.extensions?.code, first.message, retryAfter);
     if (!body.data) throw internalError();
     return body.data;
   }

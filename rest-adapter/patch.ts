@@ -16,8 +16,17 @@ function checkKey(key: string): void {
   if (forbiddenKeys.has(key)) throw badRequest(`Attribute name "${key}" is not allowed.`);
 }
 
+/** Every key of a value that replaces something whole (an array's objects included). */
+function checkKeysDeep(value: Json): void {
+  if (Array.isArray(value)) value.forEach(checkKeysDeep);
+  else if (isObject(value)) for (const [key, inner] of Object.entries(value)) (checkKey(key), checkKeysDeep(inner));
+}
+
 export function mergePatch(target: Json, patch: Json): Json {
-  if (!isObject(patch)) return structuredClone(patch);
+  if (!isObject(patch)) {
+    checkKeysDeep(patch);
+    return structuredClone(patch);
+  }
   const result: JsonObject = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     checkKey(key);
@@ -86,6 +95,7 @@ function remove(doc: Json, pointer: string): Json {
 }
 
 function add(doc: Json, pointer: string, value: Json): Json {
+  checkKeysDeep(value);
   const tokens = parsePointer(pointer, 'path');
   if (tokens.length === 0) return structuredClone(value);
   const { container, key } = parent(doc, tokens, pointer);

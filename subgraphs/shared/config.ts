@@ -60,6 +60,14 @@ const schema = z.object({
   INTERNAL_AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   INTERNAL_AUTH_MAX_AGE_S: z.coerce.number().int().min(1).max(3600).default(60),
   TMF_ANONYMOUS_PREFLIGHT: z.enum(['empty', 'refuse']).default('empty'),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(200),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20),
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(4),
 });
 
 export type Env = z.input<typeof schema>;
@@ -92,6 +100,21 @@ export interface Config {
   websocket: { maxBufferedBytes: number; maxMessageBytes: number; keepAliveMs: number };
   ingest: IngestConfig;
   auth: AuthConfig;
+  limits: LimitsConfig;
+}
+
+/** Limits against overload and abuse (README, "Security", "Limits"). */
+export interface LimitsConfig {
+  /** Requests per second per tenant, sustained (0: no rate limit), and the burst above it. */
+  ratePerSecond: number;
+  rateBurst: number;
+  graphql: { maxDepth: number; maxAliases: number; maxCost: number };
+  /** Subscriptions one websocket connection may hold at once. */
+  wsMaxSubscriptions: number;
+  /** How long the gateway waits for a subgraph's answer. */
+  subgraphTimeoutMs: number;
+  /** Export jobs waiting or running at once; another is refused (429) until one finishes. */
+  exportMaxConcurrent: number;
 }
 
 /** Authentication (README, "Security"); keys are resolved by subgraphs/shared/auth-keys.ts. */
@@ -196,6 +219,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       internalSecret: e.INTERNAL_AUTH_SECRET,
       internalMaxAgeSeconds: e.INTERNAL_AUTH_MAX_AGE_S,
       anonymousPreflight: e.TMF_ANONYMOUS_PREFLIGHT,
+    },
+    limits: {
+      ratePerSecond: e.RATE_LIMIT_PER_SECOND,
+      rateBurst: e.RATE_LIMIT_BURST,
+      graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxAliases: e.GRAPHQL_MAX_ALIASES, maxCost: e.GRAPHQL_MAX_COST },
+      wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+      exportMaxConcurrent: e.EXPORT_MAX_CONCURRENT,
     },
   };
 }

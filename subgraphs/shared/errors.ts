@@ -12,6 +12,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A rate limit or a cap (concurrent exports): try again after the time the response names. */
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -24,6 +26,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   SERVICE_UNAVAILABLE: 503,
+  TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
 };
 
@@ -42,6 +45,12 @@ export const notFound = (type: string, id: string) =>
   new UsageGraphError(ErrorCode.NOT_FOUND, `No ${type} with id "${id}".`, { type, id });
 
 export const conflict = (message: string) => new UsageGraphError(ErrorCode.CONFLICT, message);
+
+/** 429 with Retry-After, also when it travels through the gateway (which keeps `http`). */
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new UsageGraphError(ErrorCode.TOO_MANY_REQUESTS, message, {
+    http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } },
+  });
 
 export const serviceUnavailable = (message: string) => new UsageGraphError(ErrorCode.SERVICE_UNAVAILABLE, message);
 

@@ -18,6 +18,7 @@ export const subgraphSettings = (config: Config) => ({
   hubRetry: config.hubs.retry,
   ingest: config.ingest,
   hubPrivateCallbacks: config.hubs.privateCallbacks,
+  exportMaxConcurrent: config.limits.exportMaxConcurrent,
 });
 
 /**

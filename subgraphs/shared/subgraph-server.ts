@@ -160,6 +160,10 @@ export async function startSubgraph<TContext extends object>(
       )
     : undefined;
 
+  // Idle keep-alive connections outlive the gateway's, so the gateway closes them first: a server
+  // closing one just as the gateway reuses it resets a request (found by tests/integration/hostile.test.ts).
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 76_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

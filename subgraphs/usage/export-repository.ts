@@ -27,6 +27,11 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
     );
   }
 
+  /** Jobs waiting or running: what EXPORT_MAX_CONCURRENT caps. */
+  unfinishedCount(): Promise<number> {
+    return withDriverErrors(() => this.collection.countDocuments({ status: { $in: ['NotStarted', 'Running'] } }), 'Counting running export jobs');
+  }
+
   /** Ids of jobs that are waiting or whose runner went silent. */
   async claimable(staleBefore: Date): Promise<string[]> {
     const docs = await withDriverErrors(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, notFound } from '../../shared/errors.js';
+import { badUserInput, notFound, tooManyRequests } from '../../shared/errors.js';
 import { page } from '../../shared/query.js';
 import { ExportRunner } from '../export-runner.js';
 import { usageFilter, usageSort } from '../filters.js';
@@ -20,7 +20,13 @@ export const exportJobQueries: Pick<QueryResolvers, 'exportJob' | 'exportJobs'> 
 };
 
 export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'deleteExportJob'> = {
-  createExportJob: async (_root, { input }, { exportJobs, exports, events }) => {
+  createExportJob: async (_root, { input }, { exportJobs, exports, events, settings }) => {
+    // Each job streams the whole collection once: a cap keeps many at once from starving everything else.
+    // Checked before the insert, so two requests at the same instant may both pass: the cap bounds, it does not count exactly.
+    const unfinished = await exportJobs.unfinishedCount();
+    if (unfinished >= settings.exportMaxConcurrent) {
+      throw tooManyRequests(`${unfinished} export jobs are waiting or running; at most ${settings.exportMaxConcurrent} at once. Try again when one has finished.`, 10);
+    }
     const contentType = input.contentType ?? 'application/json';
     if (!contentTypes.includes(contentType)) throw badUserInput(`contentType must be one of ${contentTypes.join(', ')}.`, 'contentType');
     const path = input.path ?? '/productUsage';

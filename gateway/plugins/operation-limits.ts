@@ -1,0 +1,44 @@
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { measureOperation } from '../operation-cost.js';
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  /** The page size a paged field without `limit` returns, and the largest one it may ask for. */
+  pageSize: { defaultSize: number; maxSize: number };
+}
+
+const refused = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+
+/**
+ * GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_ALIASES and GRAPHQL_MAX_COST for every operation, HTTP and
+ * websocket, before anything runs. Measured at execution rather than validation because the cost
+ * depends on `limit` values that may come in variables (gateway/operation-cost.ts says how).
+ */
+export function useOperationLimits(limits: OperationLimits): GatewayPlugin {
+  const check = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null };
+    setResultAndStopExecution(result: { errors: GraphQLError[] }): void;
+  }) => {
+    const measure = measureOperation(args.schema, args.document, args.operationName, args.variableValues, limits.pageSize);
+    if (!measure) return;
+    if (measure.depth > limits.maxDepth) {
+      return setResultAndStopExecution({ errors: [refused(`The operation is ${measure.depth} fields deep; at most ${limits.maxDepth} are allowed.`)] });
+    }
+    if (measure.aliases > limits.maxAliases) {
+      return setResultAndStopExecution({ errors: [refused(`The operation uses ${measure.aliases} aliases; at most ${limits.maxAliases} are allowed.`)] });
+    }
+    if (measure.cost > limits.maxCost) {
+      return setResultAndStopExecution({
+        errors: [refused(`The operation may resolve ${measure.cost} fields; at most ${limits.maxCost} are allowed. Ask for smaller pages or fewer fields.`)],
+      });
+    }
+  };
+  return { onExecute: check, onSubscribe: check };
+}

@@ -1,0 +1,34 @@
+import { GraphQLError } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import { ErrorCode } from '../subgraphs/shared/errors.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { AuthenticatedExtra } from './websocket-auth.js';
+
+/**
+ * Websocket limits beside message size and unread bytes (websocket.ts): at most WS_MAX_SUBSCRIPTIONS
+ * operations at once per connection, and every subscribe counts against the tenant's rate limit like
+ * an HTTP request. Either refusal is an `error` message for that operation (code TOO_MANY_REQUESTS);
+ * the connection and its other subscriptions go on.
+ */
+export function withWebSocketLimits<P extends Record<string, unknown> | undefined>(
+  options: ServerOptions<P, AuthenticatedExtra>,
+  limits: { maxSubscriptions: number; limiter: RateLimiter },
+): ServerOptions<P, AuthenticatedExtra> {
+  const refuse = (message: string, retryAfter?: number) => [
+    new GraphQLError(message, { extensions: { code: ErrorCode.TOO_MANY_REQUESTS, ...(retryAfter ? { retryAfter } : {}) } }),
+  ];
+  return {
+    ...options,
+    onSubscribe(ctx, id, payload) {
+      // graphql-ws registers this operation before asking: count the others.
+      const open = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
+      if (open >= limits.maxSubscriptions) {
+        return refuse(`This connection already holds ${open} operations; at most ${limits.maxSubscriptions} at once. Complete one first.`);
+      }
+      const tenant = ctx.extra.caller?.tenant;
+      const wait = tenant ? limits.limiter.take(tenant) : 0;
+      if (wait > 0) return refuse(`Rate limit exceeded for this tenant; retry after ${wait} s.`, wait);
+      return options.onSubscribe?.(ctx, id, payload);
+    },
+  };
+}
