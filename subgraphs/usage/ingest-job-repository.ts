@@ -39,7 +39,9 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
 
   /** Jobs without their batch (listings never need it). */
   override findByIds(ids: readonly string[]): Promise<IngestJobDocument[]> {
-    return withDriverErrors(() => this.collection.find({ _id: { $in: [...ids] } }, withoutBatch).toArray(), 'Reading ingestion jobs');
+    // One id (a client polling its job) as an equality: FerretDB uses the _id index for that, not for $in.
+    const filter = ids.length === 1 ? { _id: ids[0]! } : { _id: { $in: [...ids] } };
+    return withDriverErrors(() => this.collection.find(filter, withoutBatch).toArray(), 'Reading ingestion jobs');
   }
 
   override find(filter: Filter<IngestJobDocument>, sort: Record<string, 1 | -1>, page: Page): Promise<IngestJobDocument[]> {

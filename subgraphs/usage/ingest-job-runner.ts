@@ -8,6 +8,8 @@ import type { IngestOutcome, UsageIngestor } from './ingestor.js';
 export interface IngestJobSettings {
   /** Usages stored per command while a job runs. */
   chunkSize: number;
+  /** Jobs run at once by one process; more wait their turn (writers only queue up in the database). */
+  concurrency: number;
   /** A running job whose runner has been silent this long is taken over (its process died). */
   staleAfterMs: number;
 }
@@ -38,6 +40,8 @@ export class IngestJobRunner {
   private readonly runningIds = new Set<string>();
   private sweeper: NodeJS.Timeout | undefined;
   private stopping = false;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly jobs: IngestJobRepository,
@@ -87,6 +91,18 @@ export class IngestJobRunner {
   }
 
   private async run(id: string): Promise<void> {
+    if (this.active >= this.settings.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      await this.runClaimed(id);
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async runClaimed(id: string): Promise<void> {
+    if (this.stopping) return;
     const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - this.settings.staleAfterMs));
     if (!job?.usages) return;
     const outcomes: IngestOutcome[] = [];

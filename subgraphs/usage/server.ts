@@ -41,7 +41,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     ingestJobs,
     ingestErrors,
     ingestor,
-    { chunkSize: settings.ingest.jobChunkSize, staleAfterMs: settings.ingest.jobStaleMs },
+    { chunkSize: settings.ingest.jobChunkSize, concurrency: 2, staleAfterMs: settings.ingest.jobStaleMs },
     logger.child('ingestion'),
   );
   await ingestRunner.resumeInterrupted();
