@@ -2,7 +2,7 @@ import type { RequestCaller } from '../shared/caller.js';
 import type { IngestConfig } from '../shared/config.js';
 import type { UsageAggregator } from './aggregates.js';
 import type { UsageEvents } from './events.js';
-import type { IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
+import type { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
 import type { IngestJobRunner } from './ingest-job-runner.js';
 import type { UsageIngestor } from './ingestor.js';
 import type { HubOutbox } from './hub-outbox.js';
@@ -34,6 +34,7 @@ export interface UsageServices {
   exports: ExportRunner;
   ingestor: UsageIngestor;
   ingestJobs: IngestJobRepository;
+  ingestBatches: IngestBatchRepository;
   ingestErrors: IngestErrorRepository;
   ingestRunner: IngestJobRunner;
   aggregator: UsageAggregator;

@@ -7,8 +7,9 @@ import type { UsageIngestError, UsageIngestJob, UsagesSummary } from './generate
 import type { NormalizedUsage } from './ingestion.js';
 
 /**
- * An ingestion job as stored. `usages` holds the batch until the job finishes (then it is removed);
- * the tenants, applications and units it names are kept for listing.
+ * An ingestion job as stored: small, since it is rewritten at every claim and progress report. Its
+ * batch lives in usageIngestBatches until the job finishes; the tenants, applications and units it
+ * names are kept for listing, and `usagesSummary` counts the batch as ACCEPTED until then.
  */
 export type IngestJobDocument = Omit<UsageIngestJob, '__typename' | 'id' | 'errors'> & {
   _id: string;
@@ -16,7 +17,6 @@ export type IngestJobDocument = Omit<UsageIngestJob, '__typename' | 'id' | 'erro
   tenants: string[];
   applications: string[];
   units: string[];
-  usages?: NormalizedUsage[];
   processedCount: number;
   errorCount: number;
   runner?: string | null;
@@ -28,7 +28,6 @@ export type IngestJobPageSource = PageSource<IngestJobDocument>;
 export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & { _id: string; jobId: string };
 export type IngestErrorPageSource = PageSource<IngestErrorDocument>;
 
-const withoutBatch = { projection: { usages: 0 } };
 
 /** The only code that touches the usageIngestJobs collection. */
 export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
@@ -37,23 +36,17 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
     return new IngestJobRepository(await this.collectionWithIndexes<IngestJobDocument>(db, 'usageIngestJobs', indexes), 'ingestion job');
   }
 
-  /** Jobs without their batch (listings never need it). */
   override findByIds(ids: readonly string[]): Promise<IngestJobDocument[]> {
     // One id (a client polling its job) as an equality: FerretDB uses the _id index for that, not for $in.
     const filter = ids.length === 1 ? { _id: ids[0]! } : { _id: { $in: [...ids] } };
-    return withDriverErrors(() => this.collection.find(filter, withoutBatch).toArray(), 'Reading ingestion jobs');
+    return withDriverErrors(() => this.collection.find(filter).toArray(), 'Reading ingestion jobs');
   }
 
   override find(filter: Filter<IngestJobDocument>, sort: Record<string, 1 | -1>, page: Page): Promise<IngestJobDocument[]> {
     return withDriverErrors(
-      () => this.collection.find(filter, withoutBatch).sort(sort).skip(page.skip).limit(page.limit).toArray(),
+      () => this.collection.find(filter).sort(sort).skip(page.skip).limit(page.limit).toArray(),
       'Listing ingestion jobs',
     );
-  }
-
-  /** A job with its batch (a pending job's counts). */
-  withBatch(id: string): Promise<IngestJobDocument[]> {
-    return withDriverErrors(() => this.collection.find({ _id: id }).toArray(), 'Reading an ingestion job');
   }
 
   /** Takes a job that is waiting, or running under a runner silent since `staleBefore`. Atomic across instances. */
@@ -96,9 +89,30 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
 
   async finish(id: string, runner: string, fields: { status: 'COMPLETED' | 'ERRORS'; usagesSummary: UsagesSummary[]; errorCount: number; completionTime: Date; processedCount: number }): Promise<void> {
     await withDriverErrors(
-      () => this.collection.updateOne({ _id: id, runner }, { $set: { ...fields, runner: null, heartbeat: null }, $unset: { usages: '' } }),
+      () => this.collection.updateOne({ _id: id, runner }, { $set: { ...fields, runner: null, heartbeat: null } }),
       'Finishing an ingestion job',
     );
+  }
+}
+
+/** A job's batch, as accepted; removed when the job finishes. */
+export interface IngestBatchDocument {
+  _id: string;
+  usages: NormalizedUsage[];
+}
+
+/** The only code that touches the usageIngestBatches collection. */
+export class IngestBatchRepository extends DocumentRepository<IngestBatchDocument> {
+  static async open(db: Db): Promise<IngestBatchRepository> {
+    return new IngestBatchRepository(await this.collectionWithIndexes<IngestBatchDocument>(db, 'usageIngestBatches', []), 'ingestion batch');
+  }
+
+  get(jobId: string): Promise<IngestBatchDocument | null> {
+    return withDriverErrors(() => this.collection.findOne({ _id: jobId }), 'Reading an ingestion batch');
+  }
+
+  async remove(jobId: string): Promise<void> {
+    await withDriverErrors(() => this.collection.deleteOne({ _id: jobId }), 'Removing an ingestion batch');
   }
 }
 

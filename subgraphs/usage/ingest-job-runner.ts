@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../shared/logger.js';
 import type { UsagesSummary } from './generated/resolvers.js';
-import type { IngestErrorDocument, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
+import type { IngestBatchRepository, IngestErrorDocument, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
 import type { NormalizedUsage } from './ingestion.js';
 import type { IngestOutcome, UsageIngestor } from './ingestor.js';
 
@@ -45,6 +45,7 @@ export class IngestJobRunner {
 
   constructor(
     private readonly jobs: IngestJobRepository,
+    private readonly batches: IngestBatchRepository,
     private readonly errors: IngestErrorRepository,
     private readonly ingestor: UsageIngestor,
     private readonly settings: IngestJobSettings,
@@ -104,9 +105,11 @@ export class IngestJobRunner {
   private async runClaimed(id: string): Promise<void> {
     if (this.stopping) return;
     const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - this.settings.staleAfterMs));
-    if (!job?.usages) return;
+    if (!job) return;
+    const batch = await this.batches.get(id);
+    if (!batch) throw new Error(`ingestion job ${id} has no batch`);
     const outcomes: IngestOutcome[] = [];
-    const usages = job.usages.map((u): NormalizedUsage => ({ ...u, datetime: new Date(u.datetime) }));
+    const usages = batch.usages.map((u): NormalizedUsage => ({ ...u, datetime: new Date(u.datetime) }));
     // Rules are checked against the job's arrival, so a resumed job judges dates as it would have then.
     const now = job.time;
     for (let start = 0; start < usages.length; start += this.settings.chunkSize) {
@@ -121,7 +124,8 @@ export class IngestJobRunner {
         if (outcome.kind === 'rejected') errors.push({ ...outcome.error, _id: `${id}:${outcome.error.index}`, jobId: id });
       }
       await this.errors.record(errors);
-      if (!(await this.jobs.progress(id, this.runner, outcomes.length, new Date()))) return;
+      // Progress between chunks (the heartbeat that keeps others off); after the last, finish says it.
+      if (outcomes.length < usages.length && !(await this.jobs.progress(id, this.runner, outcomes.length, new Date()))) return;
     }
     const errorCount = outcomes.filter((o) => o.kind === 'rejected').length;
     await this.jobs.finish(id, this.runner, {
@@ -131,5 +135,6 @@ export class IngestJobRunner {
       completionTime: new Date(),
       processedCount: outcomes.length,
     });
+    await this.batches.remove(id);
   }
 }

@@ -14,7 +14,7 @@ import { ProductUsageRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
 import { UsageAggregator } from './aggregates.js';
-import { IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
+import { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
 import { IngestJobRunner } from './ingest-job-runner.js';
 import { UsageIngestor } from './ingestor.js';
 
@@ -35,10 +35,11 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
   );
   await exports.resumeInterrupted();
   const catalogue = IngestionCatalogue.open(db);
-  const [ingestJobs, ingestErrors] = await Promise.all([IngestJobRepository.open(db), IngestErrorRepository.open(db)]);
+  const [ingestJobs, ingestBatches, ingestErrors] = await Promise.all([IngestJobRepository.open(db), IngestBatchRepository.open(db), IngestErrorRepository.open(db)]);
   const ingestor = new UsageIngestor(repository, catalogue, events, settings.ingest);
   const ingestRunner = new IngestJobRunner(
     ingestJobs,
+    ingestBatches,
     ingestErrors,
     ingestor,
     { chunkSize: settings.ingest.jobChunkSize, concurrency: 2, staleAfterMs: settings.ingest.jobStaleMs },
@@ -50,7 +51,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
-    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestErrors, ingestRunner, aggregator }, settings),
+    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, aggregator }, settings),
     subscriptions: true,
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).

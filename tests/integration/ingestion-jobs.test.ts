@@ -45,6 +45,10 @@ describe('usage ingestion jobs', () => {
     const usages = [...Array.from({ length: 20 }, (_, i) => usage(i)), usage(100, { unit: 'free-unit' })];
     const { createUsageIngestJob: job } = dataOf(await stack.request(CreateIngestJobDocument, { usages }));
     expect(job).toMatchObject({ status: 'ACCEPTED', usagesCount: 21 });
+    expect(job.usagesSummary).toEqual([
+      { application: 'jobs-app', unit: 'count', processStatus: 'ACCEPTED', usagesCount: 20 },
+      { application: 'jobs-app', unit: 'free-unit', processStatus: 'ACCEPTED', usagesCount: 1 },
+    ]);
     const { job: done } = await finished(job.id);
     expect(done.status).toBe('COMPLETED');
     expect(done.completionTime).toEqual(expect.any(String));
@@ -140,7 +144,8 @@ describe('a job interrupted by a restart', () => {
       expect(stopped).toMatchObject({ status: 'INPROGRESS' });
       expect(stopped!.processedCount).toBeGreaterThan(0);
       expect(stopped!.processedCount).toBeLessThan(300);
-      expect(stopped!.usages).toHaveLength(300);
+      const batches = (on: Stack) => on.db.collection('usageIngestBatches');
+      expect((await stack.db.client.db(stack.config.mongodbDb.replace('ingestion_jobs', name)).collection('usageIngestBatches').findOne({ _id: job.id as never }))?.usages).toHaveLength(300);
 
       second = await startStack(name, env);
       const { job: done } = await finished(job.id, second);
@@ -154,8 +159,8 @@ describe('a job interrupted by a restart', () => {
       const stored = await usagesOf('restart-app', second);
       expect(stored).toHaveLength(294);
       expect(new Set(stored.map((d) => d.ingest.resource)).size).toBe(294);
-      const after = await second.db.collection('usageIngestJobs').findOne({ _id: job.id as never });
-      expect(after).not.toHaveProperty('usages');
+      // The batch is removed once the job has finished.
+      expect(await batches(second).countDocuments({ _id: job.id as never })).toBe(0);
     } finally {
       await first?.close();
       await second?.close();

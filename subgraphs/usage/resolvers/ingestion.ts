@@ -47,29 +47,36 @@ export const ingestionMutations: Pick<MutationResolvers, 'ingestProductUsages' |
       errors: outcomes.flatMap((o) => (o.kind === 'rejected' ? [{ ...o.error, _id: String(o.error.index), jobId: '' }] : [])),
     };
   },
-  createUsageIngestJob: async (_root, { usages }, { ingestJobs, ingestRunner, settings }) => {
+  createUsageIngestJob: async (_root, { usages }, { ingestJobs, ingestBatches, ingestRunner, settings }) => {
     checkSize(usages, settings.ingest.maxJobUsages, 'createUsageIngestJob');
     const batch = usages.map((u) => normalize(u, settings.ingest.defaultProvider));
     const time = new Date();
     const distinct = (values: string[]) => [...new Set(values)];
+    const accepted = new Map<string, { application: string; unit: string; processStatus: 'ACCEPTED'; usagesCount: number }>();
+    for (const u of batch) {
+      const key = JSON.stringify([u.application, u.unit]);
+      const entry = accepted.get(key) ?? { application: u.application, unit: u.unit, processStatus: 'ACCEPTED' as const, usagesCount: 0 };
+      entry.usagesCount += 1;
+      accepted.set(key, entry);
+    }
     const job: IngestJobDocument = {
       _id: randomUUID(),
       time,
       day: dayKey(time),
       status: 'ACCEPTED',
       usagesCount: batch.length,
-      usagesSummary: [],
+      usagesSummary: [...accepted.values()],
       tenants: distinct(batch.map((u) => u.tenant)),
       applications: distinct(batch.map((u) => u.application)),
       units: distinct(batch.map((u) => u.unit)),
-      usages: batch,
       processedCount: 0,
       errorCount: 0,
     };
+    // The batch first: a job is never seen without it.
+    await ingestBatches.insert({ _id: job._id, usages: batch });
     await ingestJobs.insert(job);
     ingestRunner.start(job._id);
-    const { usages: _batch, ...shown } = job;
-    return shown;
+    return job;
   },
 };
 
@@ -77,19 +84,6 @@ export const ingestionTypes: Pick<Resolvers, 'UsageIngestJob' | 'UsageIngestErro
   UsageIngestJob: {
     __resolveReference: async (reference, { ingestJobs }) => (await ingestJobs.findByIds([reference.id]))[0] ?? null,
     id: (job) => job._id,
-    // Before it finishes, a job counts its whole batch as ACCEPTED per application and unit.
-    usagesSummary: async (job, _args, { ingestJobs }) => {
-      if (job.status === 'COMPLETED' || job.status === 'ERRORS') return job.usagesSummary;
-      const pending = new Map<string, { application: string; unit: string; processStatus: 'ACCEPTED'; usagesCount: number }>();
-      const [full] = await ingestJobs.withBatch(job._id);
-      for (const u of full?.usages ?? []) {
-        const key = JSON.stringify([u.application, u.unit]);
-        const entry = pending.get(key) ?? { application: u.application, unit: u.unit, processStatus: 'ACCEPTED' as const, usagesCount: 0 };
-        entry.usagesCount += 1;
-        pending.set(key, entry);
-      }
-      return [...pending.values()];
-    },
     errors: (job, args, { settings }) => ({
       kind: 'query',
       filter: { jobId: job._id, ...(args.validationOnly ? { errorType: 'ValidationError' } : {}) },
