@@ -23,6 +23,8 @@ export interface RestAppOptions {
   paging: Paging;
   /** TMF_ANONYMOUS_PREFLIGHT (anonymous-preflight.ts). */
   anonymousPreflight: 'empty' | 'refuse';
+  /** Longest list a body may hold (json-body.ts); at least the ingestion batch size. Default 1000. */
+  maxListItems?: number;
   logger: Logger;
 }
 
@@ -44,7 +46,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   app.addContentTypeParser(
     ['application/json', 'application/merge-patch+json', 'application/json-patch+json'],
     { parseAs: 'string' },
-    checkedJsonParser(parseJson as Parameters<typeof checkedJsonParser>[0]),
+    checkedJsonParser(parseJson as Parameters<typeof checkedJsonParser>[0], options.maxListItems ?? 1000),
   );
 
   app.setErrorHandler((error: FastifyError | TmfError, request, reply) => {

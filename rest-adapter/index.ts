@@ -17,6 +17,7 @@ const adapter = await startRestAdapter({
   hubPrivateCallbacks: config.hubs.privateCallbacks,
   hubDeliveryToken: serviceTokens(internalSecret(config.auth, config.dataDir)),
   anonymousPreflight: config.auth.anonymousPreflight,
+  maxListItems: Math.max(1000, config.ingest.maxBatch),
   host: config.host,
   port: config.ports.rest,
   bodyLimitBytes: config.bodyLimitBytes,

@@ -1,4 +1,4 @@
-import { badRequest } from './errors.js';
+import { badRequest, TmfError } from './errors.js';
 
 /** Deeper than any TMF resource (a few levels) with room for characteristic values (the graph allows 32). */
 export const MAX_BODY_DEPTH = 64;
@@ -24,15 +24,31 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-/** The first number that JSON could write but JavaScript cannot hold (1e400 parses as Infinity). */
-export function hasNonFinite(value: unknown): boolean {
+/**
+ * Why a parsed body is refused before anything else looks at it, or null. Iterative, like the depth
+ * check. Lists are bounded because schema validation reports every failing item: a 50,000-item
+ * array of wrong items kept the process busy for 25 s (found by tests/integration/hostile.test.ts).
+ */
+export function bodyProblem(value: unknown, maxListItems: number): { status: 400 | 413; message: string } | null {
   const stack: unknown[] = [value];
   while (stack.length) {
     const item = stack.pop();
-    if (typeof item === 'number' && !Number.isFinite(item)) return true;
-    if (item !== null && typeof item === 'object') stack.push(...Object.values(item));
+    if (typeof item === 'number' && !Number.isFinite(item)) {
+      return { status: 400, message: 'The body holds a number too large to represent (JSON numbers must be finite doubles).' };
+    }
+    if (Array.isArray(item) && item.length > maxListItems) {
+      return { status: 413, message: `The body holds a list of ${item.length} items; at most ${maxListItems} are accepted.` };
+    }
+    if (item !== null && typeof item === 'object') {
+      for (const [key, inner] of Object.entries(item)) {
+        // No TMF or UTS attribute starts with "$"; such a key is an operator injection attempt, even
+        // where it would do nothing (a merge patch's "$where": null removes an attribute that is not there).
+        if (key.startsWith('$')) return { status: 400, message: `Attribute name ${JSON.stringify(key.slice(0, 40))} is not allowed: names may not start with "$".` };
+        stack.push(inner);
+      }
+    }
   }
-  return false;
+  return null;
 }
 
 type Done = (error: Error | null, value?: unknown) => void;
@@ -40,15 +56,16 @@ type Parser = (request: unknown, body: string | Buffer, done: Done) => void;
 
 /**
  * Wraps the framework's JSON parser (which refuses __proto__ and constructor keys): a body nested
- * deeper than MAX_BODY_DEPTH, or with a number outside the double range, is a 400 naming why,
- * never a crash or a number silently sent on as null.
+ * deeper than MAX_BODY_DEPTH or with a number outside the double range is a 400, with a list longer
+ * than `maxListItems` a 413, each naming why: never a crash, a stall, or a number silently sent on as null.
  */
-export function checkedJsonParser(parse: Parser): Parser {
+export function checkedJsonParser(parse: Parser, maxListItems: number): Parser {
   return (request, body, done) => {
     if (jsonDepthExceeds(String(body), MAX_BODY_DEPTH)) return done(badRequest(`The body is nested deeper than ${MAX_BODY_DEPTH} levels.`));
     parse(request, body, (error, value) => {
       if (error) return done(error);
-      if (hasNonFinite(value)) return done(badRequest('The body holds a number too large to represent (JSON numbers must be finite doubles).'));
+      const problem = bodyProblem(value, maxListItems);
+      if (problem) return done(problem.status === 413 ? new TmfError(413, 'Payload Too Large', problem.message) : badRequest(problem.message));
       done(null, value);
     });
   };

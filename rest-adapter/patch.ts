@@ -124,7 +124,10 @@ export function jsonPatch(target: Json, operations: Json): Json {
         break;
       case 'replace':
         get(doc, op.path);
-        if (op.path === '') doc = structuredClone(op.value);
+        if (op.path === '') {
+          checkKeysDeep(op.value);
+          doc = structuredClone(op.value);
+        }
         else {
           remove(doc, op.path);
           doc = add(doc, op.path, op.value);

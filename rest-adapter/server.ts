@@ -20,6 +20,8 @@ export interface RestAdapterOptions {
   hubDeliveryToken: () => Promise<string>;
   /** TMF_ANONYMOUS_PREFLIGHT (see anonymous-preflight.ts). */
   anonymousPreflight: 'empty' | 'refuse';
+  /** Longest list a request body may hold (json-body.ts). */
+  maxListItems?: number;
   publicUrl: string;
   host: string;
   port: number;

@@ -73,6 +73,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       hubPrivateCallbacks: config.hubs.privateCallbacks,
       hubDeliveryToken: serviceTokens(auth.internalSecret),
       anonymousPreflight: config.auth.anonymousPreflight,
+      maxListItems: Math.max(1000, config.ingest.maxBatch),
       publicUrl: config.publicUrl,
       host: config.host,
       port: config.ports.rest,

@@ -66,6 +66,18 @@ function checkSchema(name: SpecSchemaName, body: unknown): void {
   }
 }
 
+/**
+ * `@type` names the resource's class: the resource itself, or a subclass that says so with
+ * `@baseType` (TMF's polymorphism). Anything else (another resource, an empty or non-text name)
+ * is a 400, so a body of the wrong kind is never stored under this resource.
+ */
+function checkType(body: Json, label: string): void {
+  const type = body['@type'];
+  if (type === undefined || type === label) return;
+  if (typeof type === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(type) && body['@baseType'] === label) return;
+  throw badRequest(`"@type" must be "${label}", or a subclass name with "@baseType": "${label}"; got ${JSON.stringify(type).slice(0, 80)}.`);
+}
+
 function withoutReadOnly(body: Json, readOnly: readonly string[]): Json {
   return Object.fromEntries(Object.entries(body).filter(([key]) => !readOnly.includes(key)));
 }
@@ -102,6 +114,7 @@ export function registerResource<TItem, TInput extends object, TPatch>(
     const fields = fieldsOnly(request, resource.catalogue, paging);
     const body = request.body as Json;
     checkSchema(resource.schemas.create, body);
+    checkType(body, resource.label);
     for (const key of ['id', 'href', 'creationDate', 'lastUpdate']) {
       if (key in body) throw badRequest(`Attribute "${key}" is set by the server; leave it out of the create body.`);
     }
@@ -135,6 +148,7 @@ export function registerResource<TItem, TInput extends object, TPatch>(
     }
     const result = withoutReadOnly(after, resource.readOnly);
     if (type === jsonPatchType) checkSchema(resource.schemas.patch, result);
+    checkType(result, resource.label);
     const patch = changes(
       resource.fromTmf(withoutReadOnly(before, resource.readOnly)) as Record<string, unknown>,
       resource.fromTmf(result) as Record<string, unknown>,
