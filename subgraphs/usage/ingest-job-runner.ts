@@ -52,10 +52,11 @@ export class IngestJobRunner {
     private readonly log: Logger,
   ) {}
 
-  start(id: string): void {
+  /** Runs a job in the background; `batch` is its batch when the caller has it in hand (not read back then). */
+  start(id: string, batch?: NormalizedUsage[]): void {
     if (this.stopping || this.runningIds.has(id)) return;
     this.runningIds.add(id);
-    const run = this.run(id)
+    const run = this.run(id, batch)
       .catch(async (error: unknown) => {
         // Given back, so the next sweep tries again (the usages stored so far are acknowledged then).
         this.log.error(`ingestion job ${id} failed; it is tried again`, error);
@@ -91,25 +92,24 @@ export class IngestJobRunner {
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
-  private async run(id: string): Promise<void> {
+  private async run(id: string, batch?: NormalizedUsage[]): Promise<void> {
     if (this.active >= this.settings.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active += 1;
     try {
-      await this.runClaimed(id);
+      await this.runClaimed(id, batch);
     } finally {
       this.active -= 1;
       this.waiting.shift()?.();
     }
   }
 
-  private async runClaimed(id: string): Promise<void> {
+  private async runClaimed(id: string, given?: NormalizedUsage[]): Promise<void> {
     if (this.stopping) return;
     const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - this.settings.staleAfterMs));
     if (!job) return;
-    const batch = await this.batches.get(id);
-    if (!batch) throw new Error(`ingestion job ${id} has no batch`);
+    const usages = given ?? (await this.batches.get(id))?.usages.map((u): NormalizedUsage => ({ ...u, datetime: new Date(u.datetime) }));
+    if (!usages) throw new Error(`ingestion job ${id} has no batch`);
     const outcomes: IngestOutcome[] = [];
-    const usages = batch.usages.map((u): NormalizedUsage => ({ ...u, datetime: new Date(u.datetime) }));
     // Rules are checked against the job's arrival, so a resumed job judges dates as it would have then.
     const now = job.time;
     for (let start = 0; start < usages.length; start += this.settings.chunkSize) {

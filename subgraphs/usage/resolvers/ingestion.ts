@@ -75,7 +75,7 @@ export const ingestionMutations: Pick<MutationResolvers, 'ingestProductUsages' |
     // The batch first: a job is never seen without it.
     await ingestBatches.insert({ _id: job._id, usages: batch });
     await ingestJobs.insert(job);
-    ingestRunner.start(job._id);
+    ingestRunner.start(job._id, batch);
     return job;
   },
 };
