@@ -37,6 +37,8 @@ try {
           { secret: key.secret, issuer: config.auth.issuer ?? developmentIssuer, audience: config.auth.audience, tenantClaim: config.auth.tenantClaim, ttlSeconds: 7 * 24 * 3600 },
         )
       : undefined;
+  // The console reads a token from its URL fragment, which browsers never send to a server.
+  const consoleUrl = `${new URL(system.gateway.url).origin}/console/`;
   const where = database.kind === 'ferretdb' ? `embedded FerretDB at ${database.uri} (files in ${config.dataDir}/ferretdb)` : `MongoDB at ${redactUri(database.uri)}`;
   console.log(
     [
@@ -44,6 +46,7 @@ try {
       `Usage graph ready in ${((performance.now() - started) / 1000).toFixed(1)}s.`,
       `  GraphQL gateway         ${system.gateway.url}   (websocket ${system.gateway.wsUrl})`,
       `  TMF635 REST facade      ${system.rest.url}/tmf-api/productUsageManagement/v5/productUsage  (docs ${system.rest.url}/docs)`,
+      `  usage console           ${consoleUrl}`,
       ...system.subgraphs.map((s) => `  ${`${s.name} subgraph`.padEnd(24)}${s.url}`),
       `  database                ${where}, database "${config.mongodbDb}"`,
       ...(devToken
@@ -53,6 +56,7 @@ try {
             `  !!! signed with a development key generated into ${config.dataDir}/auth-dev-secret. Never run this way in production.`,
             '  Development token (tenant "dev-tenant", every scope, valid 7 days); send it as Authorization: Bearer <token>:',
             `  DEV_TOKEN=${devToken}`,
+            `  The console, signed in: ${consoleUrl}#token=${devToken}`,
           ]
         : []),
       config.env !== 'production' ? `  Open ${system.gateway.url} in a browser for GraphiQL. Ctrl-C stops everything.` : '',
