@@ -34,6 +34,8 @@ describe('npm start', () => {
         USAGE_PORT: '0',
         SPECIFICATION_PORT: '0',
         PARTY_PORT: '0',
+        // Free ports only: other test files run at the same time.
+        REST_PORT: '0',
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
