@@ -145,7 +145,7 @@ export function registerUts(app: FastifyInstance, gateway: GatewayClient, public
         const params = searchOf(request);
         onlyParameters(params, ['month', 'year', 'provider', 'application', 'KPIName', 'consumer']);
         const month = monthOf(params);
-        // Without authentication there is no caller tenant: the consumer is a parameter (README, "Ingestion").
+        // The consumer is a parameter, not the caller's tenant: aggregates are not tenant-scoped yet (README, "Ingestion").
         const consumer = required(params, 'consumer');
         const provider = params.get('provider');
         const { monthlyUsageAggregates: result } = await gateway.run(UtsMonthlyAggregatesDocument, {
