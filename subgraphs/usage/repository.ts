@@ -73,6 +73,22 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   }
 
   /**
+   * The stored usages with these ids, each read by an _id equality (16 at a time). FerretDB 1.24
+   * answers `_id: {$in}` by scanning the collection, which grows without bound; equalities use the
+   * index on both databases. For resends, where the ids of a batch are all known.
+   */
+  async findEach(ids: readonly string[]): Promise<ProductUsageDocument[]> {
+    const found: ProductUsageDocument[] = [];
+    for (let start = 0; start < ids.length; start += 16) {
+      const docs = await Promise.all(
+        ids.slice(start, start + 16).map((id) => withDriverErrors(() => this.collection.findOne({ _id: id }), 'Reading usages')),
+      );
+      for (const doc of docs) if (doc) found.push(doc);
+    }
+    return found;
+  }
+
+  /**
    * Per consumer, provider and day: the sum and count of the values of the usages matching `filter`.
    * Two pipelines of one accumulator each: FerretDB 1.24 computes only the first accumulator of a
    * $group and answers 0 for the others (tried against the embedded database).
