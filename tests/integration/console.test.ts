@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateKpiDocument, CreateRuleDocument } from '../operations/generated.js';
@@ -152,6 +153,15 @@ describe('the usage console', () => {
         today === 1 ? [{ day: '01', value: 15 }] : [{ day: '01', value: 10 }, { day: String(today).padStart(2, '0'), value: 5 }],
       );
       await screenshot(page, 'aggregates');
+
+      // The month's usages as CSV, through an export job: the three stored ones, not the rejected one.
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-csv').click()]);
+      const csv = await readFile((await download.path())!, 'utf8');
+      const [header, ...lines] = csv.trim().split('\r\n');
+      expect(header!.split(',').slice(0, 7)).toEqual(['id', 'usageDate', 'creationDate', 'status', 'usageType', 'usageSpecification.id', 'relatedParty']);
+      expect(lines).toHaveLength(3);
+      const valueColumn = header!.split(',').indexOf('value');
+      expect(lines.map((line) => Number(line.split(',')[valueColumn])).sort((a, b) => a - b)).toEqual([5, 7, 10]);
 
       await page.getByTestId('nav-jobs').click();
       const row = page.getByTestId('job-row');

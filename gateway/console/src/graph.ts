@@ -17,7 +17,8 @@ const endpoint = new URL('/graphql', window.location.origin).toString();
 const printed = new WeakMap<DocumentNode, string>();
 const text = (document: DocumentNode) => printed.get(document) ?? printed.set(document, print(document)).get(document)!;
 
-const authorization = (): Record<string, string> => {
+/** The Authorization header of the signed-in user, if any. */
+export const authorization = (): Record<string, string> => {
   const token = currentToken();
   return token ? { authorization: `Bearer ${token}` } : {};
 };

@@ -122,6 +122,8 @@ export type Kpi = {
   preFill: PreFill;
   /** The unit of the usages it aggregates (defaults to the KPI name). */
   unit: Scalars['String']['output'];
+  /** The specification of the KPI's application and unit: every ingested usage it aggregates names it. Null until one arrives. */
+  usageSpecification?: Maybe<ProductUsageSpecification>;
 };
 
 export type KpiInput = {
@@ -598,6 +600,7 @@ export type KpiResolvers<ContextType = SpecificationContext, ParentType extends 
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   preFill?: Resolver<ResolversTypes['PreFill'], ParentType, ContextType>;
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  usageSpecification?: Resolver<Maybe<ResolversTypes['ProductUsageSpecification']>, ParentType, ContextType>;
 };
 
 export type KpiPageResolvers<ContextType = SpecificationContext, ParentType extends ResolversParentTypes['KpiPage'] = ResolversParentTypes['KpiPage']> = {

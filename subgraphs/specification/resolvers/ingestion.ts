@@ -3,7 +3,7 @@ import { badUserInput, notFound } from '../../shared/errors.js';
 import { pageResolvers } from '../../shared/page-source.js';
 import { page, patchUpdate } from '../../shared/query.js';
 import type { SpecificationContext } from '../context.js';
-import type { IngestionRuleDocument, KpiDocument } from '../ingestion-repository.js';
+import { ingestionSpecificationId, type IngestionRuleDocument, type KpiDocument } from '../ingestion-repository.js';
 import type { IngestionRuleInput, IngestionRulePatch, KpiInput, Resolvers } from '../generated/resolvers.js';
 
 /** Names are sent in URLs and stored as keys: non-empty, no control characters. */
@@ -107,6 +107,7 @@ export const ingestionResolvers: Resolvers = {
   Kpi: {
     __resolveReference: async (reference, { loaders }) => loaders.kpiById.load(reference.id),
     id: (kpi) => kpi._id,
+    usageSpecification: (kpi, _args, { loaders }) => loaders.specificationById.load(ingestionSpecificationId(kpi.application, kpi.unit)),
   },
   IngestionRulePage: pageResolvers((context: SpecificationContext) => context.rules),
   KpiPage: pageResolvers((context: SpecificationContext) => context.kpis),

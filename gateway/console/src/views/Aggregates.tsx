@@ -58,7 +58,7 @@ export function Aggregates({ onUnauthenticated }: ViewProps) {
           data-testid="kpi"
         />
         <TextInput label="Month" type="month" value={month} onChange={(e) => setMonth(e.currentTarget.value)} data-testid="month" />
-        {kpi && <ExportCsv application={kpi.application} unit={kpi.unit} month={month} onUnauthenticated={onUnauthenticated} />}
+        {kpi && validMonth && <ExportCsv specificationId={kpi.usageSpecification?.id ?? null} month={month} onUnauthenticated={onUnauthenticated} />}
       </Group>
       <Paper withBorder p="md">
         <Title order={5}>
