@@ -19,6 +19,8 @@ export interface FanOutRequest {
   partyId: string;
   /** Only usages of this type are this run's events (the filter every subscriber sets). */
   usageType: string;
+  /** `Bearer <token>`: on the mutations, and in every client's connection_init payload. */
+  authorization: string;
 }
 
 export interface FanOutResult {
@@ -48,6 +50,8 @@ const fromEventTime: number[] = [];
 const perClient = new Array<number>(request.subscribers).fill(0);
 const warmSeen = new Array<boolean>(request.subscribers).fill(false);
 let closedClients = 0;
+const closeCodes = new Map<number, number>();
+const errorsSeen: string[] = [];
 let measuring = false;
 
 // Each client speaks graphql-transport-ws by hand over `ws`: the receiving side is this process's
@@ -65,10 +69,13 @@ await Promise.all(
   Array.from({ length: request.subscribers }, (_, i) => {
     const socket = new WebSocket(request.wsUrl, 'graphql-transport-ws');
     sockets.push(socket);
-    socket.on('close', () => void closedClients++);
+    socket.on('close', (code) => {
+      closedClients++;
+      closeCodes.set(code, (closeCodes.get(code) ?? 0) + 1);
+    });
     return new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: request.authorization } })));
       socket.on('message', (data) => {
         const now = Date.now();
         const text = String(data);
@@ -78,7 +85,10 @@ await Promise.all(
         }
         if (text.includes('"type":"ping"')) return socket.send('{"type":"pong"}');
         const description = field(text, 'description');
-        if (description === undefined) return;
+        if (description === undefined) {
+          if (errorsSeen.length < 3 && !text.includes('"type":"pong"')) errorsSeen.push(text.slice(0, 300));
+          return;
+        }
         if (description === 'warm-up') {
           warmSeen[i] = true;
           return;
@@ -99,7 +109,7 @@ async function create(description: string): Promise<void> {
   if (description !== 'warm-up') sentAt.set(description, started);
   const response = await fetch(request.httpUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: request.authorization },
     body: JSON.stringify({
       query: mutation,
       variables: {
@@ -133,7 +143,10 @@ while (warmSeen.some((seen) => !seen) && Date.now() < warmDeadline) {
   await sleep(250);
 }
 if (warmSeen.some((seen) => !seen)) {
-  console.error(`${warmSeen.filter((s) => !s).length} of ${request.subscribers} subscribers saw no warm-up event within 60 s`);
+  console.error(
+    `${warmSeen.filter((s) => !s).length} of ${request.subscribers} subscribers saw no warm-up event within 60 s; ` +
+      `closed: ${JSON.stringify([...closeCodes])}; other messages: ${errorsSeen.join(' | ')}`,
+  );
   process.exit(1);
 }
 await sleep(500);

@@ -1,5 +1,6 @@
 // `npm run bench`: starts a database, seeds it, runs every scenario and writes bench/RESULTS.md.
 // See bench/README.md for the knobs and for how to add a scenario.
+import { createBenchAuth } from './auth.js';
 import { loadBenchConfig } from './config.js';
 import { describeEnvironment, writeResults } from './report.js';
 import type { Scenario, Section } from './scenario.js';
@@ -20,6 +21,9 @@ const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
 const config = loadBenchConfig();
+// Production refuses to start without keys: every process the bench starts inherits these.
+const auth = await createBenchAuth(config.dataDir);
+Object.assign(process.env, auth.env);
 const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
 const client = await connectMongo(database.uri);
 try {
@@ -33,12 +37,21 @@ try {
 
   const databasePid = database.kind === 'ferretdb' ? childrenNamed('ferretdb-sqlite')[0] : undefined;
   const sections: Section[] = [];
+  const failed: string[] = [];
   for (const scenario of scenarios.filter((s) => !config.only.length || config.only.includes(s.name))) {
     log(`scenario: ${scenario.name}`);
-    sections.push(...[await scenario.run({ config, mongodbUri: database.uri, db, databasePid, log })].flat());
+    try {
+      sections.push(...[await scenario.run({ config, mongodbUri: database.uri, db, databasePid, auth, log })].flat());
+    } catch (error) {
+      // One broken scenario must not cost the figures of the others: it is reported as failed.
+      log(`scenario ${scenario.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      failed.push(scenario.name);
+      sections.push({ title: `${scenario.name}: failed`, markdown: ['```', error instanceof Error ? (error.stack ?? error.message) : String(error), '```'].join('\n'), summary: ['failed; see RESULTS.md'] });
+    }
   }
   const file = writeResults(config, environment, seedSeconds, sections);
   console.log(['', ...sections.flatMap((s) => [`${s.title}:`, ...s.summary.map((line) => `  ${line}`)]), '', `Written to ${file}`].join('\n'));
+  if (failed.length) process.exitCode = 1;
 } finally {
   await client.close();
   await database.stop();

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { BenchAuth } from './auth.js';
 import type { BenchConfig } from './config.js';
 
 /** What every scenario gets: the knobs and the seeded bench database. */
@@ -10,6 +11,8 @@ export interface BenchContext {
   db: Db;
   /** The embedded database's process, when the bench started one (its CPU time is reported). */
   databasePid?: number;
+  /** Keys and token of the run (every process the bench starts has `auth.env`). */
+  auth: BenchAuth;
   log(message: string): void;
 }
 

@@ -21,7 +21,7 @@ export const target = 1.3;
  * The GraphQL contender sends byte for byte what the adapter sends for `?limit=N`: the same printed
  * operation, the same variables (built by the adapter's own translator) and the same headers.
  */
-export function contenders(gatewayUrl: string, restUrl: string, pageSize: number, watched: Watched): Contender[] {
+export function contenders(gatewayUrl: string, restUrl: string, pageSize: number, watched: Watched, authorization: string): Contender[] {
   const params = new URLSearchParams({ limit: String(pageSize) });
   const variables = graphListArguments(parseListQuery(params, productUsageV5Catalogue, loadConfig().paging));
   return [
@@ -30,12 +30,12 @@ export function contenders(gatewayUrl: string, restUrl: string, pageSize: number
       request: {
         url: gatewayUrl,
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization },
         body: JSON.stringify({ query: print(RestListProductUsagesDocument), variables }),
       },
       watched,
     },
-    { name: 'REST', request: { url: `${restUrl}${v5Base}/productUsage?${params}`, method: 'GET' }, watched },
+    { name: 'REST', request: { url: `${restUrl}${v5Base}/productUsage?${params}`, method: 'GET', headers: { authorization } }, watched },
   ];
 }
 
@@ -44,7 +44,7 @@ async function checkSamePage([graph, rest]: Contender[], pageSize: number, total
   const g = (await (await fetch(graph!.request.url, { method: 'POST', headers: graph!.request.headers, body: graph!.request.body })).json()) as {
     data?: { productUsages: { totalCount: number; items: { id: string }[] } };
   };
-  const response = await fetch(rest!.request.url);
+  const response = await fetch(rest!.request.url, { headers: rest!.request.headers });
   const r = (await response.json()) as { id: string }[];
   const graphIds = g.data?.productUsages.items.map((u) => u.id) ?? [];
   const same = graphIds.length === pageSize && r.length === pageSize && graphIds.every((id, i) => r[i]?.id === id);
@@ -55,12 +55,12 @@ async function checkSamePage([graph, rest]: Contender[], pageSize: number, total
 
 export const restOverGraphql: Scenario = {
   name: 'REST over GraphQL',
-  async run({ config, mongodbUri, db, databasePid, log }) {
+  async run({ config, mongodbUri, db, databasePid, auth, log }) {
     const system = await startSystemProcess({ mongodbUri, database: config.database, dataDir: config.dataDir });
     let comparison: Comparison;
     try {
       log(`system under test: pid ${system.pid}, gateway ${system.gatewayUrl}, REST ${system.restUrl}`);
-      const sides = contenders(system.gatewayUrl, system.restUrl, config.pageSize, { system: system.pid, database: databasePid });
+      const sides = contenders(system.gatewayUrl, system.restUrl, config.pageSize, { system: system.pid, database: databasePid }, auth.authorization);
       await checkSamePage(sides, config.pageSize, config.usages);
       comparison = await alternate(config, sides, log);
     } finally {
@@ -73,7 +73,7 @@ export const restOverGraphql: Scenario = {
     if (profiled) {
       const database = `${config.database}_profile`;
       await seed(db.client.db(database), { ...config, usages: Math.max(profileUsages, config.pageSize) });
-      const sidesOf = (s: SystemProcess) => contenders(s.gatewayUrl, s.restUrl, config.pageSize, { system: s.pid, database: databasePid });
+      const sidesOf = (s: SystemProcess) => contenders(s.gatewayUrl, s.restUrl, config.pageSize, { system: s.pid, database: databasePid }, auth.authorization);
       profile = await profileContenders(config, mongodbUri, database, 2, sidesOf, log);
       await db.client.db(database).dropDatabase();
     }

@@ -22,7 +22,7 @@ const repeats = 2;
 
 export const roundTrips: Scenario = {
   name: 'round trips',
-  async run({ config, mongodbUri, log }) {
+  async run({ config, mongodbUri, auth, log }) {
     const client = await connectMongo(mongodbUri, { monitorCommands: true });
     const seen: string[] = [];
     client.on('commandStarted', (event) => {
@@ -34,6 +34,7 @@ export const roundTrips: Scenario = {
       }
     });
     const systemConfig = loadConfig({
+      ...auth.env,
       NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'error', MONGODB_URI: mongodbUri, MONGODB_DB: config.database,
       GATEWAY_PORT: '0', USAGE_PORT: '0', SPECIFICATION_PORT: '0', PARTY_PORT: '0', REST_PORT: '0',
     });
@@ -46,8 +47,8 @@ export const roundTrips: Scenario = {
     const rows: string[][] = [];
     try {
       for (const [label, size, send] of [
-        ...sizes.map((size) => [`GraphQL page of ${size} with specification and party names`, size, () => graphPage(system.gateway.url, size)] as const),
-        [`REST \`GET ${v5Base}/productUsage?limit=100\``, 100, () => restPage(system.rest.url, 100)] as const,
+        ...sizes.map((size) => [`GraphQL page of ${size} with specification and party names`, size, () => graphPage(system.gateway.url, size, auth.authorization)] as const),
+        [`REST \`GET ${v5Base}/productUsage?limit=100\``, 100, () => restPage(system.rest.url, 100, auth.authorization)] as const,
       ]) {
         const runs: string[][] = [];
         for (let i = 0; i < repeats; i++) runs.push(await during(() => send().then((n) => void expectItems(n, size))));
@@ -86,8 +87,8 @@ function expectItems(count: number, size: number): void {
   if (count !== size) throw new Error(`expected a page of ${size} usages, got ${count}`);
 }
 
-async function graphPage(url: string, limit: number): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { limit } }) });
+async function graphPage(url: string, limit: number, authorization: string): Promise<number> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query, variables: { limit } }) });
   type Item = { usageSpecification: { name: string | null } | null; relatedParty: { party: { name: string | null } | null }[] };
   const body = (await response.json()) as { data?: { productUsages: { items: Item[] } }; errors?: unknown };
   if (!body.data || body.errors) throw new Error(`GraphQL page failed: ${JSON.stringify(body.errors)}`);
@@ -98,8 +99,8 @@ async function graphPage(url: string, limit: number): Promise<number> {
   return items.length;
 }
 
-async function restPage(url: string, limit: number): Promise<number> {
-  const response = await fetch(`${url}${v5Base}/productUsage?limit=${limit}`);
+async function restPage(url: string, limit: number, authorization: string): Promise<number> {
+  const response = await fetch(`${url}${v5Base}/productUsage?limit=${limit}`, { headers: { authorization } });
   if (response.status !== 200) throw new Error(`REST page failed with ${response.status}`);
   return ((await response.json()) as unknown[]).length;
 }

@@ -3,10 +3,19 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { signedBenchCaller } from '../auth.js';
+
+// The subgraphs answer only gateway-signed requests (README, "Security"): the one addition to the
+// defaults signs the bench's caller into each subgraph request, as our gateway does for a verified token.
+const signUpstream: GatewayPlugin = {
+  onFetch({ options, setOptions }) {
+    setOptions({ ...options, headers: { ...(options.headers as Record<string, string>), ...signedBenchCaller() } });
+  },
+};
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 
-const runtime = createGatewayRuntime({ supergraph: readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8'), unifiedGraphHandler });
+const runtime = createGatewayRuntime({ supergraph: readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8'), unifiedGraphHandler, plugins: () => [signUpstream] });
 const server = createServer(runtime);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 console.log(`ready http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);

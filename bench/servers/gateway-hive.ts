@@ -1,11 +1,20 @@
-// The stock Hive Gateway runtime: createGatewayRuntime with nothing but the supergraph, served by
-// node:http as its documentation shows. Prints "ready <url>" once it listens.
+// The stock Hive Gateway runtime: createGatewayRuntime with the supergraph and default settings,
+// served by node:http as its documentation shows. Prints "ready <url>" once it listens.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { signedBenchCaller } from '../auth.js';
 
-const runtime = createGatewayRuntime({ supergraph: readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8') });
+// The subgraphs answer only gateway-signed requests (README, "Security"): the one addition to the
+// defaults signs the bench's caller into each subgraph request, as our gateway does for a verified token.
+const signUpstream: GatewayPlugin = {
+  onFetch({ options, setOptions }) {
+    setOptions({ ...options, headers: { ...(options.headers as Record<string, string>), ...signedBenchCaller() } });
+  },
+};
+
+const runtime = createGatewayRuntime({ supergraph: readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8'), plugins: () => [signUpstream] });
 const server = createServer(runtime);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 console.log(`ready http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);

@@ -1,6 +1,5 @@
 import { startChild, stopAll, type Child, type ChildOptions } from '../child.js';
-import { compose } from '../../gateway/compose.js';
-import { fetchSubgraphSdl } from '../../gateway/subgraph-sdl.js';
+import { loadSupergraph } from '../../gateway/supergraph.js';
 
 /** The three subgraphs as `npm run subgraph:<name>` runs them: each its own process, all on one database. */
 export interface Subgraphs {
@@ -45,12 +44,18 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
     throw failed.reason;
   }
   const urls = Object.fromEntries(names.map((name, i) => [name, children[i]!.url])) as Subgraphs['urls'];
-  const sources = await Promise.all(names.map(async (name) => ({ name, url: urls[name], sdl: await fetchSubgraphSdl(urls[name]) })));
+  // Subgraphs give their SDL only to a request signed with the internal secret, as our gateway signs it.
+  const supergraphSdl = await loadSupergraph({ subgraphs: names.map((name) => ({ name, url: urls[name] })), internalSecret: process.env.INTERNAL_AUTH_SECRET! }).catch(
+    async (error: unknown) => {
+      await stopAll(children);
+      throw error;
+    },
+  );
   return {
     children,
     pids: children.map((c) => c.pid),
     urls,
-    supergraphSdl: compose(sources).supergraphSdl,
+    supergraphSdl,
     stop: () => stopAll(children),
   };
 }
