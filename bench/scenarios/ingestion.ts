@@ -53,14 +53,11 @@ async function pool<T>(items: readonly T[], send: (item: T) => Promise<void>): P
   );
 }
 
-/** The caller's credential, when the system process hands the bench one (`token`). */
-const authorization = (system: SystemProcess): Record<string, string> => {
-  const token = (system as SystemProcess & { token?: string }).token;
-  return token ? { authorization: `Bearer ${token}` } : {};
-};
+/** The run's credential (bench/auth.ts), sent with every request. */
+let authorization = '';
 
-async function post(system: SystemProcess, url: string, body: unknown): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...authorization(system) }, body: JSON.stringify(body) });
+async function post(url: string, body: unknown): Promise<any> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : undefined;
@@ -74,14 +71,14 @@ async function viaJobs(system: SystemProcess, batches: UtsUsage[][]): Promise<nu
   const ids: string[] = [];
   const start = performance.now();
   await pool(batches, async (usages) => {
-    const job = await post(system, `${base}/usagesJobs`, {
+    const job = await post(`${base}/usagesJobs`, {
       users: [{ tenantId: usages[0]!.tenantId, resources: usages.map(({ application, resource, value, unit, datetime }) => ({ application, resource, usages: [{ value, unit, datetime }] })) }],
     });
     ids.push(job.id);
   });
   for (const id of ids) {
     for (;;) {
-      const response = await fetch(`${base}/usagesJobs/${id}`, { headers: authorization(system) });
+      const response = await fetch(`${base}/usagesJobs/${id}`, { headers: { authorization } });
       const job = (await response.json()) as { status: string; usagesSummary: { processStatus: string; usagesCount: number }[] };
       if (job.status === 'ERRORS') throw new Error(`bench job ${id} had errors: ${JSON.stringify(job.usagesSummary)}`);
       if (job.status === 'COMPLETED') break;
@@ -95,7 +92,7 @@ async function viaJobs(system: SystemProcess, batches: UtsUsage[][]): Promise<nu
 async function viaMutation(system: SystemProcess, batches: UtsUsage[][]): Promise<number> {
   const start = performance.now();
   await pool(batches, async (usages) => {
-    const body = await post(system, system.gatewayUrl, { query: mutation, variables: { usages } });
+    const body = await post(system.gatewayUrl, { query: mutation, variables: { usages } });
     if (body.errors || body.data.ingestProductUsages.storedCount !== usages.length) throw new Error(`mutation: ${JSON.stringify(body).slice(0, 300)}`);
   });
   return (batches.length * batch) / ((performance.now() - start) / 1000);
@@ -122,7 +119,8 @@ async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
 
 export const ingestion: Scenario = {
   name: 'ingestion',
-  async run({ config, mongodbUri, db, log }) {
+  async run({ config, mongodbUri, db, auth, log }) {
+    authorization = auth.authorization;
     const system = await startSystemProcess({ mongodbUri, database: config.database, dataDir: config.dataDir });
     const rates = { raw: [] as number[], jobs: [] as number[], mutation: [] as number[] };
     try {
