@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
+import { benchCaller } from './auth.js';
 
 /**
  * Drops the bench database and fills it straight through the driver, in batches, with documents
@@ -119,7 +120,8 @@ function usage(i: number, count: number, now: number, specs: Document[], parties
 async function insertInBatches(db: Db, name: string, count: number, make: (i: number) => Document): Promise<Document[]> {
   const all: Document[] = [];
   for (let start = 0; start < count; start += batchSize) {
-    const batch = Array.from({ length: Math.min(batchSize, count - start) }, (_, k) => make(start + k));
+    // Stamped with the bench caller's tenant, as the repositories would: other tenants' documents are invisible to it.
+    const batch = Array.from({ length: Math.min(batchSize, count - start) }, (_, k) => ({ ...make(start + k), tenant: benchCaller.tenant }));
     await db.collection(name).insertMany(batch, { ordered: false });
     all.push(...batch);
   }

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { ingestionSpecificationId } from '../../subgraphs/specification/ingestion-repository.js';
 import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../../subgraphs/usage/ingestion.js';
+import { benchCaller } from '../auth.js';
 import type { Scenario } from '../scenario.js';
 import { fixed, median, table } from '../stats.js';
 import { startSystemProcess, type SystemProcess } from '../system-process.js';
@@ -105,7 +106,8 @@ async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
     usages.map((u) => {
       const n = normalize({ ...u, datetime: new Date(u.datetime) }, 'default');
       const key = idempotencyKey(n);
-      return ingestedUsageDocument(n, { key, hash: contentHash(n), specificationId: ingestionSpecificationId(n.application, n.unit), jobId: null }, 'NOVERIFICATION', now);
+      const tenant = benchCaller.tenant;
+      return ingestedUsageDocument(n, { tenant, key, hash: contentHash(n), specificationId: ingestionSpecificationId(tenant, n.application, n.unit), jobId: null }, 'NOVERIFICATION', now);
     }),
   );
   const collection = db.collection(rawCollection);

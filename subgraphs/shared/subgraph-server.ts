@@ -30,10 +30,11 @@ export interface SubgraphDefinition<TContext extends object> {
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<TContext>;
   /**
-   * Called once per HTTP request (per-request DataLoaders live here). The caller's `tenant`,
-   * `subject` and `scopes`, verified from the gateway's signature, are added to what it returns.
+   * Called once per HTTP request or websocket operation with the caller verified from the gateway's
+   * signature: it builds that tenant's repositories (and the DataLoaders over them), so no resolver
+   * reaches another tenant's data. The caller's `tenant`, `subject` and `scopes` are added to what it returns.
    */
-  createContext(): Omit<TContext, keyof RequestCaller>;
+  createContext(caller: RequestCaller): Omit<TContext, keyof RequestCaller>;
   /** Non-GraphQL routes of this subgraph (answers true when it handled the request); only reached with a valid signature. */
   handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL, caller: RequestCaller): Promise<boolean>;
   /** Called when the subgraph stops (background work to finish). */
@@ -121,7 +122,7 @@ export async function startSubgraph<TContext extends object>(
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => ({ ...definition.createContext(), ...caller }) as TContext,
+      context: async () => ({ ...definition.createContext(caller), ...caller }) as TContext,
     });
     res.statusCode = response.status ?? 200;
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -151,7 +152,10 @@ export async function startSubgraph<TContext extends object>(
             callers.set(ctx.extra.socket, check.caller);
             return true;
           },
-          context: (ctx) => ({ ...definition.createContext(), ...callers.get(ctx.extra.socket) }) as Record<string, unknown>,
+          context: (ctx) => {
+            const caller = callers.get(ctx.extra.socket)!;
+            return { ...definition.createContext(caller), ...caller } as Record<string, unknown>;
+          },
           // Subscription errors get the same masking as HTTP responses.
           onNext: (_ctx, _id, _payload, _args, result) =>
             result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,

@@ -24,6 +24,10 @@ function createLoaders(repository: SpecificationRepository, kpis: KpiRepository)
 export function specificationContextFactory(
   repositories: { repository: SpecificationRepository; rules: IngestionRuleRepository; kpis: KpiRepository },
   settings: SpecificationSettings,
-): () => Omit<SpecificationContext, keyof RequestCaller> {
-  return () => ({ ...repositories, settings, loaders: createLoaders(repositories.repository, repositories.kpis) });
+): (caller: RequestCaller) => Omit<SpecificationContext, keyof RequestCaller> {
+  // The caller's tenant's view of every repository (shared/repository.ts): resolvers see nothing else.
+  return ({ tenant }) => {
+    const scoped = { repository: repositories.repository.forTenant(tenant), rules: repositories.rules.forTenant(tenant), kpis: repositories.kpis.forTenant(tenant) };
+    return { ...scoped, settings, loaders: createLoaders(scoped.repository, scoped.kpis) };
+  };
 }

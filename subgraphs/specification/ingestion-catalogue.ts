@@ -13,14 +13,18 @@ export type { IngestionRuleDocument, KpiDocument };
  * (see README, "Ingestion", for why).
  */
 export class IngestionCatalogue {
-  /** Specifications known to exist (this process made sure once); they are never deleted by ingestion. */
-  private readonly ensured = new Set<string>();
-
   private constructor(
     private readonly rules: IngestionRuleRepository,
     private readonly kpis: KpiRepository,
     private readonly specifications: SpecificationRepository,
+    /** Specifications known to exist (this process made sure once); they are never deleted by ingestion. Ids are per tenant. */
+    private readonly ensured = new Set<string>(),
   ) {}
+
+  /** The catalogue of one tenant: its rules, KPIs and specifications only. */
+  forTenant(tenant: string): IngestionCatalogue {
+    return new IngestionCatalogue(this.rules.forTenant(tenant), this.kpis.forTenant(tenant), this.specifications.forTenant(tenant), this.ensured);
+  }
 
   /**
    * Attaches to this subgraph's collections without creating their indexes: the specification
@@ -43,14 +47,16 @@ export class IngestionCatalogue {
 
   /** The specification id of each pair, creating the specifications that do not exist yet. */
   async specificationsFor(pairs: readonly { application: string; unit: string }[], now: Date): Promise<Map<string, string>> {
+    const tenant = this.specifications.tenant;
+    if (tenant === undefined) throw new Error('specificationsFor needs a tenant: call forTenant first');
     const ids = new Map<string, string>();
     const missing = [];
     for (const { application, unit } of pairs) {
       const key = pairKey(application, unit);
       if (ids.has(key)) continue;
-      const id = ingestionSpecificationId(application, unit);
+      const id = ingestionSpecificationId(tenant, application, unit);
       ids.set(key, id);
-      if (!this.ensured.has(id)) missing.push(ingestionSpecification(application, unit, now));
+      if (!this.ensured.has(id)) missing.push(ingestionSpecification(tenant, application, unit, now));
     }
     await this.specifications.ensure(missing);
     for (const doc of missing) this.ensured.add(doc._id);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db, Filter } from 'mongodb';
+import type { Collection, Db, Document, Filter } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import type { PageSource } from '../shared/page-source.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
@@ -15,9 +15,10 @@ export type KpiPageSource = PageSource<KpiDocument>;
 /** The only code that touches the ingestionRules collection. One rule per application and unit (unique index). */
 export class IngestionRuleRepository extends DocumentRepository<IngestionRuleDocument> {
   static async open(db: Db): Promise<IngestionRuleRepository> {
-    const indexes: IndexKey[] = [{ application: 1, unit: 1 }];
+    // Unique per tenant: each tenant has its own rule per application and unit.
     const collection = await this.collectionWithIndexes<IngestionRuleDocument>(db, 'ingestionRules', []);
-    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), indexes[0]!);
+    await dropIndex(collection, { application: 1, unit: 1 });
+    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), { tenant: 1, application: 1, unit: 1 });
     return new IngestionRuleRepository(collection, 'ingestion rule');
   }
 
@@ -32,7 +33,7 @@ export class IngestionRuleRepository extends DocumentRepository<IngestionRuleDoc
     const applications = [...new Set(pairs.map((p) => p.application))];
     const units = [...new Set(pairs.map((p) => p.unit))];
     return withDriverErrors(
-      () => this.collection.find({ application: { $in: applications }, unit: { $in: units }, active: true } as Filter<IngestionRuleDocument>).toArray(),
+      () => this.collection.find(this.scope({ application: { $in: applications }, unit: { $in: units }, active: true } as Filter<IngestionRuleDocument>)).toArray(),
       'Reading ingestion rules',
     );
   }
@@ -41,8 +42,10 @@ export class IngestionRuleRepository extends DocumentRepository<IngestionRuleDoc
 /** The only code that touches the kpis collection. One KPI per application and name (unique index). */
 export class KpiRepository extends DocumentRepository<KpiDocument> {
   static async open(db: Db): Promise<KpiRepository> {
+    // Unique per tenant: each tenant names its own KPIs.
     const collection = await this.collectionWithIndexes<KpiDocument>(db, 'kpis', []);
-    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), { application: 1, name: 1 });
+    await dropIndex(collection, { application: 1, name: 1 });
+    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), { tenant: 1, application: 1, name: 1 });
     return new KpiRepository(collection, 'KPI');
   }
 
@@ -52,8 +55,21 @@ export class KpiRepository extends DocumentRepository<KpiDocument> {
   }
 
   byName(application: string, name: string): Promise<KpiDocument | null> {
-    return withDriverErrors(() => this.collection.findOne({ application, name } as Filter<KpiDocument>), 'Reading a KPI');
+    return withDriverErrors(() => this.collection.findOne(this.scope({ application, name } as Filter<KpiDocument>)), 'Reading a KPI');
   }
+}
+
+/**
+ * Drops the index on `key` if it exists: the unique indexes before tenant isolation were unique
+ * across tenants, and would refuse one tenant's rule or KPI because another has one of that name.
+ */
+async function dropIndex<D extends Document>(collection: Collection<D>, key: IndexKey): Promise<void> {
+  const existing = await withDriverErrors(
+    () => collection.listIndexes().toArray().catch((error: { code?: number }) => (error.code === 26 ? [] : Promise.reject(error))),
+    'Reading indexes',
+  );
+  const old = existing.find((index) => JSON.stringify(index.key) === JSON.stringify(key));
+  if (old) await withDriverErrors(() => collection.dropIndex(old.name as string), 'Dropping an index');
 }
 
 /** Creates a unique index unless it exists (FerretDB 1.24 drops the connection on a repeated createIndexes). */
@@ -71,17 +87,18 @@ async function uniqueIndex(
 }
 
 /**
- * The specification of every usage of one application and unit has an id derived from the two, so
- * that any instance finds or creates the same one without coordination.
+ * The specification of every usage of one application and unit has an id derived from the two and
+ * the tenant, so that any instance finds or creates the same one without coordination, and two
+ * tenants sending the same application and unit get a specification each.
  */
-export function ingestionSpecificationId(application: string, unit: string): string {
-  const hex = createHash('sha256').update(JSON.stringify(['usage-specification', application, unit])).digest('hex');
+export function ingestionSpecificationId(tenant: string, application: string, unit: string): string {
+  const hex = createHash('sha256').update(JSON.stringify(['usage-specification', tenant, application, unit])).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function ingestionSpecification(application: string, unit: string, now: Date): SpecificationDocument {
+export function ingestionSpecification(tenant: string, application: string, unit: string, now: Date): SpecificationDocument {
   return {
-    _id: ingestionSpecificationId(application, unit),
+    _id: ingestionSpecificationId(tenant, application, unit),
     type: 'ProductUsageSpecification',
     name: `${application} ${unit}`,
     description: `Usages of unit ${unit} sent for application ${application}.`,

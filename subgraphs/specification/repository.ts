@@ -4,12 +4,13 @@ import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultSpecificationSort } from './filters.js';
 import type { SpecificationDocument } from './mappers.js';
 
+/** Each after `tenant`: every query runs within one tenant (README, "Tenant isolation"). */
 const indexes: IndexKey[] = [
-  defaultSpecificationSort as IndexKey,
-  { lifecycleStatus: 1 },
-  { version: 1 },
-  { creationDate: 1 },
-  { lastUpdate: 1 },
+  { tenant: 1, ...(defaultSpecificationSort as IndexKey) },
+  { tenant: 1, lifecycleStatus: 1 },
+  { tenant: 1, version: 1 },
+  { tenant: 1, creationDate: 1 },
+  { tenant: 1, lastUpdate: 1 },
 ];
 
 /** The only code that touches the productUsageSpecifications collection. */
@@ -31,7 +32,8 @@ export class SpecificationRepository extends DocumentRepository<SpecificationDoc
     if (!docs.length) return;
     const operations = docs.map(
       ({ _id, ...fields }): AnyBulkWriteOperation<SpecificationDocument> => ({
-        updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true },
+        // Ids are per tenant (ingestionSpecificationId), so the scoped filter finds this tenant's or inserts it stamped.
+        updateOne: { filter: this.scope({ _id }), update: { $setOnInsert: this.stamp(fields) }, upsert: true },
       }),
     );
     // Two instances creating the same one at once: the loser's duplicate key means it exists.

@@ -1,6 +1,8 @@
 import type { RequestCaller } from '../shared/caller.js';
 import type { IngestConfig } from '../shared/config.js';
-import type { UsageAggregator } from './aggregates.js';
+import { UsageAggregator } from './aggregates.js';
+import type { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
+import type { DeliveryRepository, HubRepository } from './hub-repository.js';
 import type { UsageEvents } from './events.js';
 import type { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
 import type { IngestJobRunner } from './ingest-job-runner.js';
@@ -37,15 +39,39 @@ export interface UsageServices {
   ingestBatches: IngestBatchRepository;
   ingestErrors: IngestErrorRepository;
   ingestRunner: IngestJobRunner;
-  aggregator: UsageAggregator;
+  catalogue: IngestionCatalogue;
 }
 
-/** The caller (tenant, subject, scopes) comes from the gateway's signed headers (shared/subgraph-server.ts). */
-export interface UsageContext extends UsageServices, RequestCaller {
+/**
+ * The caller (tenant, subject, scopes) comes from the gateway's signed headers (shared/subgraph-server.ts).
+ * Every repository here is the caller's tenant's view (shared/repository.ts); `outbox`, `exports` and
+ * `ingestRunner` are the process's background workers, which act with the tenant stored on each job or hub.
+ */
+export interface UsageContext extends Omit<UsageServices, 'catalogue'>, RequestCaller {
+  hubs: HubRepository;
+  deliveries: DeliveryRepository;
+  aggregator: UsageAggregator;
   loaders: UsageLoaders;
   settings: UsageSettings;
 }
 
-export function usageContextFactory(services: UsageServices, settings: UsageSettings): () => Omit<UsageContext, keyof RequestCaller> {
-  return () => ({ ...services, settings, loaders: createUsageLoaders(services.repository, settings.paging) });
+export function usageContextFactory(services: UsageServices, settings: UsageSettings): (caller: RequestCaller) => Omit<UsageContext, keyof RequestCaller> {
+  const { catalogue, ...shared } = services;
+  return ({ tenant }) => {
+    const repository = services.repository.forTenant(tenant);
+    return {
+      ...shared,
+      repository,
+      exportJobs: services.exportJobs.forTenant(tenant),
+      hubs: services.outbox.hubs.forTenant(tenant),
+      deliveries: services.outbox.deliveries.forTenant(tenant),
+      ingestor: services.ingestor.forTenant(tenant),
+      ingestJobs: services.ingestJobs.forTenant(tenant),
+      ingestBatches: services.ingestBatches.forTenant(tenant),
+      ingestErrors: services.ingestErrors.forTenant(tenant),
+      aggregator: new UsageAggregator(repository, catalogue.forTenant(tenant)),
+      settings,
+      loaders: createUsageLoaders(repository, settings.paging),
+    };
+  };
 }

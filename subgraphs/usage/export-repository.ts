@@ -3,7 +3,7 @@ import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import type { ExportJobDocument } from './mappers.js';
 
-const indexes: IndexKey[] = [{ creationDate: -1, _id: -1 }, { status: 1, heartbeat: 1 }];
+const indexes: IndexKey[] = [{ tenant: 1, creationDate: -1, _id: -1 }, { status: 1, heartbeat: 1 }, { tenant: 1, status: 1 }];
 
 /** The only code that touches the exportJobs collection. */
 export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
@@ -19,7 +19,7 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
     return withDriverErrors(
       () =>
         this.collection.findOneAndUpdate(
-          { _id: id, $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] },
+          this.scope({ _id: id, $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] }),
           { $set: { status: 'Running', runner, heartbeat: now, exportedCount: 0 } },
           { returnDocument: 'after' },
         ),
@@ -27,17 +27,20 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
     );
   }
 
-  /** Jobs waiting or running: what EXPORT_MAX_CONCURRENT caps. */
+  /** Jobs waiting or running (of this view's tenant): what EXPORT_MAX_CONCURRENT caps. */
   unfinishedCount(): Promise<number> {
-    return withDriverErrors(() => this.collection.countDocuments({ status: { $in: ['NotStarted', 'Running'] } }), 'Counting running export jobs');
+    return withDriverErrors(() => this.collection.countDocuments(this.scope({ status: { $in: ['NotStarted', 'Running'] } })), 'Counting running export jobs');
   }
 
-  /** Ids of jobs that are waiting or whose runner went silent. */
+  /**
+   * Ids of jobs that are waiting or whose runner went silent. Jobs stored before tenant isolation (no
+   * tenant) are left alone: no caller can see them.
+   */
   async claimable(staleBefore: Date): Promise<string[]> {
     const docs = await withDriverErrors(
       () =>
         this.collection
-          .find({ $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] }, { projection: { _id: 1 } })
+          .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] }), { projection: { _id: 1 } })
           .toArray(),
       'Finding export jobs to resume',
     );
@@ -47,7 +50,7 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
   /** Records progress; null when the job was deleted meanwhile (the runner then stops). */
   progress(id: string, runner: string, exportedCount: number, now: Date): Promise<ExportJobDocument | null> {
     return withDriverErrors(
-      () => this.collection.findOneAndUpdate({ _id: id, runner }, { $set: { exportedCount, heartbeat: now } }, { returnDocument: 'after' }),
+      () => this.collection.findOneAndUpdate(this.scope({ _id: id, runner }), { $set: { exportedCount, heartbeat: now } }, { returnDocument: 'after' }),
       'Recording export progress',
     );
   }
@@ -55,7 +58,7 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
   /** Records the outcome; null when the job was deleted or taken over meanwhile. */
   finish(id: string, runner: string, fields: Partial<ExportJobDocument>): Promise<ExportJobDocument | null> {
     return withDriverErrors(
-      () => this.collection.findOneAndUpdate({ _id: id, runner }, { $set: fields }, { returnDocument: 'after' }),
+      () => this.collection.findOneAndUpdate(this.scope({ _id: id, runner }), { $set: fields }, { returnDocument: 'after' }),
       'Finishing an export job',
     );
   }

@@ -5,8 +5,10 @@ import type { DeliveryRepository, HubDocument, HubRepository } from './hub-repos
 import type { ExportJobDocument } from './mappers.js';
 
 /**
- * Turns each usage event into durable deliveries, one per active hub whose filter matches. The
- * list of hubs is read at most once a second (other instances' registrations show up within that).
+ * Turns each usage event into durable deliveries, one per active hub of the event's tenant whose
+ * filter matches. The list of hubs is read at most once a second (other instances' registrations
+ * show up within that). It holds the unscoped repositories: it serves every tenant's events, and the
+ * delivery worker leases across tenants (README, "Tenant isolation").
  */
 export class HubOutbox {
   private cache: { at: number; hubs: HubDocument[] } | undefined;
@@ -38,6 +40,9 @@ export class HubOutbox {
    * event types include them.
    */
   private wants(hub: HubDocument, event: HubEvent): boolean {
+    // A hub hears its own tenant only; an event without a tenant reaches no hub.
+    const tenant = isUsageEvent(event) ? event.usage.tenant : event.exportJob.tenant;
+    if (tenant === undefined || hub.tenant !== tenant) return false;
     if (isUsageEvent(event)) return eventMatches(event, hub.filter, hub.eventTypes);
     return hub.apiVersion === 'v5' && !hub.filter && (!hub.eventTypes || hub.eventTypes.includes(event.eventType));
   }
@@ -65,6 +70,7 @@ export class HubOutbox {
         nextAttemptAt: event.eventTime,
         leaseOwner: null,
         leaseUntil: null,
+        tenant: hub.tenant,
       })),
     );
   }

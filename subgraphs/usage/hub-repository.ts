@@ -7,6 +7,8 @@ export type HubDocument = Omit<Hub, '__typename' | 'id'> & {
   _id: string;
   filter: ProductUsageEventFilter | null;
   eventTypes: HubEventType[] | null;
+  /** Stamped by the repository: the hub receives this tenant's events only. */
+  tenant?: string;
 };
 
 /** One event owed to one hub. `event` is the HubEvent as extended JSON (dates kept). */
@@ -22,30 +24,32 @@ export interface DeliveryDocument {
   nextAttemptAt: Date;
   leaseOwner: string | null;
   leaseUntil: Date | null;
+  /** The hub's tenant. */
+  tenant?: string;
 }
 
 /** The only code that touches the hubs collection. */
 export class HubRepository extends DocumentRepository<HubDocument> {
   static async open(db: Db): Promise<HubRepository> {
-    return new HubRepository(await this.collectionWithIndexes<HubDocument>(db, 'hubs', [{ status: 1 }]), 'hub');
+    return new HubRepository(await this.collectionWithIndexes<HubDocument>(db, 'hubs', [{ status: 1 }, { tenant: 1, status: 1 }]), 'hub');
   }
 
   active(): Promise<HubDocument[]> {
-    return withDriverErrors(() => this.collection.find({ status: 'active' }).toArray(), 'Reading hubs');
+    return withDriverErrors(() => this.collection.find(this.scope({ status: 'active' })).toArray(), 'Reading hubs');
   }
 
   recordSuccess(id: string): Promise<unknown> {
-    return withDriverErrors(() => this.collection.updateOne({ _id: id }, { $set: { consecutiveFailures: 0, lastError: null } }), 'Updating a hub');
+    return withDriverErrors(() => this.collection.updateOne(this.scope({ _id: id }), { $set: { consecutiveFailures: 0, lastError: null } }), 'Updating a hub');
   }
 
   /** Counts a failure; suspends the hub when it reaches `maxFailures`. */
   async recordFailure(id: string, error: string, maxFailures: number): Promise<void> {
     const hub = await withDriverErrors(
-      () => this.collection.findOneAndUpdate({ _id: id }, { $inc: { consecutiveFailures: 1 }, $set: { lastError: error } }, { returnDocument: 'after' }),
+      () => this.collection.findOneAndUpdate(this.scope({ _id: id }), { $inc: { consecutiveFailures: 1 }, $set: { lastError: error } }, { returnDocument: 'after' }),
       'Updating a hub',
     );
     if (hub && hub.status === 'active' && hub.consecutiveFailures >= maxFailures) {
-      await withDriverErrors(() => this.collection.updateOne({ _id: id }, { $set: { status: 'suspended' } }), 'Suspending a hub');
+      await withDriverErrors(() => this.collection.updateOne(this.scope({ _id: id }), { $set: { status: 'suspended' } }), 'Suspending a hub');
     }
   }
 }
@@ -59,7 +63,7 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
   }
 
   async insertMany(docs: DeliveryDocument[]): Promise<void> {
-    if (docs.length) await withDriverErrors(() => this.collection.insertMany(docs), 'Queueing hub deliveries');
+    if (docs.length) await withDriverErrors(() => this.collection.insertMany(docs.map((doc) => this.stamp(doc))), 'Queueing hub deliveries');
   }
 
   /**
@@ -71,7 +75,7 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
     const candidates = await withDriverErrors(
       () =>
         this.collection
-          .find({ nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] })
+          .find(this.scope({ nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] }))
           .sort({ seq: 1 })
           .limit(limit * 4)
           .toArray(),
@@ -83,7 +87,7 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
       () =>
         this.collection
           .find(
-            { hubId: { $in: [...new Set(eligible.map((d) => d.hubId))] }, subjectId: { $in: [...new Set(eligible.map((d) => d.subjectId))] } },
+            this.scope({ hubId: { $in: [...new Set(eligible.map((d) => d.hubId))] }, subjectId: { $in: [...new Set(eligible.map((d) => d.subjectId))] } }),
             { projection: { hubId: 1, subjectId: 1, seq: 1 } },
           )
           .toArray(),
@@ -101,7 +105,7 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
     return withDriverErrors(
       () =>
         this.collection.findOneAndUpdate(
-          { _id: id, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
+          this.scope({ _id: id, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] }),
           { $set: { leaseOwner: worker, leaseUntil: until } },
           { returnDocument: 'after' },
         ),
@@ -110,14 +114,14 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
   }
 
   async complete(id: string, worker: string): Promise<DeliveryDocument | null> {
-    return withDriverErrors(() => this.collection.findOneAndDelete({ _id: id, leaseOwner: worker }), 'Completing a hub delivery');
+    return withDriverErrors(() => this.collection.findOneAndDelete(this.scope({ _id: id, leaseOwner: worker })), 'Completing a hub delivery');
   }
 
   retryLater(id: string, worker: string, at: Date): Promise<DeliveryDocument | null> {
     return withDriverErrors(
       () =>
         this.collection.findOneAndUpdate(
-          { _id: id, leaseOwner: worker },
+          this.scope({ _id: id, leaseOwner: worker }),
           { $inc: { attempt: 1 }, $set: { nextAttemptAt: at, leaseOwner: null, leaseUntil: null } },
           { returnDocument: 'after' },
         ),
@@ -126,6 +130,6 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
   }
 
   async removeForHub(hubId: string): Promise<void> {
-    await withDriverErrors(() => this.collection.deleteMany({ hubId }), 'Removing hub deliveries');
+    await withDriverErrors(() => this.collection.deleteMany(this.scope({ hubId })), 'Removing hub deliveries');
   }
 }

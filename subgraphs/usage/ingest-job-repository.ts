@@ -14,6 +14,8 @@ import type { NormalizedUsage } from './ingestion.js';
 export type IngestJobDocument = Omit<UsageIngestJob, '__typename' | 'id' | 'errors'> & {
   _id: string;
   day: string;
+  /** The caller's tenant, stamped by the repository (not one of `tenants`, the senders' consumer tenants). */
+  tenant?: string;
   tenants: string[];
   applications: string[];
   units: string[];
@@ -25,26 +27,33 @@ export type IngestJobDocument = Omit<UsageIngestJob, '__typename' | 'id' | 'erro
 export type IngestJobPageSource = PageSource<IngestJobDocument>;
 
 /** One per-usage error; its _id is `<jobId>:<index>`, so a resumed job never records it twice. */
-export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & { _id: string; jobId: string };
+export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & { _id: string; jobId: string; tenant?: string };
 export type IngestErrorPageSource = PageSource<IngestErrorDocument>;
 
 
 /** The only code that touches the usageIngestJobs collection. */
 export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
   static async open(db: Db): Promise<IngestJobRepository> {
-    const indexes: IndexKey[] = [{ time: -1, _id: -1 }, { status: 1, heartbeat: 1 }, { day: 1 }, { tenants: 1 }, { applications: 1 }, { units: 1 }];
+    const indexes: IndexKey[] = [
+      { tenant: 1, time: -1, _id: -1 },
+      { status: 1, heartbeat: 1 },
+      { tenant: 1, day: 1 },
+      { tenant: 1, tenants: 1 },
+      { tenant: 1, applications: 1 },
+      { tenant: 1, units: 1 },
+    ];
     return new IngestJobRepository(await this.collectionWithIndexes<IngestJobDocument>(db, 'usageIngestJobs', indexes), 'ingestion job');
   }
 
   override findByIds(ids: readonly string[]): Promise<IngestJobDocument[]> {
     // One id (a client polling its job) as an equality: FerretDB uses the _id index for that, not for $in.
     const filter = ids.length === 1 ? { _id: ids[0]! } : { _id: { $in: [...ids] } };
-    return withDriverErrors(() => this.collection.find(filter).toArray(), 'Reading ingestion jobs');
+    return withDriverErrors(() => this.collection.find(this.scope(filter)).toArray(), 'Reading ingestion jobs');
   }
 
   override find(filter: Filter<IngestJobDocument>, sort: Record<string, 1 | -1>, page: Page): Promise<IngestJobDocument[]> {
     return withDriverErrors(
-      () => this.collection.find(filter).sort(sort).skip(page.skip).limit(page.limit).toArray(),
+      () => this.collection.find(this.scope(filter)).sort(sort).skip(page.skip).limit(page.limit).toArray(),
       'Listing ingestion jobs',
     );
   }
@@ -54,7 +63,7 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
     return withDriverErrors(
       () =>
         this.collection.findOneAndUpdate(
-          { _id: id, $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] },
+          this.scope({ _id: id, $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] }),
           { $set: { status: 'INPROGRESS', runner, heartbeat: now } },
           { returnDocument: 'after' },
         ),
@@ -62,11 +71,12 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
     );
   }
 
+  /** Jobs stored before tenant isolation (no tenant) are left alone: no caller can see them. */
   async claimable(staleBefore: Date): Promise<string[]> {
     const docs = await withDriverErrors(
       () =>
         this.collection
-          .find({ $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] }, { projection: { _id: 1 } })
+          .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] }), { projection: { _id: 1 } })
           .sort({ time: 1, _id: 1 })
           .toArray(),
       'Finding ingestion jobs to resume',
@@ -76,7 +86,7 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
 
   async progress(id: string, runner: string, processedCount: number, now: Date): Promise<boolean> {
     const result = await withDriverErrors(
-      () => this.collection.updateOne({ _id: id, runner }, { $set: { processedCount, heartbeat: now } }),
+      () => this.collection.updateOne(this.scope({ _id: id, runner }), { $set: { processedCount, heartbeat: now } }),
       'Recording ingestion progress',
     );
     return result.matchedCount === 1;
@@ -84,12 +94,12 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
 
   /** Gives a job back (a stopping process): the next start takes it at once instead of waiting for staleness. */
   async release(id: string, runner: string): Promise<void> {
-    await withDriverErrors(() => this.collection.updateOne({ _id: id, runner }, { $set: { heartbeat: new Date(0), runner: null } }), 'Releasing an ingestion job');
+    await withDriverErrors(() => this.collection.updateOne(this.scope({ _id: id, runner }), { $set: { heartbeat: new Date(0), runner: null } }), 'Releasing an ingestion job');
   }
 
   async finish(id: string, runner: string, fields: { status: 'COMPLETED' | 'ERRORS'; usagesSummary: UsagesSummary[]; errorCount: number; completionTime: Date; processedCount: number }): Promise<void> {
     await withDriverErrors(
-      () => this.collection.updateOne({ _id: id, runner }, { $set: { ...fields, runner: null, heartbeat: null } }),
+      () => this.collection.updateOne(this.scope({ _id: id, runner }), { $set: { ...fields, runner: null, heartbeat: null } }),
       'Finishing an ingestion job',
     );
   }
@@ -108,24 +118,24 @@ export class IngestBatchRepository extends DocumentRepository<IngestBatchDocumen
   }
 
   get(jobId: string): Promise<IngestBatchDocument | null> {
-    return withDriverErrors(() => this.collection.findOne({ _id: jobId }), 'Reading an ingestion batch');
+    return withDriverErrors(() => this.collection.findOne(this.scope({ _id: jobId })), 'Reading an ingestion batch');
   }
 
   async remove(jobId: string): Promise<void> {
-    await withDriverErrors(() => this.collection.deleteOne({ _id: jobId }), 'Removing an ingestion batch');
+    await withDriverErrors(() => this.collection.deleteOne(this.scope({ _id: jobId })), 'Removing an ingestion batch');
   }
 }
 
 /** The only code that touches the usageIngestErrors collection. */
 export class IngestErrorRepository extends DocumentRepository<IngestErrorDocument> {
   static async open(db: Db): Promise<IngestErrorRepository> {
-    return new IngestErrorRepository(await this.collectionWithIndexes<IngestErrorDocument>(db, 'usageIngestErrors', [{ jobId: 1, index: 1 }]), 'ingestion error');
+    return new IngestErrorRepository(await this.collectionWithIndexes<IngestErrorDocument>(db, 'usageIngestErrors', [{ tenant: 1, jobId: 1, index: 1 }]), 'ingestion error');
   }
 
   /** Records errors; those a previous run of the same job recorded already are left as they are. */
   async record(errors: readonly IngestErrorDocument[]): Promise<void> {
     if (!errors.length) return;
-    await withDriverErrors(() => this.collection.insertMany([...errors], { ordered: false }), 'Recording ingestion errors').catch((error: { code?: string }) => {
+    await withDriverErrors(() => this.collection.insertMany(errors.map((error) => this.stamp(error)), { ordered: false }), 'Recording ingestion errors').catch((error: { code?: string }) => {
       if (error.code !== 'CONFLICT') throw error;
     });
   }

@@ -107,6 +107,10 @@ export class IngestJobRunner {
     if (this.stopping) return;
     const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - this.settings.staleAfterMs));
     if (!job) return;
+    // Found across tenants, run as the job's own: its usages, rules and errors are its tenant's.
+    if (!job.tenant) throw new Error(`ingestion job ${id} has no tenant`);
+    const ingestor = this.ingestor.forTenant(job.tenant);
+    const errorsOfTenant = this.errors.forTenant(job.tenant);
     const usages = given ?? (await this.batches.get(id))?.usages.map((u): NormalizedUsage => ({ ...u, datetime: new Date(u.datetime) }));
     if (!usages) throw new Error(`ingestion job ${id} has no batch`);
     const outcomes: IngestOutcome[] = [];
@@ -117,13 +121,13 @@ export class IngestJobRunner {
         await this.jobs.release(id, this.runner);
         return;
       }
-      const chunk = await this.ingestor.ingest(usages.slice(start, start + this.settings.chunkSize), { jobId: id, firstIndex: start, now });
+      const chunk = await ingestor.ingest(usages.slice(start, start + this.settings.chunkSize), { jobId: id, firstIndex: start, now });
       const errors: IngestErrorDocument[] = [];
       for (const outcome of chunk) {
         outcomes.push(outcome);
         if (outcome.kind === 'rejected') errors.push({ ...outcome.error, _id: `${id}:${outcome.error.index}`, jobId: id });
       }
-      await this.errors.record(errors);
+      await errorsOfTenant.record(errors);
       // Progress between chunks (the heartbeat that keeps others off); after the last, finish says it.
       if (outcomes.length < usages.length && !(await this.jobs.progress(id, this.runner, outcomes.length, new Date()))) return;
     }

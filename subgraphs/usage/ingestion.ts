@@ -102,9 +102,13 @@ export function contentHash(usage: NormalizedUsage): string {
     .digest('base64url');
 }
 
-/** The usage id is derived from the key: the unique _id index makes a key stored at most once, across processes. */
-export function usageIdOf(key: string): string {
-  const hex = createHash('sha256').update(key).digest('hex');
+/**
+ * The usage id is derived from the caller's tenant and the key: the unique _id index makes a key
+ * stored at most once per tenant, across processes, and two tenants sending the same key store two
+ * usages (neither sees a CONFLICT that would tell it of the other).
+ */
+export function usageIdOf(tenant: string, key: string): string {
+  const hex = createHash('sha256').update(JSON.stringify([tenant, key])).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -149,13 +153,14 @@ const statusOf: Record<'VERIFIED' | 'NOVERIFICATION', ProductUsageStatus> = { VE
 /** The full ProductUsage a sender's usage becomes. */
 export function ingestedUsageDocument(
   usage: NormalizedUsage,
-  ids: { key: string; hash: string; specificationId: string; jobId: string | null },
+  ids: { tenant: string; key: string; hash: string; specificationId: string; jobId: string | null },
   processStatus: 'VERIFIED' | 'NOVERIFICATION',
   now: Date,
 ): ProductUsageDocument {
   const characteristic = (name: string, valueType: string, value: unknown) => ({ name, valueType, value });
   return {
-    _id: usageIdOf(ids.key),
+    _id: usageIdOf(ids.tenant, ids.key),
+    tenant: ids.tenant,
     type: 'ProductUsage',
     creationDate: now,
     lastUpdate: now,

@@ -37,8 +37,14 @@ export class UsageIngestor {
     private readonly limits: IngestLimits,
   ) {}
 
+  /** This ingestor for one tenant: its usages, rules and specifications (README, "Tenant isolation"). */
+  forTenant(tenant: string): UsageIngestor {
+    return new UsageIngestor(this.usages.forTenant(tenant), this.catalogue.forTenant(tenant), this.events, this.limits);
+  }
+
   async ingest(batch: readonly NormalizedUsage[], options: { jobId: string | null; firstIndex: number; now: Date }): Promise<IngestOutcome[]> {
     const { now } = options;
+    const tenant: string = this.usages.tenant ?? unscoped();
     const outcomes: (IngestOutcome | undefined)[] = new Array(batch.length);
     const reject = (i: number, code: string, rule: string, message: string, parameters: { name: string; value: string }[], errorType: 'ValidationError' | 'OtherError') => {
       const usage = batch[i]!;
@@ -77,10 +83,10 @@ export class UsageIngestor {
       firstByKey.set(key, { i, hash });
       const processStatus = rules.has(pairKey(usage.application, usage.unit)) ? 'VERIFIED' : 'NOVERIFICATION';
       const specificationId = specifications.get(pairKey(usage.application, usage.unit))!;
-      candidates.push({ i, doc: ingestedUsageDocument(usage, { key, hash, specificationId, jobId: options.jobId }, processStatus, now) });
+      candidates.push({ i, doc: ingestedUsageDocument(usage, { tenant, key, hash, specificationId, jobId: options.jobId }, processStatus, now) });
     }
     function conflict(i: number, key: string) {
-      reject(i, 'CONFLICT', 'idempotency', `A usage with the same key and a different content was stored before (id ${usageIdOf(key)}).`, [{ name: 'usageId', value: usageIdOf(key) }], 'OtherError');
+      reject(i, 'CONFLICT', 'idempotency', `A usage with the same key and a different content was stored before (id ${usageIdOf(tenant, key)}).`, [{ name: 'usageId', value: usageIdOf(tenant, key) }], 'OtherError');
     }
 
     const duplicates = await this.usages.insertNew(candidates.map((c) => c.doc));
@@ -109,4 +115,8 @@ export class UsageIngestor {
     for (const doc of created) await this.events.publish('ProductUsageCreateEvent', doc);
     return outcomes as IngestOutcome[];
   }
+}
+
+function unscoped(): never {
+  throw new Error('ingest needs a tenant: call forTenant first');
 }

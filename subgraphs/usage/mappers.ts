@@ -31,6 +31,8 @@ export type ProductUsageDocument = Omit<
   relatedParty: RelatedPartyDocument[];
   /** Set on usages that arrived through ingestion (ingestion.ts). */
   ingest?: IngestFields;
+  /** The caller's tenant, stamped by the repository (shared/repository.ts); never shown to clients. */
+  tenant?: string;
 };
 
 export type ProductUsagePageSource = PageSource<ProductUsageDocument>;
@@ -47,6 +49,8 @@ export type ExportJobDocument = Omit<ExportJob, '__typename' | 'id'> & {
   /** The process running it, and when it last reported progress (a stale one is taken over). */
   runner?: string | null;
   heartbeat?: Date | null;
+  /** Stamped by the repository; the runner exports only this tenant's usages. */
+  tenant?: string;
 };
 
 export type ExportJobPageSource = PageSource<ExportJobDocument>;
@@ -58,7 +62,7 @@ export const usageHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-ap
  * line of an export file, read by the REST facade with the same mapping as its list responses.
  */
 export function usageShape(doc: ProductUsageDocument, publicUrl: string): Record<string, unknown> {
-  const { _id, usageSpecification, ingest: _ingest, ...rest } = doc;
+  const { _id, usageSpecification, ingest: _ingest, tenant: _tenant, ...rest } = doc;
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   return {
     ...rest,

@@ -6,21 +6,24 @@ import type { ProductUsageDocument } from './mappers.js';
 
 export const usageCollectionName = 'productUsages';
 
-/** Every field the API filters or sorts on, plus the default sort. */
+/**
+ * Every field the API filters or sorts on, plus the default sort, each after `tenant`: every query
+ * runs within one tenant (README, "Tenant isolation").
+ */
 const indexes: IndexKey[] = [
-  defaultUsageSort as IndexKey,
-  { status: 1 },
-  { usageType: 1 },
-  { usageDate: 1 },
-  { lastUpdate: 1 },
-  { [usagePaths.usageSpecificationId]: 1 },
-  { [usagePaths.relatedPartyId]: 1 },
-  { [usagePaths.relatedPartyRole]: 1 },
-  { [usagePaths.productId]: 1 },
-  { [usagePaths.externalIdentifierId]: 1 },
+  { tenant: 1, ...(defaultUsageSort as IndexKey) },
+  { tenant: 1, status: 1 },
+  { tenant: 1, usageType: 1 },
+  { tenant: 1, usageDate: 1 },
+  { tenant: 1, lastUpdate: 1 },
+  { tenant: 1, [usagePaths.usageSpecificationId]: 1 },
+  { tenant: 1, [usagePaths.relatedPartyId]: 1 },
+  { tenant: 1, [usagePaths.relatedPartyRole]: 1 },
+  { tenant: 1, [usagePaths.productId]: 1 },
+  { tenant: 1, [usagePaths.externalIdentifierId]: 1 },
   // Aggregates of ingested usages: one KPI (application and unit) in one month or range of days.
-  { 'ingest.application': 1, 'ingest.unit': 1, 'ingest.month': 1 },
-  { 'ingest.application': 1, 'ingest.unit': 1, 'ingest.day': 1 },
+  { tenant: 1, 'ingest.application': 1, 'ingest.unit': 1, 'ingest.month': 1 },
+  { tenant: 1, 'ingest.application': 1, 'ingest.unit': 1, 'ingest.day': 1 },
 ];
 
 /** One day's usages of one consumer and provider, folded in the database (sum and count run on both databases). */
@@ -48,7 +51,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
 
   /** Every usage matching `filter`, in order, read in batches: memory stays flat whatever the count. */
   stream(filter: Filter<ProductUsageDocument>, sort: Sort): AsyncIterable<ProductUsageDocument> {
-    return this.collection.find(filter).sort(sort).batchSize(1_000);
+    return this.collection.find(this.scope(filter)).sort(sort).batchSize(1_000);
   }
 
   /**
@@ -60,7 +63,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     const duplicates = new Set<number>();
     if (!docs.length) return duplicates;
     try {
-      await this.collection.insertMany([...docs], { ordered: false });
+      await this.collection.insertMany(docs.map((doc) => this.stamp(doc)), { ordered: false });
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
       const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
@@ -81,7 +84,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     const found: ProductUsageDocument[] = [];
     for (let start = 0; start < ids.length; start += 16) {
       const docs = await Promise.all(
-        ids.slice(start, start + 16).map((id) => withDriverErrors(() => this.collection.findOne({ _id: id }), 'Reading usages')),
+        ids.slice(start, start + 16).map((id) => withDriverErrors(() => this.collection.findOne(this.scope({ _id: id })), 'Reading usages')),
       );
       for (const doc of docs) if (doc) found.push(doc);
     }
@@ -99,7 +102,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
         () =>
           this.collection
             .aggregate<{ _id: { c: string; p: string; d: string }; v: number }>([
-              { $match: filter },
+              { $match: this.scope(filter) },
               { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, v: accumulator } },
             ])
             .toArray(),
@@ -114,7 +117,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   /** The values of the usages matching `filter` in usageDate order, streamed (memory stays flat). */
   dayValues(filter: Filter<ProductUsageDocument>): AsyncIterable<DayValue> {
     const cursor = this.collection
-      .find(filter, { projection: { _id: 0, ingest: 1 } })
+      .find(this.scope(filter), { projection: { _id: 0, ingest: 1 } })
       .sort({ usageDate: 1, _id: 1 })
       .batchSize(5_000)
       .map((doc) => ({ consumer: doc.ingest!.tenant, provider: doc.ingest!.provider, day: doc.ingest!.day, value: doc.ingest!.value }));
@@ -126,7 +129,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
    * run through an array (relatedParty): a usage that names the same party twice counts once.
    */
   async countByRelation(path: string, ids: readonly string[], filter: Filter<ProductUsageDocument>): Promise<Map<string, number>> {
-    const match = { $and: [filter, { [path]: { $in: [...ids] } }] };
+    const match = this.scope({ $and: [filter, { [path]: { $in: [...ids] } }] });
     const pipeline: Document[] = path.startsWith('relatedParty.')
       ? [
           { $match: match },

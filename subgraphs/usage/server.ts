@@ -13,7 +13,6 @@ import { ExportRunner } from './export-runner.js';
 import { ProductUsageRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
-import { UsageAggregator } from './aggregates.js';
 import { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
 import { IngestJobRunner } from './ingest-job-runner.js';
 import { UsageIngestor } from './ingestor.js';
@@ -46,19 +45,19 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     logger.child('ingestion'),
   );
   await ingestRunner.resumeInterrupted();
-  const aggregator = new UsageAggregator(repository, catalogue);
   return {
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
-    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, aggregator }, settings),
+    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, catalogue }, settings),
     subscriptions: true,
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).
-    async handleHttp(req, res, url) {
+    async handleHttp(req, res, url, caller) {
       const match = exportRoute.exec(url.pathname);
       if (!match || req.method !== 'GET') return false;
-      const [job] = await exportJobs.findByIds([match[1]!]);
+      // Another tenant's export is not found, like one that does not exist.
+      const [job] = await exportJobs.forTenant(caller.tenant).findByIds([match[1]!]);
       const file = job?.status === 'Succeeded' ? await exports.openFile(job._id) : null;
       if (!file) {
         sendError(res, 404, ErrorCode.NOT_FOUND, 'No finished export with that id.');

@@ -109,8 +109,8 @@ describe('websocket subscriptions', () => {
 });
 
 describe('export jobs', () => {
-  it('refuses a job while EXPORT_MAX_CONCURRENT are waiting or running: 429 with Retry-After, nothing created', async () => {
-    const waiting = { _id: '00000000-0000-4000-8000-000000000001', creationDate: new Date(), contentType: 'application/json', path: '/productUsage', query: null, status: 'NotStarted', exportedCount: 0, filter: '{}', sort: '{}' };
+  it('refuses a job while EXPORT_MAX_CONCURRENT of the tenant\'s are waiting or running: 429 with Retry-After, nothing created', async () => {
+    const waiting = { _id: '00000000-0000-4000-8000-000000000001', creationDate: new Date(), contentType: 'application/json', path: '/productUsage', query: null, status: 'NotStarted', exportedCount: 0, filter: '{}', sort: '{}', tenant: 'test-tenant' };
     await stack.db.collection('exportJobs').insertOne(waiting as never);
     try {
       const refused = await stack.rest('POST', `${v5}/exportJob`, { '@type': 'ExportJob' });
@@ -124,6 +124,9 @@ describe('export jobs', () => {
         status: '429',
       });
       expect(await stack.db.collection('exportJobs').countDocuments()).toBe(1);
+      // The cap is per tenant: another tenant's export is not held back by this one's.
+      const other = await stack.rest('POST', `${v5}/exportJob`, { '@type': 'ExportJob' }, { authorization: `Bearer ${await stack.mintToken({ tenant: 'other-tenant' })}` });
+      expect(other.status).toBe(201);
     } finally {
       await stack.db.collection('exportJobs').deleteOne({ _id: waiting._id } as never);
     }

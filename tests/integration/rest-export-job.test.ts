@@ -105,6 +105,7 @@ describe('v5 exportJob', () => {
       exportedCount: 0,
       filter: '{"usageType":{"$in":["export-sms"]}}',
       sort: '{"_id":1}',
+      tenant: 'test-tenant',
     });
     const restarted = await startStack('rest_export');
     try {

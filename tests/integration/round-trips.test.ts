@@ -18,6 +18,8 @@ beforeAll(async () => {
   const now = Date.now();
   const docs = Array.from({ length: 120 }, (_, i) => ({
     _id: `usage-${String(i).padStart(4, '0')}`,
+    // Written straight to the database, so stamped as the repository would (the stack's token's tenant).
+    tenant: 'test-tenant',
     type: 'ProductUsage',
     status: 'rated',
     creationDate: new Date(now + i),

@@ -39,9 +39,11 @@ describe('idempotency', () => {
     expect(contentHash({ ...a, value: 6 })).not.toBe(contentHash(a));
   });
   it('derives a UUID-shaped id from the key, the same in every process', () => {
-    expect(usageIdOf('k')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-b[0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(usageIdOf('k')).toBe(usageIdOf('k'));
-    expect(usageIdOf('k')).not.toBe(usageIdOf('l'));
+    expect(usageIdOf('t1', 'k')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-b[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(usageIdOf('t1', 'k')).toBe(usageIdOf('t1', 'k'));
+    expect(usageIdOf('t1', 'k')).not.toBe(usageIdOf('t1', 'l'));
+    // Per tenant: the same key from two tenants makes two usages.
+    expect(usageIdOf('t1', 'k')).not.toBe(usageIdOf('t2', 'k'));
   });
 });
 
@@ -71,9 +73,10 @@ describe('violation', () => {
 describe('ingestedUsageDocument', () => {
   it('stores the day and month of usageDate in UTC and the sender fields beside the TMF usage', () => {
     const u = normalize({ ...input, datetime: new Date('2026-11-30T23:30:00-02:00'), externalIdentifier: 'e' }, 'prov');
-    const doc = ingestedUsageDocument(u, { key: 'k', hash: 'h', specificationId: 's', jobId: null }, 'VERIFIED', now);
+    const doc = ingestedUsageDocument(u, { tenant: 't1', key: 'k', hash: 'h', specificationId: 's', jobId: null }, 'VERIFIED', now);
     expect(doc.ingest).toMatchObject({ day: '2026-12-01', month: '2026-12', tenant: 'acme', processStatus: 'VERIFIED' });
-    expect(doc._id).toBe(usageIdOf('k'));
+    expect(doc._id).toBe(usageIdOf('t1', 'k'));
+    expect(doc.tenant).toBe('t1');
     expect(doc.status).toBe('validated');
     expect(doc.externalIdentifier).toEqual([{ id: 'e', owner: 'acme', externalIdentifierType: 'usageTransparency' }]);
   });

@@ -107,7 +107,7 @@ export const ingestionResolvers: Resolvers = {
   Kpi: {
     __resolveReference: async (reference, { loaders }) => loaders.kpiById.load(reference.id),
     id: (kpi) => kpi._id,
-    usageSpecification: (kpi, _args, { loaders }) => loaders.specificationById.load(ingestionSpecificationId(kpi.application, kpi.unit)),
+    usageSpecification: (kpi, _args, { loaders, tenant }) => loaders.specificationById.load(ingestionSpecificationId(tenant, kpi.application, kpi.unit)),
   },
   IngestionRulePage: pageResolvers((context: SpecificationContext) => context.rules),
   KpiPage: pageResolvers((context: SpecificationContext) => context.kpis),

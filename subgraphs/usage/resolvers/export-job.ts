@@ -23,6 +23,7 @@ export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'de
   createExportJob: async (_root, { input }, { exportJobs, exports, events, settings }) => {
     // Each job streams the whole collection once: a cap keeps many at once from starving everything else.
     // Checked before the insert, so two requests at the same instant may both pass: the cap bounds, it does not count exactly.
+    // Per tenant (exportJobs is the caller's tenant's view): one tenant's exports never hold back another's.
     const unfinished = await exportJobs.unfinishedCount();
     if (unfinished >= settings.exportMaxConcurrent) {
       throw tooManyRequests(`${unfinished} export jobs are waiting or running; at most ${settings.exportMaxConcurrent} at once. Try again when one has finished.`, 10);
@@ -43,11 +44,11 @@ export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'de
       exportedCount: 0,
       ...query,
     };
-    await exportJobs.insert(job);
+    const stored = await exportJobs.insert(job);
     // Queued before the runner can claim the job, so hubs see Create before the first StateChange.
-    await events.publishExportJob('ExportJobCreateEvent', job);
-    exports.start(job._id);
-    return job;
+    await events.publishExportJob('ExportJobCreateEvent', stored);
+    exports.start(stored._id);
+    return stored;
   },
   deleteExportJob: async (_root, { id }, { exportJobs, exports, events }) => {
     const deleted = await exportJobs.delete(id);

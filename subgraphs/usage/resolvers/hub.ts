@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
 import { badUserInput, notFound } from '../../shared/errors.js';
 import { isLocalHostName, isPrivateAddress } from '../../shared/private-address.js';
+import { Scope } from '../../shared/caller.js';
+import type { UsageContext } from '../context.js';
 import { isUsageEvent, type HubEvent } from '../events.js';
 import type { DeliveryDocument, HubDocument } from '../hub-repository.js';
 import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
@@ -37,11 +39,20 @@ export function checkCallback(callback: string, privateCallbacks: 'allow' | 'den
 export const retryDelay = (attempt: number, baseMs: number, maxMs: number) => Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
 
 export const hubQueries: Pick<QueryResolvers, 'hub'> = {
-  hub: async (_root, { id }, { outbox }) => (await outbox.hubs.findByIds([id]))[0] ?? null,
+  hub: async (_root, { id }, { hubs }) => (await hubs.findByIds([id]))[0] ?? null,
 };
 
+/**
+ * The delivery worker (`hub:deliver`, a service scope) leases every tenant's deliveries: that is its
+ * job. Any other caller, an admin included, sees only its own tenant's.
+ */
+const deliveriesOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'deliveries'>) =>
+  context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.deliveries : context.deliveries;
+const hubsOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'hubs'>) =>
+  context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.hubs : context.hubs;
+
 export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | 'leaseHubDeliveries' | 'completeHubDelivery' | 'failHubDelivery'> = {
-  createHub: async (_root, { input }, { outbox, settings }) => {
+  createHub: async (_root, { input }, { outbox, hubs, settings }) => {
     checkCallback(input.callback, settings.hubPrivateCallbacks);
     const hub: HubDocument = {
       _id: randomUUID(),
@@ -55,53 +66,55 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
       filter: input.filter ?? null,
       eventTypes: input.eventTypes ?? null,
     };
-    await outbox.hubs.insert(hub);
+    const stored = await hubs.insert(hub);
     outbox.invalidate();
-    return hub;
+    return stored;
   },
-  deleteHub: async (_root, { id }, { outbox }) => {
-    const deleted = await outbox.hubs.delete(id);
+  deleteHub: async (_root, { id }, { outbox, hubs, deliveries }) => {
+    const deleted = await hubs.delete(id);
     if (!deleted) throw notFound('Hub', id);
-    await outbox.deliveries.removeForHub(id);
+    await deliveries.removeForHub(id);
     outbox.invalidate();
     return deleted;
   },
-  leaseHubDeliveries: async (_root, { worker, limit, leaseSeconds }, { outbox }) => {
+  leaseHubDeliveries: async (_root, { worker, limit, leaseSeconds }, context) => {
     const size = Math.min(Math.max(limit ?? 50, 1), 500);
     const seconds = Math.min(Math.max(leaseSeconds ?? 30, 1), 600);
     const now = new Date();
-    const active = new Set((await outbox.hubs.active()).map((hub) => hub._id));
+    const [hubs, deliveries] = [hubsOf(context), deliveriesOf(context)];
+    const active = new Set((await hubs.active()).map((hub) => hub._id));
     const leased: LeasedDelivery[] = [];
-    for (const candidate of await outbox.deliveries.due(now, size, active)) {
-      const doc = await outbox.deliveries.lease(candidate._id, worker, now, new Date(now.getTime() + seconds * 1_000));
+    for (const candidate of await deliveries.due(now, size, active)) {
+      const doc = await deliveries.lease(candidate._id, worker, now, new Date(now.getTime() + seconds * 1_000));
       if (doc) leased.push({ doc, event: BSON.EJSON.parse(doc.event, { relaxed: false }) as HubEvent });
     }
     return leased;
   },
-  completeHubDelivery: async (_root, { id, worker }, { outbox }) => {
-    const done = await outbox.deliveries.complete(id, worker);
-    if (done) await outbox.hubs.recordSuccess(done.hubId);
+  completeHubDelivery: async (_root, { id, worker }, context) => {
+    const done = await deliveriesOf(context).complete(id, worker);
+    if (done) await hubsOf(context).recordSuccess(done.hubId);
     return Boolean(done);
   },
-  failHubDelivery: async (_root, { id, worker, error }, { outbox, settings }) => {
-    const { baseMs, maxMs, maxFailures } = settings.hubRetry;
-    const [current] = await outbox.deliveries.findByIds([id]);
+  failHubDelivery: async (_root, { id, worker, error }, context) => {
+    const { baseMs, maxMs, maxFailures } = context.settings.hubRetry;
+    const deliveries = deliveriesOf(context);
+    const [current] = await deliveries.findByIds([id]);
     if (!current || current.leaseOwner !== worker) return false;
-    const rescheduled = await outbox.deliveries.retryLater(id, worker, new Date(Date.now() + retryDelay(current.attempt, baseMs, maxMs)));
-    if (rescheduled) await outbox.hubs.recordFailure(rescheduled.hubId, error.slice(0, 500), maxFailures);
+    const rescheduled = await deliveries.retryLater(id, worker, new Date(Date.now() + retryDelay(current.attempt, baseMs, maxMs)));
+    if (rescheduled) await hubsOf(context).recordFailure(rescheduled.hubId, error.slice(0, 500), maxFailures);
     return Boolean(rescheduled);
   },
 };
 
 export const Hub: HubResolvers = {
-  __resolveReference: async (reference, { outbox }) => (await outbox.hubs.findByIds([reference.id]))[0] ?? null,
+  __resolveReference: async (reference, { hubs }) => (await hubs.findByIds([reference.id]))[0] ?? null,
   id: (hub) => hub._id,
 };
 
 export const HubDelivery: HubDeliveryResolvers = {
   id: ({ doc }) => doc._id,
-  hub: async ({ doc }, _args, { outbox }) => {
-    const [hub] = await outbox.hubs.findByIds([doc.hubId]);
+  hub: async ({ doc }, _args, context) => {
+    const [hub] = await hubsOf(context).findByIds([doc.hubId]);
     if (!hub) throw notFound('Hub', doc.hubId);
     return hub;
   },

@@ -4,8 +4,9 @@ import type { ProductUsageEventResolvers, SubscriptionResolvers } from '../gener
 
 export const Subscription: SubscriptionResolvers = {
   productUsageEvents: {
-    subscribe: (_root, { filter, eventTypes }, { events }) =>
-      filterEvents(events.subscribe(), (event) => eventMatches(event, filter, eventTypes)),
+    // The subscriber's tenant's events only: the connection's caller was signed by the gateway.
+    subscribe: (_root, { filter, eventTypes }, { events, tenant }) =>
+      filterEvents(events.subscribe(), (event) => event.usage.tenant === tenant && eventMatches(event, filter, eventTypes)),
     resolve: (event: UsageEvent) => event,
   },
 };
