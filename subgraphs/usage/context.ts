@@ -22,7 +22,7 @@ export interface UsageSettings {
   /** Webhook retries: first delay, longest delay, failures in a row before a hub is suspended. */
   hubRetry: { baseMs: number; maxMs: number; maxFailures: number };
   ingest: IngestConfig;
-  /** Export jobs waiting or running at once (EXPORT_MAX_CONCURRENT). */
+  /** Export jobs of one tenant waiting or running at once (EXPORT_MAX_CONCURRENT). */
   exportMaxConcurrent: number;
   /** Whether hub callbacks may name loopback, private or link-local addresses. */
   hubPrivateCallbacks: 'allow' | 'deny';
