@@ -45,12 +45,6 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
     return new IngestJobRepository(await this.collectionWithIndexes<IngestJobDocument>(db, 'usageIngestJobs', indexes), 'ingestion job');
   }
 
-  override findByIds(ids: readonly string[]): Promise<IngestJobDocument[]> {
-    // One id (a client polling its job) as an equality: FerretDB uses the _id index for that, not for $in.
-    const filter = ids.length === 1 ? { _id: ids[0]! } : { _id: { $in: [...ids] } };
-    return withDriverErrors(() => this.collection.find(this.scope(filter)).toArray(), 'Reading ingestion jobs');
-  }
-
   override find(filter: Filter<IngestJobDocument>, sort: Record<string, 1 | -1>, page: Page): Promise<IngestJobDocument[]> {
     return withDriverErrors(
       () => this.collection.find(this.scope(filter)).sort(sort).skip(page.skip).limit(page.limit).toArray(),

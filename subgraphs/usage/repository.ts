@@ -84,7 +84,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     const found: ProductUsageDocument[] = [];
     for (let start = 0; start < ids.length; start += 16) {
       const docs = await Promise.all(
-        ids.slice(start, start + 16).map((id) => withDriverErrors(() => this.collection.findOne(this.scope({ _id: id })), 'Reading usages')),
+        ids.slice(start, start + 16).map((id) => this.findOwn(id, 'Reading usages')),
       );
       for (const doc of docs) if (doc) found.push(doc);
     }
