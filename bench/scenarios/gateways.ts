@@ -10,7 +10,6 @@ import { ourGateway, startSubgraphs, type Subgraphs } from '../servers/subgraphs
 import { fixed, table } from '../stats.js';
 import { seed, type SeedSize } from '../seed.js';
 import { profileGateway } from './gateway-profile.js';
-import { buildOurGateway } from '../servers/build.js';
 
 /**
  * Issue 7, scenarios 1 and 2: our gateway against the stock Hive Gateway runtime and @apollo/gateway
@@ -114,6 +113,8 @@ export const gateways: Scenario = {
       );
       for (const lever of levers) children.push(await startChild({ ...lever, env: { BENCH_SUPERGRAPH: supergraphPath } }));
       if (config.levers) {
+        // Loaded only here: esbuild comes with tsx, the bench needs it for this lever alone.
+        const { buildOurGateway } = await import('../servers/build.js');
         const built = await buildOurGateway(config.dataDir);
         children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs), name: 'ours, built (no tsx)', script: built, plain: true }));
       }
