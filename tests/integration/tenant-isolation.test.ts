@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRestAdapter } from '../../rest-adapter/server.js';
-import { hubSigningSecret } from '../../rest-adapter/signing-secret.js';
 import { allScopes, Scope } from '../../subgraphs/shared/caller.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
 import { startReceiver } from '../support/receiver.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { subscribe, subscribersLive } from '../support/subscriber.js';
@@ -285,19 +282,7 @@ describe('webhook deliveries', () => {
       expect((await ok(worker, `mutation ($id: ID!) { completeHubDelivery(id: $id, worker: "w") }`, { id })).completeHubDelivery).toBe(true);
       await ok(tokenA, `mutation ($id: ID!) { deleteHub(id: $id) { id } }`, { id: hub.id });
     } finally {
-      stack.system.rest = await startRestAdapter({
-        gatewayUrl: stack.gatewayUrl,
-        hubSigningSecret: hubSigningSecret(stack.config.hubs.signingSecret, stack.config.dataDir, () => undefined),
-        hubDeliveryToken: stack.hubDeliveryToken,
-        anonymousPreflight: 'empty',
-        hubPrivateCallbacks: stack.config.hubs.privateCallbacks,
-        publicUrl: stack.config.publicUrl,
-        host: '127.0.0.1',
-        port: 0,
-        bodyLimitBytes: stack.config.bodyLimitBytes,
-        paging: stack.config.paging,
-        logger: createLogger('error'),
-      });
+      await stack.startRest();
     }
   });
 });

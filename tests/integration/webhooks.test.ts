@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signature } from '../../rest-adapter/hub-delivery.js';
-import { startRestAdapter } from '../../rest-adapter/server.js';
 import { validate } from '../../rest-adapter/spec/validators.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
 import { CreateUsageDocument, UpdateUsageDocument } from '../operations/generated.js';
 import { startReceiver } from '../support/receiver.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
@@ -75,20 +73,7 @@ describe('TMF hub webhooks', () => {
       await sleep(300);
       expect(receiver.requests).toHaveLength(0);
 
-      const restarted = await startRestAdapter({
-        gatewayUrl: stack.gatewayUrl,
-        hubSigningSecret: secret,
-        hubDeliveryToken: stack.hubDeliveryToken,
-        anonymousPreflight: 'empty',
-        hubPrivateCallbacks: 'allow',
-        publicUrl: stack.config.publicUrl,
-        host: '127.0.0.1',
-        port: 0,
-        bodyLimitBytes: stack.config.bodyLimitBytes,
-        paging: stack.config.paging,
-        logger: createLogger('error'),
-      });
-      stack.system.rest = restarted;
+      await stack.startRest();
       const accepted = await receiver.waitForAccepted(3);
       expect(accepted.map((r) => r.body.eventType)).toEqual([
         'ProductUsageCreateEvent',
@@ -177,19 +162,7 @@ describe('TMF hub webhooks', () => {
     const callback = receiver.url.replace('127.0.0.1', 'localhost');
     const hub = (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback, query: 'usageType=private-target' })).body;
     await stack.system.rest.close();
-    stack.system.rest = await startRestAdapter({
-      gatewayUrl: stack.gatewayUrl,
-      hubSigningSecret: secret,
-      hubDeliveryToken: stack.hubDeliveryToken,
-      anonymousPreflight: 'empty',
-      hubPrivateCallbacks: 'deny',
-      publicUrl: stack.config.publicUrl,
-      host: '127.0.0.1',
-      port: 0,
-      bodyLimitBytes: stack.config.bodyLimitBytes,
-      paging: stack.config.paging,
-      logger: createLogger('error'),
-    });
+    await stack.startRest({ hubPrivateCallbacks: 'deny' });
     try {
       await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'private-target' });
       const deadline = Date.now() + 10_000;

@@ -10,6 +10,8 @@ import { loadConfig, type Config } from '../../subgraphs/shared/config.js';
 import { createLogger } from '../../subgraphs/shared/logger.js';
 import { connectMongo } from '../../subgraphs/shared/mongo.js';
 import { startSystem, type RunningSystem } from '../../scripts/system.js';
+import { startRestAdapter, type RestAdapterOptions } from '../../rest-adapter/server.js';
+import { hubSigningSecret } from '../../rest-adapter/signing-secret.js';
 import { allScopes, type Scope } from '../../subgraphs/shared/caller.js';
 import { developmentIssuer } from '../../subgraphs/shared/auth-keys.js';
 import { serviceTokens } from '../../subgraphs/shared/tokens.js';
@@ -76,6 +78,8 @@ export interface Stack {
   /** What a restarted subgraph or REST facade needs to be part of this stack again. */
   internalAuth: { secret: string; maxAgeSeconds: number };
   hubDeliveryToken: () => Promise<string>;
+  /** Starts the REST facade again as the stack started it (after a test closed it), with `overrides`; it becomes system.rest. */
+  startRest(overrides?: Partial<RestAdapterOptions>): Promise<void>;
   system: RunningSystem;
   gatewayUrl: string;
   wsUrl: string;
@@ -143,6 +147,22 @@ export async function startStack(name: string, env: Record<string, string> = {})
     mintToken,
     internalAuth,
     hubDeliveryToken: serviceTokens(internalAuth.secret),
+    async startRest(overrides = {}) {
+      system.rest = await startRestAdapter({
+        gatewayUrl,
+        hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, () => undefined),
+        hubDeliveryToken: serviceTokens(internalAuth.secret),
+        anonymousPreflight: 'empty',
+        hubPrivateCallbacks: config.hubs.privateCallbacks,
+        publicUrl: config.publicUrl,
+        host: '127.0.0.1',
+        port: 0,
+        bodyLimitBytes: config.bodyLimitBytes,
+        paging: config.paging,
+        logger: createLogger('error'),
+        ...overrides,
+      });
+    },
     system,
     gatewayUrl,
     wsUrl: system.gateway.wsUrl,
