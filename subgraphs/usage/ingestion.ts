@@ -8,25 +8,20 @@ import type { ProductUsageDocument } from './mappers.js';
  * rule check, and the ProductUsage it becomes. No I/O here (unit-tested in tests/unit/ingestion.test.ts).
  */
 
-/** What ingestion adds to a stored usage: the sender's fields, and the day and month keys aggregates group on. */
-export interface IngestFields {
+/**
+ * What ingestion adds to a stored usage: the sender's fields (those of NormalizedUsage but the
+ * instant, which is the usage's usageDate, and the client key, which becomes `key`), and the day and
+ * month keys aggregates group on.
+ */
+export type IngestFields = Omit<NormalizedUsage, 'datetime' | 'externalIdentifier'> & {
   key: string;
   hash: string;
-  tenant: string;
-  user: string | null;
-  userType: UsageUserType;
-  application: string;
-  alias: string | null;
-  resource: string;
-  unit: string;
-  value: number;
-  provider: string;
   /** yyyy-mm-dd and yyyy-mm of usageDate in UTC, stored at write time (no date-part operators on FerretDB). */
   day: string;
   month: string;
   processStatus: UsageProcessStatus;
   jobId: string | null;
-}
+};
 
 export interface NormalizedUsage {
   tenant: string;
