@@ -2,6 +2,7 @@ import type { Config } from '../subgraphs/shared/config.js';
 import { internalSecret, tokenKey } from '../subgraphs/shared/auth-keys.js';
 import type { VerifyToken } from './plugins/authentication.js';
 import type { GatewayLimits } from './server.js';
+import { cachedTokenVerifier } from './token-cache.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 /** The gateway's authentication settings from the configuration (README, "Security"). */
@@ -18,7 +19,7 @@ export async function gatewayAuth(config: Config, warn: (message: string) => voi
     audience: config.auth.audience,
     tenantClaim: config.auth.tenantClaim,
   });
-  return { verify, internalSecret: secret };
+  return { verify: cachedTokenVerifier(verify, { maxEntries: 10_000, maxAgeMs: 60_000 }), internalSecret: secret };
 }
 
 /** The gateway's limits from the configuration. */

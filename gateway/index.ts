@@ -1,6 +1,7 @@
 // The gateway as its own process, over subgraphs running elsewhere (USAGE_URL, SPECIFICATION_URL,
 // PARTY_URL, defaulting to localhost on their standard ports), or over a SUPERGRAPH_PATH file.
 import { loadConfig } from '../subgraphs/shared/config.js';
+import { createEventBus } from '../subgraphs/shared/event-bus.js';
 import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
 import { gatewayAuth, gatewayLimits } from './auth.js';
@@ -13,6 +14,8 @@ const log = createLogger(config.logLevel, 'gateway');
 const subgraphs = subgraphEndpoints(config);
 const auth = await gatewayAuth(config, (m) => log.warn(m));
 const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs, internalSecret: auth.internalSecret });
+// With REDIS_URL, entity cache evictions reach every gateway instance (gateway/entity-cache.ts).
+const bus = await createEventBus(config.redisUrl);
 const gateway = await startGateway({
   supergraphSdl,
   host: config.host,
@@ -22,7 +25,12 @@ const gateway = await startGateway({
   websocket: config.websocket,
   auth,
   limits: gatewayLimits(config),
+  tuning: config.gateway,
+  bus,
   logger: log,
 });
 log.info(`gateway ready at ${gateway.url}`);
-onShutdown(log, () => gateway.close());
+onShutdown(log, async () => {
+  await gateway.close();
+  await bus.close();
+});

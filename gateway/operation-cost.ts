@@ -4,6 +4,7 @@ import {
   isInterfaceType,
   Kind,
   valueFromASTUntyped,
+  visit,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
@@ -89,4 +90,37 @@ export function measureOperation(
 
   const { depth, cost } = walk(operation.selectionSet, root, 0, new Set());
   return { depth, aliases, cost };
+}
+
+/** Names of the variables an operation passes as a `limit` argument: the only ones a measure depends on. */
+function limitVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'limit' && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+const perDocumentLimit = 64;
+
+/**
+ * measureOperation remembered per schema, document, operation name and `limit` values. The runtime
+ * hands the same DocumentNode for a query it has seen (its parse cache), so a client repeating an
+ * operation is measured once instead of walking the document on every request.
+ */
+export function cachedMeasure(): typeof measureOperation {
+  const bySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, { limits: string[]; measures: Map<string, OperationMeasure | null> }>>();
+  return (schema, document, operationName, variables, pageSize) => {
+    let documents = bySchema.get(schema);
+    if (!documents) bySchema.set(schema, (documents = new WeakMap()));
+    let entry = documents.get(document);
+    if (!entry) documents.set(document, (entry = { limits: limitVariables(document), measures: new Map() }));
+    const key = `${operationName ?? ''}\u0000${entry.limits.map((name) => JSON.stringify(variables?.[name] ?? null)).join('\u0000')}`;
+    if (entry.measures.has(key)) return entry.measures.get(key)!;
+    const measure = measureOperation(schema, document, operationName, variables, pageSize);
+    if (entry.measures.size < perDocumentLimit) entry.measures.set(key, measure);
+    return measure;
+  };
 }

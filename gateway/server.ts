@@ -2,7 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
 import { WebSocketServer } from 'ws';
+import type { GatewayTuning } from '../subgraphs/shared/config.js';
+import type { EventBus } from '../subgraphs/shared/event-bus.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
+import { EntityCache, shareEvictions } from './entity-cache.js';
+import { useEntityCache } from './plugins/entity-cache.js';
 import type { RequestCaller } from '../subgraphs/shared/caller.js';
 import { InternalHeader } from '../subgraphs/shared/internal-signature.js';
 import { useAuthentication, type VerifyToken } from './plugins/authentication.js';
@@ -10,6 +14,7 @@ import { useAuthorization } from './plugins/authorization.js';
 import { useConsole } from './plugins/console.js';
 import { useExportDownloads } from './plugins/export-downloads.js';
 import { maskError } from './plugins/mask-errors.js';
+import { useExecutionData } from './plugins/execution-data.js';
 import { upstreamConnectionParams, useUpstreamSignature } from './plugins/upstream-signature.js';
 import { exportDownloadAuthorizer } from './export-authorizer.js';
 import { runtimeLogger } from './runtime-logger.js';
@@ -44,6 +49,10 @@ export interface GatewayOptions {
   auth: { verify: VerifyToken; internalSecret: string };
   /** Body, rate, operation, subscription and upstream limits (README, "Limits"). */
   limits: GatewayLimits;
+  /** Planner and caches (config.gateway). */
+  tuning: GatewayTuning;
+  /** Carries entity cache evictions between gateway instances (Redis with REDIS_URL). */
+  bus: EventBus;
   logger: Logger;
 }
 
@@ -51,6 +60,8 @@ export interface RunningGateway {
   url: string;
   wsUrl: string;
   server: Server;
+  /** Reference entities served from memory (tests and the bench read its counters). */
+  entityCache: EntityCache;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -63,8 +74,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.logger.child('gateway');
   const callers = new WeakMap<Request, RequestCaller>();
   const limiter = new RateLimiter(options.limits.ratePerSecond, options.limits.rateBurst);
+  const entityCache = new EntityCache({ ttlMs: options.tuning.entityCache.ttlSeconds * 1000, maxEntries: options.tuning.entityCache.maxEntries });
+  const evictions = entityCache.enabled ? shareEvictions(entityCache, options.bus, log) : undefined;
   const runtime = createGatewayRuntime({
     supergraph: options.supergraphSdl,
+    // The Rust query planner (Hive Router's, MIT) by default: it costs less CPU per request than the
+    // runtime's JavaScript planner (bench/RESULTS.md, "What moved the figures"). Loaded only when
+    // chosen, so QUERY_PLANNER=js works where its native module does not.
+    ...(options.tuning.queryPlanner === 'rust' ? { unifiedGraphHandler: (await import('@graphql-hive/router-runtime')).unifiedGraphHandler } : {}),
     logging: runtimeLogger(log),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
@@ -93,7 +110,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       useRateLimit(limiter, callers),
       useAuthorization(),
       useOperationLimits(options.limits.operations),
+      useExecutionData(),
       useUpstreamSignature(options.auth.internalSecret),
+      ...(evictions ? [useEntityCache(entityCache, evictions.evict)] : []),
       useExportDownloads(options.usageSubgraphUrl, exportDownloadAuthorizer(callers, options.auth.internalSecret)),
     ],
   });
@@ -156,12 +175,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.dispose();
+      await evictions?.stop();
     })());
 
   return {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
     server,
+    entityCache,
     close,
     [Symbol.asyncDispose]: close,
   };

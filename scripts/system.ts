@@ -65,6 +65,8 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       websocket: config.websocket,
       auth,
       limits: gatewayLimits(config),
+      tuning: config.gateway,
+      bus,
       logger,
     });
     const rest = await startRestAdapter({

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../subgraphs/shared/errors.js';
  *   gateway's own) keeps its message and code; everything else in its extensions (stack traces,
  *   serviceName, subgraph request details) is dropped.
  * - The runtime's own variable-coercion errors (a bad enum value or wrong type in variables) carry
- *   no code but an HTTP status and no path: they are the client's fault, so BAD_USER_INPUT.
+ *   no code and no path: they are the client's fault, so BAD_USER_INPUT with status 400.
  * - Anything else, a subgraph that is down included, is INTERNAL_SERVER_ERROR with a generic message.
  *
  * GRAPHQL_VALIDATION_FAILED errors never reach this function: the runtime returns them as they are.
@@ -35,9 +35,11 @@ export function maskError(error: unknown, genericMessage: string): Error {
     return new GraphQLError(graphqlError.message, { ...location, extensions: { code, ...(http ? { http } : {}) } });
   }
   const original = graphqlError?.originalError;
-  const isCoercionError = graphqlError && code === undefined && http && !graphqlError.path && (!original || original instanceof GraphQLError);
-  if (isCoercionError) {
-    return new GraphQLError(graphqlError.message, { ...location, extensions: { code: ErrorCode.BAD_USER_INPUT, http } });
+  // The JavaScript planner marks them with an HTTP status; the Rust planner's executor coerces
+  // variables with graphql-js too but leaves the status off, so its message names them.
+  const coercion = graphqlError && code === undefined && !graphqlError.path && (!original || original instanceof GraphQLError);
+  if (coercion && (http || graphqlError.message.startsWith('Variable "$'))) {
+    return new GraphQLError(graphqlError.message, { ...location, extensions: { code: ErrorCode.BAD_USER_INPUT, http: http ?? { status: 400 } } });
   }
   // `unexpected` keeps the runtime's 500 status for results without data; it is never serialized.
   return new GraphQLError(genericMessage, { ...location, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, unexpected: true } });

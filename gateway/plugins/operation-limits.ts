@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { measureOperation } from '../operation-cost.js';
+import { cachedMeasure } from '../operation-cost.js';
 
 export interface OperationLimits {
   maxDepth: number;
@@ -19,6 +19,7 @@ const refused = (message: string) =>
  * depends on `limit` values that may come in variables (gateway/operation-cost.ts says how).
  */
 export function useOperationLimits(limits: OperationLimits): GatewayPlugin {
+  const measureOperation = cachedMeasure();
   const check = ({
     args,
     setResultAndStopExecution,

@@ -1,5 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { signCaller } from '../../subgraphs/shared/internal-signature.js';
+import type { RequestCaller } from '../../subgraphs/shared/caller.js';
 import type { CallerContext } from './authentication.js';
 
 /** The signed caller as the websocket transport's connection params read it (see upstreamConnectionParams). */
@@ -13,14 +14,26 @@ export interface UpstreamAuthContext {
  * travel over graphql-ws, whose connection params are filled from `context.upstreamAuth`.
  */
 export function useUpstreamSignature(secret: string): GatewayPlugin<CallerContext & UpstreamAuthContext> {
+  // The signature names its second: one HMAC per caller and second serves every fetch in it. A
+  // long subscription's later entity fetches get a fresh one (subgraphs refuse old signatures).
+  const recent = new WeakMap<RequestCaller, { second: number; headers: Record<string, string> }>();
+  const sign = (caller: RequestCaller) => {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    const hit = recent.get(caller);
+    if (hit?.second === second) return hit.headers;
+    const headers = signCaller(secret, caller, now);
+    recent.set(caller, { second, headers });
+    return headers;
+  };
   return {
     onContextBuilding({ context, extendContext }) {
-      if (context.caller) extendContext({ upstreamAuth: signCaller(secret, context.caller) });
+      if (context.caller) extendContext({ upstreamAuth: sign(context.caller) });
     },
     onFetch({ context, options, setOptions }) {
       const caller = (context as CallerContext | undefined)?.caller;
       if (!caller) return;
-      setOptions({ ...options, headers: { ...(options.headers as Record<string, string>), ...signCaller(secret, caller) } });
+      setOptions({ ...options, headers: { ...(options.headers as Record<string, string>), ...sign(caller) } });
     },
   };
 }

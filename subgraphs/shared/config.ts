@@ -67,6 +67,9 @@ const schema = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  QUERY_PLANNER: z.enum(['rust', 'js']).default('rust'),
+  ENTITY_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
+  ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(50_000),
   EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(4),
 });
 
@@ -101,6 +104,15 @@ export interface Config {
   ingest: IngestConfig;
   auth: AuthConfig;
   limits: LimitsConfig;
+  gateway: GatewayTuning;
+}
+
+/** How the gateway plans and runs operations (README, "Gateway"). */
+export interface GatewayTuning {
+  /** The Rust query planner of Hive Router (default), or the runtime's JavaScript planner. */
+  queryPlanner: 'rust' | 'js';
+  /** Reference entities (parties, specifications) kept in memory; ttlSeconds 0 turns it off. */
+  entityCache: { ttlSeconds: number; maxEntries: number };
 }
 
 /** Limits against overload and abuse (README, "Security", "Limits"). */
@@ -227,6 +239,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
       subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
       exportMaxConcurrent: e.EXPORT_MAX_CONCURRENT,
+    },
+    gateway: {
+      queryPlanner: e.QUERY_PLANNER,
+      entityCache: { ttlSeconds: e.ENTITY_CACHE_TTL_SECONDS, maxEntries: e.ENTITY_CACHE_MAX_ENTRIES },
     },
   };
 }

@@ -5,13 +5,14 @@ import { dataOf, startStack, type Stack } from '../support/stack.js';
 
 // Federation's point is that a page costs a fixed number of database commands whatever its size:
 // each subgraph resolves all the references of a page in one `_entities` call, and its DataLoader
-// turns them into one `find` with `$in`.
+// turns them into one `find` with `$in`. The gateway's entity cache is off here: these count what the
+// subgraphs do when they are asked (tests/integration/entity-cache.test.ts counts what the cache saves).
 let stack: Stack;
 let partyIds: string[];
 let usageCount = 0;
 
 beforeAll(async () => {
-  stack = await startStack('round_trips');
+  stack = await startStack('round_trips', { ENTITY_CACHE_TTL_SECONDS: '0' });
   const specIds = await Promise.all(Array.from({ length: 20 }, (_, i) => createSpecification(stack, `Spec ${i}`).then((s) => s.id)));
   partyIds = await Promise.all(Array.from({ length: 40 }, (_, i) => createIndividual(stack, `Party`, `${i}`).then((p) => p.id)));
   // Inserted through the driver to keep set-up fast; the reads under test go through the gateway.
