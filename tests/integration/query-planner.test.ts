@@ -25,7 +25,10 @@ afterAll(async () => {
   await js?.close();
 });
 
-const both = async (body: object) => Promise.all([rust, js].map((stack) => stack.post(JSON.stringify(body))));
+const both = async (body: object) => {
+  const [a, b] = await Promise.all([rust, js].map((stack) => stack.post(JSON.stringify(body))));
+  return [a!, b!] as const;
+};
 
 describe('the query planners', () => {
   it('answer a federated page the same', async () => {
