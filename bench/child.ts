@@ -20,6 +20,8 @@ export interface ChildOptions {
   script: string;
   /** Run the script with plain `node`, without the tsx loader (a built bundle). */
   plain?: boolean;
+  /** Flags for `node` itself, before the script. */
+  nodeFlags?: string[];
   env?: Record<string, string>;
   /** Matches the line (stdout or stderr) that says the server listens; group 1 is its URL. */
   ready?: RegExp;
@@ -31,7 +33,7 @@ export interface ChildOptions {
 export function startChild(options: ChildOptions): Promise<Child> {
   const ready = options.ready ?? /^ready (\S+)/;
   const flags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const child = spawn(process.execPath, [...(options.plain ? [] : ['--import', 'tsx']), ...flags, options.script], {
+  const child = spawn(process.execPath, [...(options.plain ? [] : ['--import', 'tsx']), ...(options.nodeFlags ?? []), ...flags, options.script], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

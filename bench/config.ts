@@ -28,7 +28,7 @@ export interface BenchConfig {
   resultsPath: string;
   /** Names of the scenarios to run (all when empty). */
   only: string[];
-  /** Also measure the levers not adopted (the Rust query planner) beside the contenders. */
+  /** Also measure our gateway with each lever undone (JavaScript planner) and the stock runtime with the Rust planner. */
   levers: boolean;
 }
 

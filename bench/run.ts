@@ -13,6 +13,7 @@ import { childrenNamed } from './processes.js';
 import { seed } from './seed.js';
 import { startDatabase } from '../subgraphs/shared/local-database.js';
 import { connectMongo } from '../subgraphs/shared/mongo.js';
+import { buildServices } from '../scripts/build.js';
 
 /** In the order they run; each starts and stops what it measures. */
 const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips, ingestion];
@@ -21,6 +22,8 @@ const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
 const config = loadBenchConfig();
+// The services run as `npm run gateway` and `npm run subgraph:<name>` run them: built from this checkout.
+await buildServices();
 // Production refuses to start without keys: every process the bench starts inherits these.
 const auth = await createBenchAuth(config.dataDir);
 Object.assign(process.env, auth.env);

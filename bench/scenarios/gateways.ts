@@ -7,7 +7,8 @@ import { root } from '../load.js';
 import { rssMiB } from '../processes.js';
 import type { BenchContext, Scenario, Section } from '../scenario.js';
 import { ourGateway, startSubgraphs, type Subgraphs } from '../servers/subgraphs.js';
-import { fixed, table } from '../stats.js';
+import { fixed, median, table } from '../stats.js';
+import type { MeasuredRun } from '../load.js';
 import { seed, type SeedSize } from '../seed.js';
 import { profileGateway } from './gateway-profile.js';
 
@@ -28,6 +29,7 @@ export const byIdQuery = `query BenchGatewayUsage($id: ID!) {
 const pageSize = 20;
 /** Distinct pages and usages the load takes in turn (see LoadRequest.variants). */
 const variantCount = 50;
+const cacheOff = 'ours, entity cache off';
 
 const gatewayScripts = [
   { name: 'ours', script: 'gateway/index.ts' },
@@ -104,21 +106,20 @@ export const gateways: Scenario = {
       subgraphs = await startSubgraphs({ mongodbUri, database, dataDir: config.dataDir });
       const supergraphPath = path.resolve(root, config.dataDir, 'bench-supergraph.graphql');
       writeFileSync(supergraphPath, subgraphs.supergraphSdl);
-      const levers = config.levers ? [{ name: 'Hive + Rust planner', script: 'bench/servers/gateway-hive-router.ts' }] : [];
       for (const gateway of gatewayScripts) {
         children.push(await startChild(gateway.name === 'ours' ? ourGateway(supergraphPath, subgraphs) : { ...gateway, env: { BENCH_SUPERGRAPH: supergraphPath } }));
       }
       children.push(
         await startChild({ name: 'raw driver', script: 'bench/servers/raw-driver.ts', env: { MONGODB_URI: mongodbUri, MONGODB_DB: database } }),
       );
-      for (const lever of levers) children.push(await startChild({ ...lever, env: { BENCH_SUPERGRAPH: supergraphPath } }));
+      // Ours without the entity cache, always: what the other levers give without it, and what a
+      // workload that names new parties and specifications all the time would see.
+      children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs, { ENTITY_CACHE_TTL_SECONDS: '0' }), name: cacheOff }));
       if (config.levers) {
-        // Loaded only here: esbuild comes with tsx, the bench needs it for this lever alone.
-        const { buildOurGateway } = await import('../servers/build.js');
-        const built = await buildOurGateway(config.dataDir);
-        children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs), name: 'ours, built (no tsx)', script: built, plain: true }));
+        children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs, { QUERY_PLANNER: 'js' }), name: 'ours, JavaScript planner' }));
+        children.push(await startChild({ name: 'Hive + Rust planner', script: 'bench/servers/gateway-hive-router.ts', env: { BENCH_SUPERGRAPH: supergraphPath } }));
       }
-      const leverChildren = children.slice(gatewayScripts.length + 1);
+      const extraChildren = children.slice(gatewayScripts.length + 1);
       log(`subgraphs pids ${subgraphs.pids.join(', ')}; ${children.map((c) => `${c.name} pid ${c.pid} at ${c.url}`).join('; ')}`);
       const upstream = subgraphs.pids;
       const gatewayContenders = (query: string, variables: Record<string, unknown>[]): Contender[] =>
@@ -142,11 +143,14 @@ export const gateways: Scenario = {
           watched: { system: raw.pid, database: databasePid },
         },
       ];
+      // After the raw driver, so the targets' ratios keep their positions (ours 0, Hive 1, Apollo 2, raw 3).
+      const extra = (template: Contender): Contender[] =>
+        extraChildren.map((child) => ({ ...template, name: child.name, request: { ...template.request, url: child.url }, watched: { ...template.watched, system: child.pid } }));
+      pageContenders.push(...extra(pageContenders[0]!).filter((c) => c.name === cacheOff));
       await checkSameAnswers(pageContenders, 'the page', checkPage);
       const ids = (await db.collection('productUsages').find({}, { projection: { _id: 1 }, limit: variantCount }).toArray()).map((d) => String(d._id));
       const byIdContenders = gatewayContenders(byIdQuery, ids.map((id) => ({ id })));
-      // Levers run after the three contenders, so the ratios of the targets keep their positions.
-      byIdContenders.push(...leverChildren.map((child) => ({ ...byIdContenders[1]!, name: child.name, request: { ...byIdContenders[1]!.request, url: child.url }, watched: { ...byIdContenders[1]!.watched, system: child.pid } })));
+      byIdContenders.push(...extra(byIdContenders[0]!));
       await checkSameAnswers(byIdContenders, 'the usage by id', (body) => {
         if (!(body as { data?: { productUsage?: { id: string } } }).data?.productUsage?.id) throw new Error('a usage by id did not come back');
       });
@@ -202,8 +206,30 @@ function describe(config: BenchConfig, size: SeedSize, page: Comparison, byId: C
       fixed(v.p99, 2),
       v.met ? 'met' : 'not met',
     ]);
+  // Ours with the entity cache off against the same two, for information: the lever it leaves out.
+  const cacheOffRows = (comparison: Comparison, label: string) => {
+    const off = comparison.contenders.findIndex((c) => c.name === cacheOff);
+    if (off < 0) return [];
+    return [1, 2].map((other) => {
+      const ratio = (pick: (run: MeasuredRun) => number | undefined, invert = false) =>
+        median(comparison.runs[off]!.map((run, r) => {
+          const [mine, theirs] = [pick(run) ?? Number.NaN, pick(comparison.runs[other]![r]!) ?? Number.NaN];
+          return invert ? theirs / mine : mine / theirs;
+        }));
+      return [
+        label,
+        `${cacheOff} vs ${comparison.contenders[other]!.name}`,
+        other === 1 ? `${fixed(targets.hive, 1)}x` : `${fixed(targets.apollo, 1)}x`,
+        `${fixed(ratio((r) => r.requestsPerSecond), 2)}x`,
+        `${fixed(ratio((r) => r.cpu.system, true), 2)}x`,
+        fixed(ratio((r) => r.latencyP99, true), 2),
+        'for information',
+      ];
+    });
+  };
   const rssRows = [page, byId].flatMap((comparison, q) =>
-    comparison.contenders.slice(0, 3).map((c, i) => [q ? 'usage by id' : 'page of 20', c.name, fixed(medians(comparison.runs[i]!).rssPeak, 0)]),
+    comparison.contenders
+      .flatMap((c, i) => (c.name === 'raw driver' ? [] : [[q ? 'usage by id' : 'page of 20', c.name, fixed(medians(comparison.runs[i]!).rssPeak, 0)]])),
   );
   const ours = medians(page.runs[0]!);
   const rawRatio = medianRatios(page, 3);
@@ -221,6 +247,8 @@ function describe(config: BenchConfig, size: SeedSize, page: Comparison, byId: C
       table(['query', 'pair', 'target', 'throughput ratio', 'gateway capacity ratio', 'p99 ratio (theirs / ours, above 1: ours better)', 'verdict'], [
         ...ratioRows(page, 'page of 20').map(invertP99),
         ...ratioRows(byId, 'usage by id').map(invertP99),
+        ...cacheOffRows(page, 'page of 20'),
+        ...cacheOffRows(byId, 'usage by id'),
       ]),
       '',
       `Gateway RSS peak under load (median of the rounds; target below ${targets.rssMiB} MiB):`,
@@ -289,13 +317,17 @@ function method(config: BenchConfig, size: SeedSize): string {
     'entity fetch scans the whole collection (see "Data set" at the top), and on the main seed every contender would',
     'only measure that scan. Even here the database dominates; the gateway CPU columns isolate the gateways.',
     '',
-    'Three gateways over the same three subgraph processes (`npm run subgraph:<name>`), with the',
-    'same supergraph (composed from the running subgraphs by `gateway/compose.ts`), each in its own process:',
-    '**ours** (`gateway/index.ts`, what `npm run gateway` runs, with `SUPERGRAPH_PATH`), the **Hive runtime** (`createGatewayRuntime` from',
-    '`@graphql-hive/gateway-runtime` with nothing but the supergraph, on `node:http`) and the **Apollo gateway**',
-    '(`@apollo/gateway` `ApolloGateway` inside `@apollo/server` `startStandaloneServer`). Before measuring, the bench',
-    'checks that all of them (and the raw driver) answer the same JSON body. ' +
-      `${config.connections} connections; per run a ${config.warmup} s warm-up, a pause until every process is idle again,`,
+    'Three gateways over the same three subgraph processes (`npm run subgraph:<name>`: the bundles of `npm run build`',
+    'under plain `node`), with the same supergraph (composed from the running subgraphs by `gateway/compose.ts`), each in',
+    'its own process: **ours** (what `npm run gateway` runs: `gateway/index.ts` built, with `SUPERGRAPH_PATH`; its defaults, that',
+    'is the Rust query planner and the entity cache on, and the per-tenant rate limit off since one tenant sends all the load),',
+    'the **Hive runtime** (`createGatewayRuntime` from `@graphql-hive/gateway-runtime` with nothing but the supergraph, on',
+    '`node:http`) and the **Apollo gateway** (`@apollo/gateway` `ApolloGateway` inside `@apollo/server` `startStandaloneServer`).',
+    '**ours, entity cache off** is ours with `ENTITY_CACHE_TTL_SECONDS=0`: the load takes 50 pages (or usages) in turn that',
+    'name the same parties and specifications again, so once warm ours fetches no party or specification at all, as it',
+    'would for any customer base that is read more often than it changes; the cache-off rows are what ours does when every',
+    'party and specification is new to it. Before measuring, the bench checks that all of them (and the raw driver) answer the same JSON body. ' +
+      `${config.connections} connections; every contender first gets one unmeasured run; then per run a ${config.warmup} s warm-up, a pause until every process is idle again,`,
     `then ${config.duration} s measured; the contenders alternate over ${config.rounds} rounds. CPU per request is each process's`,
     'user + system time during the measured part (from /proc) divided by the requests answered: the gateway, the three',
     'subgraphs together, and the embedded FerretDB. RSS is the gateway process\'s, sampled every 250 ms.',

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { buildDir, nodeFlags } from '../../scripts/build.js';
 import { startChild, stopAll, type Child, type ChildOptions } from '../child.js';
 import { loadSupergraph } from '../../gateway/supergraph.js';
 
@@ -22,7 +24,10 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
       ...(await Promise.allSettled([
         startChild({
         name: `${name} subgraph`,
-        script: `subgraphs/${name}/index.ts`,
+        // What `npm run subgraph:<name>` runs: the bundle scripts/build.ts made (run.ts builds first).
+        script: path.join(buildDir, `subgraph-${name}.mjs`),
+        plain: true,
+        nodeFlags: nodeFlags[`subgraph-${name}`],
         env: {
           MONGODB_URI: options.mongodbUri,
           MONGODB_DB: options.database,
@@ -60,11 +65,14 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
   };
 }
 
-/** Our gateway as `npm run gateway` runs it in production: gateway/index.ts over a supergraph file. */
+/** Our gateway as `npm run gateway` runs it in production: the built gateway/index.ts over a supergraph file. */
 export function ourGateway(supergraphPath: string, subgraphs: Subgraphs, extraEnv: Record<string, string> = {}): ChildOptions {
   return {
     name: 'ours',
-    script: 'gateway/index.ts',
+    // What `npm run gateway` runs: the bundle of gateway/index.ts under plain node.
+    script: path.join(buildDir, 'gateway.mjs'),
+    plain: true,
+    nodeFlags: nodeFlags.gateway,
     env: {
       SUPERGRAPH_PATH: supergraphPath,
       GATEWAY_PORT: '0',

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildServices } from '../../scripts/build.js';
+import { buildServices, nodeFlags, type Service } from '../../scripts/build.js';
 
 // The services as `npm run gateway`, `npm run subgraph:<name>` and `npm run rest` run them in
 // production: bundles of scripts/build.ts under plain `node`, each its own process. They find the
@@ -23,8 +23,8 @@ const env = {
   LOG_LEVEL: 'info',
 };
 
-function start(bundle: string, extra: Record<string, string>, ready: RegExp): Promise<string> {
-  const child = spawn(process.execPath, ['--enable-source-maps', bundle], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(service: Service, bundle: string, extra: Record<string, string>, ready: RegExp): Promise<string> {
+  const child = spawn(process.execPath, [...nodeFlags[service], bundle], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
@@ -50,14 +50,15 @@ beforeAll(async () => {
   const built = await buildServices();
   const urls: Record<string, string> = {};
   for (const name of ['usage', 'specification', 'party'] as const) {
-    urls[name] = await start(built[`subgraph-${name}`]!, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/\S+)/);
+    urls[name] = await start(`subgraph-${name}`, built[`subgraph-${name}`]!, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/\S+)/);
   }
   gateway = await start(
+    'gateway',
     built.gateway!,
     { GATEWAY_PORT: '0', USAGE_URL: urls.usage!, SPECIFICATION_URL: urls.specification!, PARTY_URL: urls.party! },
     /gateway ready at (http:\/\/\S+)/,
   );
-  rest = await start(built.rest!, { REST_PORT: '0', GATEWAY_URL: gateway }, /REST facade ready at (http:\/\/\S+)/);
+  rest = await start('rest', built.rest!, { REST_PORT: '0', GATEWAY_URL: gateway }, /REST facade ready at (http:\/\/\S+)/);
   token = await new SignJWT({ tenant: 'built-tenant', scope: 'admin' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('builder')
