@@ -2,10 +2,12 @@ import { parseArgs } from 'node:util';
 
 /**
  * The bench's knobs: a command-line flag wins over its environment variable, which wins over the
- * default. Defaults keep `npm run bench` under about five minutes on a 2-core machine.
+ * default. Defaults keep `npm run bench` within 15 minutes on a 2-core machine.
  */
 export interface BenchConfig {
   usages: number;
+  /** Usages of the database the REST-over-GraphQL and round-trip scenarios read (`<database>_pages`). */
+  pageUsages: number;
   parties: number;
   specifications: number;
   /** Measured seconds per load run, after `warmup` seconds that are thrown away. */
@@ -33,10 +35,11 @@ export interface BenchConfig {
 }
 
 const knobs = {
-  usages: { env: 'BENCH_USAGES', default: 1_000 },
+  usages: { env: 'BENCH_USAGES', default: 100_000 },
+  pageUsages: { env: 'BENCH_PAGE_USAGES', default: 1_000 },
   parties: { env: 'BENCH_PARTIES', default: 1_000 },
   specifications: { env: 'BENCH_SPECIFICATIONS', default: 50 },
-  duration: { env: 'BENCH_DURATION', default: 10 },
+  duration: { env: 'BENCH_DURATION', default: 8 },
   warmup: { env: 'BENCH_WARMUP', default: 3 },
   rounds: { env: 'BENCH_ROUNDS', default: 3 },
   connections: { env: 'BENCH_CONNECTIONS', default: 10 },
@@ -47,7 +50,7 @@ const knobs = {
 
 type NumericKnob = keyof typeof knobs;
 
-export const usage = `npm run bench [-- --usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
+export const usage = `npm run bench [-- --usages=N --page-usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
                       --connections=N --page-size=N --subscribers=N --gateway-usages=N --profile=auto|always|never --results=PATH
                       --only=gateways,fan-out,... --levers]
 Each flag has an environment variable (BENCH_USAGES, BENCH_DURATION, ..., BENCH_PROFILE, BENCH_RESULTS).

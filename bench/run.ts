@@ -9,6 +9,7 @@ import { gateways } from './scenarios/gateways.js';
 import { ingestion } from './scenarios/ingestion.js';
 import { restOverGraphql } from './scenarios/rest-over-graphql.js';
 import { roundTrips } from './scenarios/round-trips.js';
+import { dataSet } from './scenarios/data-set.js';
 import { childrenNamed } from './processes.js';
 import { seed } from './seed.js';
 import { startDatabase } from '../subgraphs/shared/local-database.js';
@@ -16,7 +17,7 @@ import { connectMongo } from '../subgraphs/shared/mongo.js';
 import { buildServices } from '../scripts/build.js';
 
 /** In the order they run; each starts and stops what it measures. */
-const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips, ingestion];
+const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips, dataSet, ingestion];
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
@@ -37,6 +38,9 @@ try {
   await seed(db, config);
   const seedSeconds = (performance.now() - seedStart) / 1000;
   log(`seeded ${config.usages} usages, ${config.parties} parties, ${config.specifications} specifications in ${seedSeconds.toFixed(1)} s`);
+  const pagesDatabase = `${config.database}_pages`;
+  await seed(client.db(pagesDatabase), { ...config, usages: config.pageUsages });
+  log(`seeded "${pagesDatabase}" with ${config.pageUsages} usages for the scenarios that load sorted pages`);
 
   const databasePid = database.kind === 'ferretdb' ? childrenNamed('ferretdb-sqlite')[0] : undefined;
   const sections: Section[] = [];
@@ -44,7 +48,7 @@ try {
   for (const scenario of scenarios.filter((s) => !config.only.length || config.only.includes(s.name))) {
     log(`scenario: ${scenario.name}`);
     try {
-      sections.push(...[await scenario.run({ config, mongodbUri: database.uri, db, databasePid, auth, log })].flat());
+      sections.push(...[await scenario.run({ config, mongodbUri: database.uri, db, pagesDatabase, databasePid, auth, log })].flat());
     } catch (error) {
       // One broken scenario must not cost the figures of the others: it is reported as failed.
       log(`scenario ${scenario.name} failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -7,8 +7,13 @@ export interface BenchContext {
   config: BenchConfig;
   /** The database server the bench started (or MONGODB_URI). */
   mongodbUri: string;
-  /** The seeded bench database, for scenarios that need to look at it. */
+  /** The seeded bench database (`config.usages`), for scenarios that need to look at it. */
   db: Db;
+  /**
+   * A database of `config.pageUsages` usages (same parties and specifications) for the scenarios that
+   * load sorted pages, which the embedded FerretDB answers by reading the whole collection.
+   */
+  pagesDatabase: string;
   /** The embedded database's process, when the bench started one (its CPU time is reported). */
   databasePid?: number;
   /** Keys and token of the run (every process the bench starts has `auth.env`). */

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
-import { Agent } from 'undici';
+import { Agent, request as httpRequest } from 'node:http';
 import { fromGraphError, internalError, TmfError } from './errors.js';
 
 interface GraphQLResponse<T> {
@@ -23,13 +23,15 @@ export const forwardedHeaders = (): Record<string, string> => {
 };
 
 /**
- * Sends the facade's named operations to the gateway over one keep-alive connection pool. Printed
- * operation text is cached per document: the operations are fixed, so printing them per request
- * would be wasted work.
+ * Sends the facade's named operations to the gateway over one keep-alive connection pool, with
+ * node:http rather than `fetch`: no WHATWG Request/Response objects and streams per call, which
+ * were the largest cost the facade added per request after JSON (bench/RESULTS.md, REST over GraphQL).
+ * Printed operation text is cached per document: the operations are fixed, so printing them per
+ * request would be wasted work.
  */
 export class GatewayClient {
   private readonly printed = new WeakMap<DocumentNode, string>();
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
 
   constructor(private readonly url: string) {}
 
@@ -46,19 +48,9 @@ export class GatewayClient {
     let body: GraphQLResponse<TData>;
     let retryAfter: string | null = null;
     try {
-      const response = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          ...(authorization ? { authorization } : forwardedHeaders()),
-        },
-        body: JSON.stringify({ query, variables }),
-        // @ts-expect-error undici's dispatcher option is not in the DOM fetch types.
-        dispatcher: this.agent,
-      });
-      retryAfter = response.headers.get('retry-after');
-      body = (await response.json()) as GraphQLResponse<TData>;
+      const answer = await this.post(JSON.stringify({ query, variables }), authorization ? { authorization } : forwardedHeaders());
+      retryAfter = answer.retryAfter;
+      body = JSON.parse(answer.text) as GraphQLResponse<TData>;
     } catch {
       throw new TmfError(503, 'Service Unavailable', 'The usage graph is unavailable; try again shortly.');
     }
@@ -68,7 +60,38 @@ export class GatewayClient {
     return body.data;
   }
 
+  /** One POST to the gateway on the keep-alive pool: the status does not matter, the body says what happened. */
+  private post(payload: string, credential: Record<string, string>): Promise<{ text: string; retryAfter: string | null }> {
+    return new Promise((resolve, reject) => {
+      const call = httpRequest(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/graphql-response+json, application/json',
+            'content-length': Buffer.byteLength(payload),
+            ...credential,
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.once('error', reject);
+          response.once('end', () => {
+            const header = response.headers['retry-after'];
+            resolve({ text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof header === 'string' ? header : null });
+          });
+        },
+      );
+      call.once('error', reject);
+      call.end(payload);
+    });
+  }
+
   close(): Promise<void> {
-    return this.agent.close();
+    this.agent.destroy();
+    return Promise.resolve();
   }
 }

@@ -55,13 +55,13 @@ async function checkSamePage([graph, rest]: Contender[], pageSize: number, total
 
 export const restOverGraphql: Scenario = {
   name: 'REST over GraphQL',
-  async run({ config, mongodbUri, db, databasePid, auth, log }) {
-    const system = await startSystemProcess({ mongodbUri, database: config.database, dataDir: config.dataDir });
+  async run({ config, mongodbUri, db, pagesDatabase, databasePid, auth, log }) {
+    const system = await startSystemProcess({ mongodbUri, database: pagesDatabase, dataDir: config.dataDir });
     let comparison: Comparison;
     try {
       log(`system under test: pid ${system.pid}, gateway ${system.gatewayUrl}, REST ${system.restUrl}`);
       const sides = contenders(system.gatewayUrl, system.restUrl, config.pageSize, { system: system.pid, database: databasePid }, auth.authorization);
-      await checkSamePage(sides, config.pageSize, config.usages);
+      await checkSamePage(sides, config.pageSize, config.pageUsages);
       comparison = await alternate(config, sides, log);
     } finally {
       await system.stop();
