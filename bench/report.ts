@@ -14,8 +14,28 @@ export interface Environment {
   machine: string;
   node: string;
   database: string;
+  /** Versions of what the contenders are made of, as installed. */
+  packages: string;
   /** 1-minute load average when the bench started: other work on the machine skews every figure. */
   loadBefore: number;
+}
+
+const contenderPackages = [
+  '@graphql-hive/gateway-runtime',
+  '@graphql-hive/router-runtime',
+  '@apollo/gateway',
+  '@apollo/server',
+  '@apollo/subgraph',
+  'graphql',
+  'mongodb',
+];
+
+function installedVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
 }
 
 /** Where and on what the figures were taken: they mean little without it. */
@@ -42,6 +62,7 @@ export async function describeEnvironment(db: Db, kind: 'ferretdb' | 'external')
     machine: `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
     node: process.version,
     database,
+    packages: contenderPackages.map((name) => `${name} ${installedVersion(name)}`).join(', '),
     loadBefore: os.loadavg()[0]!,
   };
 }
@@ -91,6 +112,7 @@ export function writeResults(config: BenchConfig, environment: Environment, seed
         ['Node.js', environment.node],
         ['load average (1 min)', `${environment.loadBefore.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end (the bench alone keeps it near 2)`],
         ['database', environment.database],
+        ['packages', environment.packages],
         ['seed', `${config.usages.toLocaleString('en')} usages, ${config.parties.toLocaleString('en')} parties, ${config.specifications} specifications (seeded in ${seedSeconds.toFixed(1)} s)`],
         ['load', `${config.connections} connections, ${config.warmup} s warm-up + ${config.duration} s per run, ${config.rounds} rounds`],
       ],
