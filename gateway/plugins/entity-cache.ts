@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, Kind, print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { RequestCaller } from '../../subgraphs/shared/caller.js';
@@ -12,7 +13,7 @@ interface EntityFetch {
   responseKey: string;
   /** The variable holding the representations. */
   variable: string;
-  /** The whole document: what is asked of each entity. */
+  /** What is asked of each entity: a digest of the whole document (keys stay short in memory). */
   selection: string;
 }
 
@@ -30,7 +31,11 @@ function entityFetch(document: DocumentNode): EntityFetch | null {
   if (!rest.length && (operation as OperationDefinitionNode).operation === 'query' && field?.kind === Kind.FIELD && field.name.value === '_entities') {
     const argument = field.arguments?.length === 1 ? field.arguments[0] : undefined;
     if (argument?.name.value === 'representations' && argument.value.kind === Kind.VARIABLE) {
-      shape = { responseKey: field.alias?.value ?? '_entities', variable: argument.value.name.value, selection: print(document) };
+      shape = {
+        responseKey: field.alias?.value ?? '_entities',
+        variable: argument.value.name.value,
+        selection: createHash('sha256').update(print(document)).digest('base64url'),
+      };
     }
   }
   shapes.set(document, shape);
