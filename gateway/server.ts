@@ -60,7 +60,7 @@ export interface RunningGateway {
   url: string;
   wsUrl: string;
   server: Server;
-  /** Reference entities served from memory (tests and the bench read its counters). */
+  /** Reference entities served from memory (tests read its hit and miss counters). */
   entityCache: EntityCache;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

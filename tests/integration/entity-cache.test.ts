@@ -58,7 +58,10 @@ describe('the gateway entity cache', () => {
     let first: PageBody | undefined;
     const cold = await stack.commands.during(async () => void (first = await read(stack, usageType)));
     let second: PageBody | undefined;
+    const hitsBefore = stack.system.gateway.entityCache.hits;
     const warm = await stack.commands.during(async () => void (second = await read(stack, usageType)));
+    // The specification and the party, each named by the three usages, answered from memory.
+    expect(stack.system.gateway.entityCache.hits - hitsBefore).toBeGreaterThanOrEqual(2);
     expect(partyNames(first!)).toEqual([`Org ${usageType}`, `Org ${usageType}`, `Org ${usageType}`]);
     expect(second).toEqual(first);
     // Cold: the usages, then the specification and the party. Warm: the usages only.
