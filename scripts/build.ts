@@ -3,7 +3,7 @@
 // run with plain `node`. Packages stay in node_modules; only the project's own TypeScript is bundled.
 //
 // Why not run TypeScript through tsx, as `npm start` does: tsx's loader keeps its own copy of every
-// module in a loader thread, about 90 MiB more resident memory for the gateway, whose target is
+// module in a loader thread, 65-90 MiB more resident memory for the gateway, whose target is
 // below 250 MiB under load (bench/RESULTS.md, "What moved the figures").
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
