@@ -1,7 +1,7 @@
 import type { Config } from '../subgraphs/shared/config.js';
 import { internalSecret, tokenKey } from '../subgraphs/shared/auth-keys.js';
 import type { VerifyToken } from './plugins/authentication.js';
-import type { GatewayLimits } from './server.js';
+import type { GatewayLimits, GatewayOptions } from './server.js';
 import { cachedTokenVerifier } from './token-cache.js';
 import { createTokenVerifier } from './token-verifier.js';
 
@@ -23,11 +23,21 @@ export async function gatewayAuth(config: Config, warn: (message: string) => voi
 }
 
 /** The gateway's limits from the configuration. */
-export const gatewayLimits = (config: Config): GatewayLimits => ({
+const gatewayLimits = (config: Config): GatewayLimits => ({
   bodyLimitBytes: config.bodyLimitBytes,
   ratePerSecond: config.limits.ratePerSecond,
   rateBurst: config.limits.rateBurst,
   operations: { ...config.limits.graphql, pageSize: config.paging },
   wsMaxSubscriptions: config.limits.wsMaxSubscriptions,
   subgraphTimeoutMs: config.limits.subgraphTimeoutMs,
+});
+
+/** What both ways of running the gateway (gateway/index.ts, scripts/system.ts) take from the configuration. */
+export const gatewaySettings = (config: Config): Pick<GatewayOptions, 'host' | 'port' | 'ide' | 'websocket' | 'limits' | 'tuning'> => ({
+  host: config.host,
+  port: config.ports.gateway,
+  ide: config.env !== 'production',
+  websocket: config.websocket,
+  limits: gatewayLimits(config),
+  tuning: config.gateway,
 });

@@ -1,4 +1,5 @@
 import type { EventBus } from '../subgraphs/shared/event-bus.js';
+import { ExpiringMap } from './expiring-map.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
 
 export interface EntityCacheOptions {
@@ -27,7 +28,7 @@ const evictionTopic = 'gateway.entity-cache.evict';
  * Changes that reach the database some other way show within `ttlMs`.
  */
 export class EntityCache {
-  private readonly entries = new Map<string, { json: string; until: number }>();
+  private readonly entries: ExpiringMap<string>;
   private readonly generations = new Map<string, number>();
   private readonly now: () => number;
   hits = 0;
@@ -35,6 +36,7 @@ export class EntityCache {
 
   constructor(private readonly options: EntityCacheOptions) {
     this.now = options.now ?? Date.now;
+    this.entries = new ExpiringMap(options.maxEntries, this.now);
   }
 
   get enabled(): boolean {
@@ -47,33 +49,23 @@ export class EntityCache {
   }
 
   get(key: string): string | undefined {
-    const entry = this.entries.get(key);
-    if (entry && this.now() < entry.until) {
-      this.hits++;
-      return entry.json;
-    }
-    if (entry) this.entries.delete(key);
-    this.misses++;
-    return undefined;
+    const json = this.entries.get(key);
+    if (json === undefined) this.misses++;
+    else this.hits++;
+    return json;
   }
 
   /** Stores `json` unless the tenant's entities of that subgraph were evicted since `generation`. */
   set(key: string, json: string, eviction: Eviction, generation: number): void {
     if (this.generation(eviction.tenant, eviction.subgraph) !== generation) return;
-    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { json, until: this.now() + this.options.ttlMs });
+    this.entries.set(key, json, this.now() + this.options.ttlMs);
   }
 
   /** Forgets a tenant's entities of one subgraph, in this process. */
   evict({ tenant, subgraph }: Eviction): void {
     const scope = scopeKey(tenant, subgraph);
     this.generations.set(scope, (this.generations.get(scope) ?? 0) + 1);
-    const prefix = `${scope}\u0000`;
-    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
-  }
-
-  get size(): number {
-    return this.entries.size;
+    this.entries.deleteWhereKeyStartsWith(`${scope}\u0000`);
   }
 }
 

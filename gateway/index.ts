@@ -4,7 +4,7 @@ import { loadConfig } from '../subgraphs/shared/config.js';
 import { createEventBus } from '../subgraphs/shared/event-bus.js';
 import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
-import { gatewayAuth, gatewayLimits } from './auth.js';
+import { gatewayAuth, gatewaySettings } from './auth.js';
 import { subgraphEndpoints } from './endpoints.js';
 import { startGateway } from './server.js';
 import { loadSupergraph } from './supergraph.js';
@@ -18,14 +18,9 @@ const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPa
 const bus = await createEventBus(config.redisUrl);
 const gateway = await startGateway({
   supergraphSdl,
-  host: config.host,
-  port: config.ports.gateway,
-  ide: config.env !== 'production',
+  ...gatewaySettings(config),
   usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
-  websocket: config.websocket,
   auth,
-  limits: gatewayLimits(config),
-  tuning: config.gateway,
   bus,
   logger: log,
 });

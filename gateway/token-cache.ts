@@ -1,3 +1,4 @@
+import { ExpiringMap } from './expiring-map.js';
 import type { VerifyToken } from './plugins/authentication.js';
 import type { VerifiedToken } from './token-verifier.js';
 
@@ -17,16 +18,13 @@ export interface TokenCacheOptions {
  */
 export function cachedTokenVerifier(verify: VerifyToken, options: TokenCacheOptions): VerifyToken {
   const now = options.now ?? Date.now;
-  const accepted = new Map<string, { token: VerifiedToken; until: number }>();
+  const accepted = new ExpiringMap<VerifiedToken>(options.maxEntries, now);
   return async (authorization) => {
     if (!authorization) return verify(authorization);
     const hit = accepted.get(authorization);
-    if (hit && now() < hit.until) return hit.token;
-    if (hit) accepted.delete(authorization);
+    if (hit) return hit;
     const token = await verify(authorization);
-    const until = Math.min(now() + options.maxAgeMs, token.expiresAt === undefined ? Infinity : token.expiresAt * 1000);
-    if (accepted.size >= options.maxEntries) accepted.delete(accepted.keys().next().value!);
-    accepted.set(authorization, { token, until });
+    accepted.set(authorization, token, Math.min(now() + options.maxAgeMs, token.expiresAt === undefined ? Infinity : token.expiresAt * 1000));
     return token;
   };
 }

@@ -13,29 +13,28 @@ import { build, type Plugin } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const buildDir = path.join(root, '.build');
 
+/**
+ * Each service: its entry point, and the `node` flags its npm script runs the bundle with
+ * (tests/unit/service-scripts.test.ts checks package.json against this). The gateway's old-space cap
+ * makes V8 collect before its heap grows: under 600 requests/s it held 170 MiB of RSS instead of 330,
+ * for about the same throughput (bench/RESULTS.md); it still leaves room for about ten thousand
+ * subscribers.
+ */
 export const services = {
-  gateway: 'gateway/index.ts',
-  'subgraph-usage': 'subgraphs/usage/index.ts',
-  'subgraph-specification': 'subgraphs/specification/index.ts',
-  'subgraph-party': 'subgraphs/party/index.ts',
-  rest: 'rest-adapter/index.ts',
+  gateway: { entry: 'gateway/index.ts', nodeFlags: ['--enable-source-maps', '--max-old-space-size=256'] },
+  'subgraph-usage': { entry: 'subgraphs/usage/index.ts', nodeFlags: ['--enable-source-maps'] },
+  'subgraph-specification': { entry: 'subgraphs/specification/index.ts', nodeFlags: ['--enable-source-maps'] },
+  'subgraph-party': { entry: 'subgraphs/party/index.ts', nodeFlags: ['--enable-source-maps'] },
+  rest: { entry: 'rest-adapter/index.ts', nodeFlags: ['--enable-source-maps'] },
 } as const;
 
 export type Service = keyof typeof services;
 
-/**
- * The `node` flags each service's npm script runs its bundle with (tests/unit/service-scripts.test.ts
- * checks package.json against this). The gateway's old-space cap makes V8 collect before its heap
- * grows: under 600 requests/s it held 170 MiB of RSS instead of 330, for about the same throughput
- * (bench/RESULTS.md); it still leaves room for about ten thousand subscribers.
- */
-export const nodeFlags: Record<Service, string[]> = {
-  gateway: ['--enable-source-maps', '--max-old-space-size=256'],
-  'subgraph-usage': ['--enable-source-maps'],
-  'subgraph-specification': ['--enable-source-maps'],
-  'subgraph-party': ['--enable-source-maps'],
-  rest: ['--enable-source-maps'],
-};
+/** The bundle of a service, once built. */
+export const bundleOf = (service: Service): string => path.join(buildDir, `${service}.mjs`);
+
+/** The arguments to `node` that run a built service as its npm script does. */
+export const nodeArguments = (service: Service): string[] => [...services[service].nodeFlags, bundleOf(service)];
 
 /**
  * Modules find the project's files (schema/, the console build, the TMF specifications) relative to
@@ -55,15 +54,13 @@ const ownImportMetaUrl: Plugin = {
   },
 };
 
-/** Bundles the named services (all by default); returns each bundle's path. */
-export async function buildServices(names: readonly Service[] = Object.keys(services) as Service[]): Promise<Record<string, string>> {
-  const built: Record<string, string> = {};
+/** Bundles the named services (all by default) into bundleOf(service). */
+export async function buildServices(names: readonly Service[] = Object.keys(services) as Service[]): Promise<void> {
   await Promise.all(
     names.map(async (name) => {
-      const outfile = path.join(buildDir, `${name}.mjs`);
       await build({
-        entryPoints: [path.join(root, services[name])],
-        outfile,
+        entryPoints: [path.join(root, services[name].entry)],
+        outfile: bundleOf(name),
         bundle: true,
         platform: 'node',
         format: 'esm',
@@ -73,10 +70,8 @@ export async function buildServices(names: readonly Service[] = Object.keys(serv
         logLevel: 'error',
         plugins: [ownImportMetaUrl],
       });
-      built[name] = outfile;
     }),
   );
-  return built;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

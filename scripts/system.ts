@@ -7,7 +7,7 @@ import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '..
 import { buildPartySubgraph } from '../subgraphs/party/server.js';
 import { buildSpecificationSubgraph } from '../subgraphs/specification/server.js';
 import { buildUsageSubgraph } from '../subgraphs/usage/server.js';
-import { gatewayAuth, gatewayLimits } from '../gateway/auth.js';
+import { gatewayAuth, gatewaySettings } from '../gateway/auth.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { loadSupergraph } from '../gateway/supergraph.js';
 import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
@@ -58,14 +58,9 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
     });
     const gateway = await startGateway({
       supergraphSdl,
-      host: config.host,
-      port: config.ports.gateway,
-      ide: config.env !== 'production',
+      ...gatewaySettings(config),
       usageSubgraphUrl: subgraphs.find((s) => s.name === 'usage')!.url,
-      websocket: config.websocket,
       auth,
-      limits: gatewayLimits(config),
-      tuning: config.gateway,
       bus,
       logger,
     });

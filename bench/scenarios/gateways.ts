@@ -117,7 +117,7 @@ export const gateways: Scenario = {
       children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs, { ENTITY_CACHE_TTL_SECONDS: '0' }), name: cacheOff }));
       if (config.levers) {
         children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs, { QUERY_PLANNER: 'js' }), name: 'ours, JavaScript planner' }));
-        children.push(await startChild({ name: 'Hive + Rust planner', script: 'bench/servers/gateway-hive-router.ts', env: { BENCH_SUPERGRAPH: supergraphPath } }));
+        children.push(await startChild({ name: 'Hive + Rust planner', script: 'bench/servers/gateway-hive.ts', env: { BENCH_SUPERGRAPH: supergraphPath, BENCH_RUST_PLANNER: '1' } }));
       }
       const extraChildren = children.slice(gatewayScripts.length + 1);
       log(`subgraphs pids ${subgraphs.pids.join(', ')}; ${children.map((c) => `${c.name} pid ${c.pid} at ${c.url}`).join('; ')}`);

@@ -1,5 +1,7 @@
 // The stock Hive Gateway runtime: createGatewayRuntime with the supergraph and default settings,
 // served by node:http as its documentation shows. Prints "ready <url>" once it listens.
+// BENCH_RUST_PLANNER=1 (a lever run, `--levers`): the same with the Rust query planner of
+// @graphql-hive/router-runtime (`unifiedGraphHandler`) and nothing else changed.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,8 @@ const signUpstream: GatewayPlugin = {
   },
 };
 
-const runtime = createGatewayRuntime({ supergraph: readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8'), plugins: () => [signUpstream] });
+const rustPlanner = process.env.BENCH_RUST_PLANNER === '1' ? { unifiedGraphHandler: (await import('@graphql-hive/router-runtime')).unifiedGraphHandler } : {};
+const runtime = createGatewayRuntime({ supergraph: readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8'), ...rustPlanner, plugins: () => [signUpstream] });
 const server = createServer(runtime);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 console.log(`ready http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);

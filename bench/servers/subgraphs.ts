@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { buildDir, nodeFlags } from '../../scripts/build.js';
+import { bundleOf, services } from '../../scripts/build.js';
 import { startChild, stopAll, type Child, type ChildOptions } from '../child.js';
 import { loadSupergraph } from '../../gateway/supergraph.js';
 
@@ -25,9 +24,9 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
         startChild({
         name: `${name} subgraph`,
         // What `npm run subgraph:<name>` runs: the bundle scripts/build.ts made (run.ts builds first).
-        script: path.join(buildDir, `subgraph-${name}.mjs`),
+        script: bundleOf(`subgraph-${name}`),
         plain: true,
-        nodeFlags: nodeFlags[`subgraph-${name}`],
+        nodeFlags: [...services[`subgraph-${name}`].nodeFlags],
         env: {
           MONGODB_URI: options.mongodbUri,
           MONGODB_DB: options.database,
@@ -70,9 +69,9 @@ export function ourGateway(supergraphPath: string, subgraphs: Subgraphs, extraEn
   return {
     name: 'ours',
     // What `npm run gateway` runs: the bundle of gateway/index.ts under plain node.
-    script: path.join(buildDir, 'gateway.mjs'),
+    script: bundleOf('gateway'),
     plain: true,
-    nodeFlags: nodeFlags.gateway,
+    nodeFlags: [...services.gateway.nodeFlags],
     env: {
       SUPERGRAPH_PATH: supergraphPath,
       GATEWAY_PORT: '0',

@@ -19,31 +19,35 @@ interface EntityFetch {
 
 type Representation = { __typename: string; id: string };
 
-const shapes = new WeakMap<DocumentNode, EntityFetch | null>();
+/** What a subgraph request's document is to the cache: a change, an entity fetch it can serve, or neither. */
+type DocumentKind = 'mutation' | EntityFetch | null;
 
-/** The entity fetch a document is, if it is nothing else: one query with one `_entities(representations: $var)`. */
-function entityFetch(document: DocumentNode): EntityFetch | null {
-  let shape = shapes.get(document);
-  if (shape !== undefined) return shape;
-  shape = null;
+const kinds = new WeakMap<DocumentNode, DocumentKind>();
+
+/** Worked out once per document (plans, and so their documents, are reused from request to request). */
+function kindOf(document: DocumentNode): DocumentKind {
+  let kind = kinds.get(document);
+  if (kind === undefined) kinds.set(document, (kind = classify(document)));
+  return kind;
+}
+
+/** An entity fetch is a document that is nothing else: one query with one `_entities(representations: $var)`. */
+function classify(document: DocumentNode): DocumentKind {
+  if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation')) return 'mutation';
   const [operation, ...rest] = document.definitions;
   const field = operation?.kind === Kind.OPERATION_DEFINITION && operation.selectionSet.selections.length === 1 ? operation.selectionSet.selections[0] : undefined;
   if (!rest.length && (operation as OperationDefinitionNode).operation === 'query' && field?.kind === Kind.FIELD && field.name.value === '_entities') {
     const argument = field.arguments?.length === 1 ? field.arguments[0] : undefined;
     if (argument?.name.value === 'representations' && argument.value.kind === Kind.VARIABLE) {
-      shape = {
+      return {
         responseKey: field.alias?.value ?? '_entities',
         variable: argument.value.name.value,
         selection: createHash('sha256').update(print(document)).digest('base64url'),
       };
     }
   }
-  shapes.set(document, shape);
-  return shape;
+  return null;
 }
-
-const isMutation = (document: DocumentNode) =>
-  document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
 
 /** Only `{ __typename, id }` representations name an entity by id alone; others carry more (@requires). */
 function plainRepresentations(value: unknown): Representation[] | null {
@@ -66,12 +70,12 @@ export function useEntityCache(cache: EntityCache, evict: (eviction: Eviction) =
       const caller = (executionRequest.context as CallerContext | undefined)?.caller;
       if (!caller) return;
       const scope: Eviction = { tenant: caller.tenant, subgraph: subgraphName };
-      if (isMutation(executionRequest.document)) {
+      const shape = kindOf(executionRequest.document);
+      if (shape === 'mutation') {
         // Before (reads in flight then store nothing) and after (the change is done) the mutation.
         evict(scope);
         return () => evict(scope);
       }
-      const shape = entityFetch(executionRequest.document);
       const representations = shape && plainRepresentations(executionRequest.variables?.[shape.variable]);
       if (!shape || !representations || !representations.length) return;
       type Executor = Parameters<typeof setExecutor>[0];

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildServices, nodeFlags, type Service } from '../../scripts/build.js';
+import { buildServices, nodeArguments, type Service } from '../../scripts/build.js';
 
 // The services as `npm run gateway`, `npm run subgraph:<name>` and `npm run rest` run them in
 // production: bundles of scripts/build.ts under plain `node`, each its own process. They find the
@@ -23,13 +23,13 @@ const env = {
   LOG_LEVEL: 'info',
 };
 
-function start(service: Service, bundle: string, extra: Record<string, string>, ready: RegExp): Promise<string> {
-  const child = spawn(process.execPath, [...nodeFlags[service], bundle], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(service: Service, extra: Record<string, string>, ready: RegExp): Promise<string> {
+  const child = spawn(process.execPath, nodeArguments(service), { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${bundle} did not start: ${output}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`${bundle} exited with ${code}: ${output}`)));
+    const timer = setTimeout(() => reject(new Error(`${service} did not start: ${output}`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${service} exited with ${code}: ${output}`)));
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         output += `${line}\n`;
@@ -47,18 +47,17 @@ let gateway = '';
 let rest = '';
 let token = '';
 beforeAll(async () => {
-  const built = await buildServices();
+  await buildServices();
   const urls: Record<string, string> = {};
   for (const name of ['usage', 'specification', 'party'] as const) {
-    urls[name] = await start(`subgraph-${name}`, built[`subgraph-${name}`]!, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/\S+)/);
+    urls[name] = await start(`subgraph-${name}`, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/\S+)/);
   }
   gateway = await start(
     'gateway',
-    built.gateway!,
     { GATEWAY_PORT: '0', USAGE_URL: urls.usage!, SPECIFICATION_URL: urls.specification!, PARTY_URL: urls.party! },
     /gateway ready at (http:\/\/\S+)/,
   );
-  rest = await start('rest', built.rest!, { REST_PORT: '0', GATEWAY_URL: gateway }, /REST facade ready at (http:\/\/\S+)/);
+  rest = await start('rest', { REST_PORT: '0', GATEWAY_URL: gateway }, /REST facade ready at (http:\/\/\S+)/);
   token = await new SignJWT({ tenant: 'built-tenant', scope: 'admin' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('builder')
