@@ -1,7 +1,7 @@
 import type { UsageIngestInput, UtsErrorFragment, UtsKpiFragment } from '../operations/generated.js';
 
 /**
- * The usage-transparency (UTS) shapes (../shared/reference/uts.md) and their translation to and from
+ * The usage-transparency (UTS) shapes (docs/uts.md) and their translation to and from
  * the graph. Pure: no I/O (unit-tested in tests/unit/uts-mapping.test.ts).
  */
 

@@ -38,16 +38,17 @@ export class SpecLoadError extends Error {
   override name = 'SpecLoadError';
 }
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** The copies the project ships (provenance and licence: tmf635/README.md beside this file). */
+export const bundledSpecDir = fileURLToPath(new URL('tmf635', import.meta.url));
 
 /**
  * Where the specification files live. The one reader of TMF635_SPEC_DIR: an absolute directory,
- * or one relative to the working directory, holding `v5/` and `v4/` as in `../shared/tmf635`
- * next to the project (the default). Set it when the project is deployed without that sibling.
+ * or one relative to the working directory, holding `v5/` and `v4/` as `tmf635/` beside this file
+ * does (the default). Set it to validate against another release of the files.
  */
 export function specDir(env: Record<string, string | undefined> = process.env): string {
   const configured = env.TMF635_SPEC_DIR;
-  return configured ? path.resolve(configured) : path.resolve(projectRoot, '../shared/tmf635');
+  return configured ? path.resolve(configured) : bundledSpecDir;
 }
 
 function read(dir: string, file: string): string {

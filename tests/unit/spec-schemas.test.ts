@@ -259,8 +259,8 @@ describe('compilation', () => {
 });
 
 describe('specification files', () => {
-  it('are found next to the project unless TMF635_SPEC_DIR says otherwise', () => {
-    expect(specDir({})).toBe(path.resolve(import.meta.dirname, '../../../shared/tmf635'));
+  it('are the copies inside the project unless TMF635_SPEC_DIR says otherwise', () => {
+    expect(specDir({})).toBe(path.resolve(import.meta.dirname, '../../rest-adapter/spec/tmf635'));
     expect(specDir({ TMF635_SPEC_DIR: '/srv/tmf635' })).toBe('/srv/tmf635');
   });
 
