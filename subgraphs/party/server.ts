@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { loadTypeDefs, type SubgraphDefinition } from '../shared/subgraph-server.js';
 import { partyContextFactory, type PartyContext, type PartySettings } from './context.js';
 import { PartyRepository, PartyRoleRepository } from './repository.js';

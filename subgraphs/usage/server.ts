@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Logger } from '../shared/logger.js';
 import { ErrorCode } from '../shared/errors.js';
 import { loadTypeDefs, sendError, type SubgraphDefinition } from '../shared/subgraph-server.js';
