@@ -1,5 +1,5 @@
 import type { EventBus } from '../subgraphs/shared/event-bus.js';
-import { ExpiringMap } from './expiring-map.js';
+import { ExpiringMap } from '../subgraphs/shared/expiring-map.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
 
 export interface EntityCacheOptions {

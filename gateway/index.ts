@@ -4,7 +4,8 @@ import { loadConfig } from '../subgraphs/shared/config.js';
 import { createEventBus } from '../subgraphs/shared/event-bus.js';
 import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
-import { gatewayAuth, gatewaySettings } from './auth.js';
+import { authFromConfig } from '../subgraphs/shared/authentication.js';
+import { gatewaySettings } from './settings.js';
 import { subgraphEndpoints } from './endpoints.js';
 import { startGateway } from './server.js';
 import { loadSupergraph } from './supergraph.js';
@@ -12,7 +13,7 @@ import { loadSupergraph } from './supergraph.js';
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'gateway');
 const subgraphs = subgraphEndpoints(config);
-const auth = await gatewayAuth(config, (m) => log.warn(m));
+const auth = await authFromConfig(config, (m) => log.warn(m));
 const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs, internalSecret: auth.internalSecret });
 // With REDIS_URL, entity cache evictions reach every gateway instance (gateway/entity-cache.ts).
 const bus = await createEventBus(config.redisUrl);

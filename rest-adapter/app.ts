@@ -1,7 +1,9 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { internalError, notFound, payloadTooLarge, TmfError, unsupportedMediaType } from './errors.js';
+import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
 import { registerAnonymousPreflight } from './anonymous-preflight.js';
+import { registerAuthentication } from './authentication.js';
 import { checkedJsonParser } from './json-body.js';
 import { withAuthorization, type GatewayClient } from './gateway-client.js';
 import { registerDocs } from './routes/docs.js';
@@ -15,6 +17,8 @@ import { registerUts } from './routes/uts.js';
 
 export interface RestAppOptions {
   gateway: GatewayClient;
+  /** The gateway's token verifier (subgraphs/shared/authentication.ts): every request is checked first. */
+  verify: VerifyToken;
   /** The gateway's GraphQL URL; export files are streamed from its /exports route. */
   gatewayUrl: string;
   /** The facade's public address: the base of every href and Location. */
@@ -71,6 +75,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   // last hook before the handler, so the handler and all it awaits run inside it.
   app.addHook('preHandler', (request, _reply, done) => withAuthorization(request.headers.authorization, done));
   registerAnonymousPreflight(app, options.anonymousPreflight);
+  registerAuthentication(app, options.verify);
 
   const { gateway, publicUrl, paging } = options;
   registerResource(app, productUsageV5(gateway, publicUrl), paging);

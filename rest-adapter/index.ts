@@ -5,17 +5,19 @@ import { createLogger } from '../subgraphs/shared/logger.js';
 import { onShutdown } from '../subgraphs/shared/shutdown.js';
 import { startRestAdapter } from './server.js';
 import { hubSigningSecret } from './signing-secret.js';
-import { internalSecret } from '../subgraphs/shared/auth-keys.js';
+import { authFromConfig } from '../subgraphs/shared/authentication.js';
 import { serviceTokens } from '../subgraphs/shared/tokens.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'rest');
+const auth = await authFromConfig(config, (m) => log.warn(m));
 const adapter = await startRestAdapter({
   gatewayUrl: config.gatewayUrl ?? `http://localhost:${config.ports.gateway}/graphql`,
+  verify: auth.verify,
   publicUrl: config.publicUrl,
   hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => log.warn(m)),
   hubPrivateCallbacks: config.hubs.privateCallbacks,
-  hubDeliveryToken: serviceTokens(internalSecret(config.auth, config.dataDir)),
+  hubDeliveryToken: serviceTokens(auth.internalSecret),
   anonymousPreflight: config.auth.anonymousPreflight,
   maxListItems: Math.max(1000, config.ingest.maxBatch),
   host: config.host,

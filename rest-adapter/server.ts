@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../subgraphs/shared/logger.js';
+import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
 import { buildRestApp } from './app.js';
 import { GatewayClient } from './gateway-client.js';
 import { HubDeliveryWorker } from './hub-delivery.js';
@@ -12,6 +13,8 @@ export interface RunningRestAdapter {
 
 export interface RestAdapterOptions {
   gatewayUrl: string;
+  /** Verifies each request's bearer token before anything else (authentication.ts). */
+  verify: VerifyToken;
   /** Key that signs webhook deliveries (see signing-secret.ts). */
   hubSigningSecret: string;
   /** HUB_PRIVATE_CALLBACKS (see callback-agent.ts). */

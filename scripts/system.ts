@@ -7,7 +7,8 @@ import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '..
 import { buildPartySubgraph } from '../subgraphs/party/server.js';
 import { buildSpecificationSubgraph } from '../subgraphs/specification/server.js';
 import { buildUsageSubgraph } from '../subgraphs/usage/server.js';
-import { gatewayAuth, gatewaySettings } from '../gateway/auth.js';
+import { gatewaySettings } from '../gateway/settings.js';
+import { authFromConfig } from '../subgraphs/shared/authentication.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { loadSupergraph } from '../gateway/supergraph.js';
 import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
@@ -29,7 +30,7 @@ export interface RunningSystem {
 export async function startSystem(config: Config, client: MongoClient, logger: Logger): Promise<RunningSystem> {
   const db = client.db(config.mongodbDb);
   const settings = subgraphSettings(config);
-  const auth = await gatewayAuth(config, (m) => logger.warn(m));
+  const auth = await authFromConfig(config, (m) => logger.warn(m));
   const bus = await createEventBus(config.redisUrl);
   // The contexts differ per subgraph; startSubgraph only passes each its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -66,6 +67,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
     });
     const rest = await startRestAdapter({
       gatewayUrl: gateway.url,
+      verify: auth.verify,
       hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, (m) => logger.warn(m)),
       hubPrivateCallbacks: config.hubs.privateCallbacks,
       hubDeliveryToken: serviceTokens(auth.internalSecret),

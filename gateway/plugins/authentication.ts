@@ -1,14 +1,12 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { ErrorCode } from '../../subgraphs/shared/errors.js';
 import type { RequestCaller } from '../../subgraphs/shared/caller.js';
-import { TokenError, type VerifiedToken } from '../token-verifier.js';
+import { TokenError, type VerifyToken } from '../../subgraphs/shared/token-verifier.js';
 
 /** What the gateway's GraphQL context holds once a request is authenticated. */
 export interface CallerContext {
   caller?: RequestCaller;
 }
-
-export type VerifyToken = (authorization: string | null | undefined) => Promise<VerifiedToken>;
 
 const open = new Set(['/healthz', '/readyz']);
 

@@ -46,10 +46,11 @@ window.ui = SwaggerUIBundle({ dom_id: '#ui', urls: [
 export function registerDocs(app: FastifyInstance, publicUrl: string): void {
   const v5 = servedOpenApi('v5', { paths: servedPaths.v5, serverUrl: `${publicUrl}${v5Base}`, methods: servedMethods.v5 });
   const v4 = servedOpenApi('v4', { paths: servedPaths.v4, serverUrl: `${publicUrl}${v4Base}`, methods: servedMethods.v4 });
-  app.get(`${v5Base}/openapi.json`, async (_request, reply) => reply.type('application/json').send(v5));
-  app.get(`${v4Base}/openapi.json`, async (_request, reply) => reply.type('application/json').send(v4));
-  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
-  app.get('/docs/:asset', async (request, reply) => {
+  const open = { config: { public: true } };
+  app.get(`${v5Base}/openapi.json`, open, async (_request, reply) => reply.type('application/json').send(v5));
+  app.get(`${v4Base}/openapi.json`, open, async (_request, reply) => reply.type('application/json').send(v4));
+  app.get('/docs', open, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/docs/:asset', open, async (request, reply) => {
     const asset = assets[(request.params as { asset: string }).asset];
     if (!asset) return reply.callNotFound();
     return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body);

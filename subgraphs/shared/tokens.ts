@@ -27,7 +27,7 @@ export function mintToken(caller: RequestCaller, options: MintOptions): Promise<
 /**
  * The webhook worker's credential: a short-lived token with only `hub:deliver`, signed with a key
  * derived from INTERNAL_AUTH_SECRET, re-minted before it expires. The gateway accepts the internal
- * issuer for nothing but `hub:deliver` (gateway/token-verifier.ts).
+ * issuer for nothing but `hub:deliver` (token-verifier.ts).
  */
 export function serviceTokens(internal: string, ttlSeconds = 300): () => Promise<string> {
   let current: { token: string; renewAt: number } | undefined;

@@ -209,6 +209,40 @@ describe('the TMF REST facade', () => {
     expect((await stack.rest('GET', `${v4}/usage`)).body.length).toBeGreaterThan(0);
   });
 
+  it('refuses an anonymous or badly signed request before its body or parameters are looked at', async () => {
+    const invalidBody = { '@type': 'ProductUsage', status: 'not-a-status' };
+    const forged = await new SignJWT({ tenant: 'test-tenant' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(randomBytes(32));
+    for (const authorization of [null, `Bearer ${forged}`]) {
+      const calls = [
+        await stack.rest('POST', `${v5}/productUsage`, invalidBody, { authorization }),
+        await stack.rest('GET', `${v5}/productUsage?limit=banana&nosuchfilter=1`, undefined, { authorization }),
+        await stack.rest('PATCH', `${v4}/usage/some-id`, '{not json', { authorization, 'content-type': 'application/merge-patch+json' }),
+        await stack.rest('POST', `${v5}/productUsage`, 'x'.repeat(stack.config.bodyLimitBytes + 1), { authorization }),
+        await stack.rest('POST', `${v5}/productUsage`, '<usage/>', { authorization, 'content-type': 'application/xml' }),
+      ];
+      for (const response of calls) {
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer');
+        expect(response.body).toEqual({
+          '@type': 'Error',
+          code: '401',
+          reason: 'Unauthorized',
+          message: authorization ? 'The bearer token is not valid.' : missingToken,
+          status: '401',
+        });
+      }
+    }
+    // The same invalid body with a token is the client's mistake, named.
+    expect((await stack.rest('POST', `${v5}/productUsage`, invalidBody)).status).toBe(400);
+  });
+
+  it('serves the OpenAPI documents and their viewer without a token', async () => {
+    const openapi = await stack.rest('GET', `${v5}/openapi.json`, undefined, { authorization: null });
+    expect(openapi.status).toBe(200);
+    expect(openapi.body).toMatchObject({ openapi: '3.0.1' });
+    expect((await stack.rest('GET', '/docs', undefined, { authorization: null })).status).toBe(200);
+  });
+
   it('refuses the preflight too when TMF_ANONYMOUS_PREFLIGHT=refuse', async () => {
     const strict = await startStack('auth_preflight_refuse', { TMF_ANONYMOUS_PREFLIGHT: 'refuse' });
     try {
@@ -235,6 +269,17 @@ describe('the usage-transparency REST surface', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.errors[0]).toMatchObject({ code: 'mdsp.core.generic.forbidden' });
     expect((await stack.rest('GET', jobs)).status).toBe(200);
+  });
+
+  it('refuses an anonymous ingestion before reading its body', async () => {
+    const tooMany = { users: [{ tenantId: 't', resources: [{ application: 'a', resource: 'r', usages: Array.from({ length: 201 }, () => ({ value: 'x' })) }] }] };
+    for (const body of [tooMany, '{not json']) {
+      const response = await stack.rest('POST', jobs, body, { authorization: null });
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({
+        errors: [{ code: 'mdsp.core.generic.unauthorized', message: missingToken, messageParameters: [], logref: expect.any(String) }],
+      });
+    }
   });
 });
 

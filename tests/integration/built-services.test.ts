@@ -1,14 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildServices, nodeArguments, type Service } from '../../scripts/build.js';
+import { buildDir, buildServices, nodeArguments, type Service } from '../../scripts/build.js';
 
-// The services as `npm run gateway`, `npm run subgraph:<name>` and `npm run rest` run them in
-// production: bundles of scripts/build.ts under plain `node`, each its own process. They find the
-// schema, the console and the TMF specifications from the bundle (scripts/build.ts rewrites
-// import.meta.url), and answer a federated query and a TMF request end to end.
+// The services as a production deployment runs them (docs/deploy.md): bundles of scripts/build.ts
+// under plain `node`, each its own process, in a tree whose node_modules holds the dependencies
+// only (`npm ci --omit=dev`), so a package the bundles import at run time but the project declares
+// as a devDependency, or not at all, fails here. They find the schema, the console and the TMF
+// specifications from the bundle (scripts/build.ts rewrites import.meta.url), and answer a federated
+// query and a TMF request end to end.
+const root = path.resolve(import.meta.dirname, '../..');
+const deployed = mkdtempSync(path.join(tmpdir(), 'usage-graph-production-'));
 const children: ChildProcess[] = [];
 const secret = randomBytes(32).toString('base64url');
 const env = {
@@ -23,8 +30,18 @@ const env = {
   LOG_LEVEL: 'info',
 };
 
+/** The checkout's built tree without its development packages, as docs/deploy.md deploys it. */
+function installForProduction(): void {
+  for (const part of ['package.json', 'package-lock.json', 'schema', 'gateway', 'rest-adapter', 'subgraphs', path.relative(root, buildDir)]) {
+    cpSync(path.join(root, part), path.join(deployed, part), { recursive: true, filter: (source) => !source.includes(`${path.sep}node_modules`) });
+  }
+  // The bundles are already built: the root package's prepare script (vite, esbuild) is for a checkout.
+  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: deployed, stdio: 'pipe' });
+}
+
 function start(service: Service, extra: Record<string, string>, ready: RegExp): Promise<string> {
-  const child = spawn(process.execPath, nodeArguments(service), { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const bundle = nodeArguments(service).map((argument) => (argument.startsWith(buildDir) ? path.join(deployed, path.relative(root, argument)) : argument));
+  const child = spawn(process.execPath, bundle, { cwd: deployed, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
@@ -48,6 +65,7 @@ let rest = '';
 let token = '';
 beforeAll(async () => {
   await buildServices();
+  installForProduction();
   const urls: Record<string, string> = {};
   for (const name of ['usage', 'specification', 'party'] as const) {
     urls[name] = await start(`subgraph-${name}`, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/\S+)/);
@@ -63,14 +81,20 @@ beforeAll(async () => {
     .setSubject('builder')
     .setExpirationTime('10m')
     .sign(new TextEncoder().encode(secret));
-}, 90_000);
+}, 180_000);
 afterAll(async () => {
   await Promise.all(
     children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))),
   );
+  rmSync(deployed, { recursive: true, force: true });
 });
 
-describe('the built services', () => {
+describe('the built services, installed without development dependencies', () => {
+  it('run from a tree that has none of the development packages', () => {
+    for (const development of ['vitest', 'vite', 'tsx', 'typescript', 'esbuild']) expect(existsSync(path.join(deployed, 'node_modules', development)), development).toBe(false);
+    for (const runtime of ['@graphql-hive/router-runtime', 'graphql-ws']) expect(existsSync(path.join(deployed, 'node_modules', runtime)), runtime).toBe(true);
+  });
+
   it('serve a federated query through the gateway and a TMF request through the REST facade', async () => {
     const post = async (query: string) => {
       const response = await fetch(gateway, {

@@ -11,6 +11,7 @@ import { createLogger } from '../../subgraphs/shared/logger.js';
 import { connectMongo } from '../../subgraphs/shared/mongo.js';
 import { startSystem, type RunningSystem } from '../../scripts/system.js';
 import { startRestAdapter, type RestAdapterOptions } from '../../rest-adapter/server.js';
+import { authFromConfig } from '../../subgraphs/shared/authentication.js';
 import { hubSigningSecret } from '../../rest-adapter/signing-secret.js';
 import { allScopes, type Scope } from '../../subgraphs/shared/caller.js';
 import { developmentIssuer } from '../../subgraphs/shared/auth-keys.js';
@@ -126,6 +127,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
   const client = await connectMongo(uri, { monitorCommands: true });
   const commands = new CommandLog(client, config.mongodbDb);
   const system = await startSystem(config, client, createLogger('error'));
+  const { verify } = await authFromConfig(config, () => undefined);
   const gatewayUrl = system.gateway.url;
 
   const post = async (body: string, headers: TestHeaders = {}) => {
@@ -150,6 +152,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
     async startRest(overrides = {}) {
       system.rest = await startRestAdapter({
         gatewayUrl,
+        verify,
         hubSigningSecret: hubSigningSecret(config.hubs.signingSecret, config.dataDir, () => undefined),
         hubDeliveryToken: serviceTokens(internalAuth.secret),
         anonymousPreflight: 'empty',

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { serviceIssuer, serviceTokenKey, type TokenKey } from '../subgraphs/shared/auth-keys.js';
-import { callerIdPattern, isScope, Scope, type RequestCaller } from '../subgraphs/shared/caller.js';
+import { serviceIssuer, serviceTokenKey, type TokenKey } from './auth-keys.js';
+import { callerIdPattern, isScope, Scope, type RequestCaller } from './caller.js';
 
 export interface TokenVerifierOptions {
   key: TokenKey;
@@ -22,16 +22,19 @@ export interface VerifiedToken {
   expiresAt?: number;
 }
 
+/** A verifier: the caller of an Authorization header, or a TokenError saying why not. */
+export type VerifyToken = (authorization: string | null | undefined) => Promise<VerifiedToken>;
+
 /** Clocks of the identity provider and the gateway differ a little. */
 const clockTolerance = 5;
 
 /**
- * Verifies bearer tokens once, at the gateway: signature (JWKS, a public key, or HS256 in
+ * Verifies bearer tokens (the gateway, and the REST facade before it reads a body): signature (JWKS, a public key, or HS256 in
  * development), expiry, and issuer and audience when configured. The tenant comes from the
  * configured claim; scopes from `scope` (space-separated, RFC 8693) or `scp` (string or array);
  * unknown scopes are ignored, since a shared identity provider may issue others.
  */
-export async function createTokenVerifier(options: TokenVerifierOptions): Promise<(authorization: string | null | undefined) => Promise<VerifiedToken>> {
+export async function createTokenVerifier(options: TokenVerifierOptions): Promise<VerifyToken> {
   const key: Uint8Array | CryptoKey | JWTVerifyGetKey =
     options.key.kind === 'jwks'
       ? createRemoteJWKSet(new URL(options.key.url))

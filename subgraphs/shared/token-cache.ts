@@ -1,6 +1,5 @@
 import { ExpiringMap } from './expiring-map.js';
-import type { VerifyToken } from './plugins/authentication.js';
-import type { VerifiedToken } from './token-verifier.js';
+import type { VerifiedToken, VerifyToken } from './token-verifier.js';
 
 export interface TokenCacheOptions {
   /** Tokens remembered at once; the oldest is forgotten first. */
