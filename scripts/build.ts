@@ -64,7 +64,7 @@ export async function buildServices(names: readonly Service[] = Object.keys(serv
         bundle: true,
         platform: 'node',
         format: 'esm',
-        target: 'node20',
+        target: 'node22',
         packages: 'external',
         sourcemap: true,
         logLevel: 'error',
