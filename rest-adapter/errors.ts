@@ -36,6 +36,7 @@ const byGraphCode: Record<string, { status: number; reason: string }> = {
   [ErrorCode.NOT_FOUND]: { status: 404, reason: 'Not Found' },
   [ErrorCode.CONFLICT]: { status: 409, reason: 'Conflict' },
   [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, reason: 'Service Unavailable' },
+  [ErrorCode.GATEWAY_TIMEOUT]: { status: 504, reason: 'Gateway Timeout' },
   [ErrorCode.TOO_MANY_REQUESTS]: { status: 429, reason: 'Too Many Requests' },
 };
 

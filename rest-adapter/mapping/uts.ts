@@ -24,6 +24,7 @@ export const utsCode = {
   tooManyRequests: 'mdsp.core.generic.tooManyRequests',
   internalServerError: 'mdsp.core.generic.internalServerError',
   serviceUnavailable: 'mdsp.core.generic.serviceUnavailable',
+  gatewayTimeout: 'mdsp.core.generic.gatewayTimeout',
 } as const;
 export type UtsCode = (typeof utsCode)[keyof typeof utsCode];
 

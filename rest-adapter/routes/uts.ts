@@ -32,6 +32,7 @@ const byStatus: Record<number, UtsCode> = {
   415: utsCode.unsupportedMediaType,
   429: utsCode.tooManyRequests,
   503: utsCode.serviceUnavailable,
+  504: utsCode.gatewayTimeout,
 };
 
 const hasBody = (request: FastifyRequest) => ['POST', 'PUT', 'PATCH'].includes(request.method);

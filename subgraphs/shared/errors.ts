@@ -11,7 +11,10 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** A service behind this one (a subgraph, the database) is down or unreachable: ours to fix, retry later. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A service behind this one did not answer in time; the abandoned work was cancelled. */
+  GATEWAY_TIMEOUT: 'GATEWAY_TIMEOUT',
   /** A rate limit or a cap (concurrent exports): try again after the time the response names. */
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -26,6 +29,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   SERVICE_UNAVAILABLE: 503,
+  GATEWAY_TIMEOUT: 504,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -53,6 +57,8 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   });
 
 export const serviceUnavailable = (message: string) => new UsageGraphError(ErrorCode.SERVICE_UNAVAILABLE, message);
+
+export const gatewayTimeout = (message: string) => new UsageGraphError(ErrorCode.GATEWAY_TIMEOUT, message);
 
 /**
  * Codes that graphql-js and Apollo Server attach to request errors (parse, validation, variable
