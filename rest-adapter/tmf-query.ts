@@ -38,6 +38,9 @@ export interface ListQuery {
   sort: { path: string; direction: 'ASC' | 'DESC' }[];
   /** ANDed; each condition's values are ORed. */
   conditions: Condition[];
+  /** TMF630 v5 cursor paging, where the resource offers it: the opaque cursor of a page's Link header. */
+  after?: string;
+  before?: string;
 }
 
 /** A client error in one query parameter: the REST layer answers 400 naming `parameter`. */
@@ -53,13 +56,15 @@ export class TmfQueryError extends Error {
 
 export const MAX_STRING_LENGTH = 1024;
 const operators: readonly Operator[] = ['eq', 'gt', 'gte', 'lt', 'lte'];
-// TMF635 v5 also lists `filter` (JSONPath), `before` and `after` (cursors); refusing them by name
-// says why, where a generic "unknown parameter" would leave the client guessing.
+// TMF635 v5 also lists `filter` (JSONPath), and `before` and `after` (cursors), which resources
+// without cursor paging refuse; refusing them by name says why, where a generic "unknown parameter"
+// would leave the client guessing.
 const unsupported: Readonly<Record<string, string>> = {
   filter: 'is not supported (JSONPath); filter with attribute parameters such as status=rated',
-  before: 'is not supported (cursor paging); page with offset and limit',
-  after: 'is not supported (cursor paging); page with offset and limit',
+  before: 'is not supported here (cursor paging); page with offset and limit',
+  after: 'is not supported here (cursor paging); page with offset and limit',
 };
+const cursorParameters = new Set(['after', 'before']);
 
 /** A client value in an error message: quoted, escaped, and short enough to log. */
 function quote(text: string): string {
@@ -233,12 +238,18 @@ function parseCondition(name: string, raw: string, catalogue: FieldCatalogue): C
  * Translates the query string of a TMF list operation. Throws TmfQueryError (a 400 for the client)
  * naming the first bad parameter; conditions come out in parameter order.
  */
-export function parseListQuery(params: URLSearchParams, catalogue: FieldCatalogue, paging: { defaultSize: number; maxSize: number }): ListQuery {
+export function parseListQuery(
+  params: URLSearchParams,
+  catalogue: FieldCatalogue,
+  paging: { defaultSize: number; maxSize: number },
+  options: { cursors?: boolean } = {},
+): ListQuery {
   const query: ListQuery = { fields: null, offset: 0, limit: paging.defaultSize, sort: [], conditions: [] };
   const seen = new Set<string>();
   for (const [name, raw] of params) {
     refuseOperators(name, raw);
-    if (name === 'fields' || name === 'offset' || name === 'limit' || name === 'sort') {
+    const cursor = options.cursors === true && cursorParameters.has(name);
+    if (name === 'fields' || name === 'offset' || name === 'limit' || name === 'sort' || cursor) {
       // Which of two `limit`s (or sorts) wins would be a guess, so the client learns instead; two
       // `fields` lists have one meaning, their union.
       if (seen.has(name) && name !== 'fields') throw fail(name, 'may be given only once');
@@ -249,7 +260,13 @@ export function parseListQuery(params: URLSearchParams, catalogue: FieldCatalogu
     else if (name === 'offset') query.offset = parseInteger(name, raw, 0, Number.MAX_SAFE_INTEGER, 'must be an integer of 0 or more');
     else if (name === 'limit') query.limit = parseInteger(name, raw, 1, paging.maxSize, `must be an integer from 1 to ${paging.maxSize}`);
     else if (name === 'sort') query.sort = parseSort(raw, catalogue);
-    else query.conditions.push(parseCondition(name, raw, catalogue));
+    else if (cursor) {
+      // Opaque to the client and to us: the graph checks that it is one of its cursors for this sort.
+      if (!/^[A-Za-z0-9_-]{1,4096}$/.test(raw)) throw fail(name, 'must be a cursor from a Link header of this list', raw);
+      query[name as 'after' | 'before'] = raw;
+    } else query.conditions.push(parseCondition(name, raw, catalogue));
   }
+  if (query.after !== undefined && query.before !== undefined) throw fail('before', 'cannot be combined with after');
+  if ((query.after ?? query.before) !== undefined && seen.has('offset')) throw fail('offset', 'cannot be combined with after or before: a cursor says where the page starts');
   return query;
 }

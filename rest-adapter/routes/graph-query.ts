@@ -29,5 +29,7 @@ export function graphListArguments(query: ListQuery) {
     sort: query.sort.length ? query.sort.map(({ path, direction }) => ({ path, direction })) : null,
     offset: query.offset,
     limit: query.limit,
+    ...(query.after !== undefined ? { after: query.after } : {}),
+    ...(query.before !== undefined ? { before: query.before } : {}),
   };
 }

@@ -24,6 +24,7 @@ export function productUsageV5(gateway: GatewayClient, publicUrl: string): Resou
     catalogue: productUsageV5Catalogue,
     schemas: { create: 'v5.ProductUsage_FVO', patch: 'v5.ProductUsage_MVO' },
     readOnly: ['id', 'href', 'creationDate', 'lastUpdate'],
+    cursors: true,
     list: async (query) => (await gateway.run(RestListProductUsagesDocument, graphListArguments(query))).productUsages,
     get: async (id) => (await gateway.run(RestGetProductUsageDocument, { id })).productUsage ?? null,
     create: async (input) => (await gateway.run(RestCreateProductUsageDocument, { input })).createProductUsage,

@@ -20,7 +20,9 @@ export interface ResourceDefinition<TItem, TInput, TPatch> {
   schemas: { create: SpecSchemaName; patch: SpecSchemaName };
   /** Attributes the server sets; a patch may not change them. */
   readOnly: readonly string[];
-  list(query: ListQuery): Promise<{ totalCount: number; items: TItem[] }>;
+  /** The list takes TMF630 v5 `after`/`before` cursors and answers Link headers with them. */
+  cursors?: boolean;
+  list(query: ListQuery): Promise<{ totalCount: number; items: TItem[]; nextCursor?: string | null; previousCursor?: string | null }>;
   get(id: string): Promise<TItem | null>;
   create(input: TInput): Promise<TItem>;
   update(id: string, patch: TPatch): Promise<TItem>;
@@ -41,9 +43,9 @@ const jsonPatchType = 'application/json-patch+json';
 const mediaType = (request: FastifyRequest) => (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapter').searchParams;
 
-function listQuery(params: URLSearchParams, catalogue: FieldCatalogue, paging: Paging): ListQuery {
+function listQuery(params: URLSearchParams, catalogue: FieldCatalogue, paging: Paging, cursors = false): ListQuery {
   try {
-    return parseListQuery(params, catalogue, paging);
+    return parseListQuery(params, catalogue, paging, { cursors });
   } catch (error) {
     if (error instanceof TmfQueryError) throw badRequest(error.message);
     throw error;
@@ -91,6 +93,21 @@ function changes(before: Record<string, unknown>, after: Record<string, unknown>
   return patch;
 }
 
+/**
+ * RFC 8288 links to the neighbouring pages, for lists with cursors: the same query with `after` (next)
+ * or `before` (prev) set to the graph's cursor and `offset` dropped. Relative to the request's own
+ * URL, as RFC 8288 allows, so they hold behind any proxy that serves the facade under its path.
+ */
+function pageLinks(path: string, params: URLSearchParams, page: { nextCursor?: string | null; previousCursor?: string | null }): string | null {
+  const link = (name: 'after' | 'before', cursor: string, rel: string) => {
+    const query = new URLSearchParams([...params].filter(([key]) => key !== 'offset' && key !== 'after' && key !== 'before'));
+    query.set(name, cursor);
+    return `<${path}?${query.toString()}>; rel="${rel}"`;
+  };
+  const links = [page.nextCursor ? link('after', page.nextCursor, 'next') : null, page.previousCursor ? link('before', page.previousCursor, 'prev') : null];
+  return links.some(Boolean) ? links.filter(Boolean).join(', ') : null;
+}
+
 export function registerResource<TItem, TInput extends object, TPatch>(
   app: FastifyInstance,
   resource: ResourceDefinition<TItem, TInput, TPatch>,
@@ -101,11 +118,14 @@ export function registerResource<TItem, TInput extends object, TPatch>(
     reply.code(status).type(json).send(projectFields(resource.toTmf(item), fields));
 
   app.get(resource.path, async (request, reply) => {
-    const query = listQuery(searchOf(request), resource.catalogue, paging);
+    const params = searchOf(request);
+    const query = listQuery(params, resource.catalogue, paging, resource.cursors);
     const page = await resource.list(query);
     // TMF635 lists answer 200 whether or not the page is the whole result (neither version
     // declares 206); the headers say how much there is.
     reply.header('X-Total-Count', String(page.totalCount)).header('X-Result-Count', String(page.items.length));
+    const links = pageLinks(resource.path, params, page);
+    if (links) reply.header('Link', links);
     return reply.code(200).type(json).send(page.items.map((item) => projectFields(resource.toTmf(item), query.fields)));
   });
 

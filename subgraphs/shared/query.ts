@@ -1,5 +1,6 @@
 import type { Document, Filter, Sort } from 'mongodb';
 import { sortPath, type PathCatalogue } from './conditions.js';
+import { asSortSpec, keysetOf, type Keyset } from './cursor.js';
 import { badUserInput } from './errors.js';
 
 /**
@@ -11,6 +12,8 @@ import { badUserInput } from './errors.js';
 export interface Page {
   skip: number;
   limit: number;
+  /** Keyset paging (cursor.ts): the page starts after, or ends before, a cursor's position; skip is 0. */
+  keyset?: Keyset;
 }
 
 export function page(offset: number | null | undefined, limit: number | null | undefined, paging: { defaultSize: number; maxSize: number }): Page {
@@ -21,6 +24,26 @@ export function page(offset: number | null | undefined, limit: number | null | u
     throw badUserInput(`limit must be between 1 and ${paging.maxSize}; got ${size}.`, 'limit');
   }
   return { skip, limit: size };
+}
+
+export interface CursorArgs {
+  offset?: number | null;
+  limit?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+/**
+ * `page` with the cursors a list of `sort` may also take: `after` or `before` (one of them), which
+ * replace `offset` rather than add to it.
+ */
+export function cursorPage(args: CursorArgs, sort: Sort, paging: { defaultSize: number; maxSize: number }): Page {
+  const base = page(args.offset, args.limit, paging);
+  if (args.after != null && args.before != null) throw badUserInput('Give after or before, not both.', 'before');
+  const cursor = args.after ?? args.before;
+  if (cursor == null) return base;
+  if (base.skip) throw badUserInput('offset cannot be combined with after or before: a cursor says where the page starts.', 'offset');
+  return { ...base, keyset: keysetOf(cursor, args.after != null ? 'after' : 'before', asSortSpec(sort)) };
 }
 
 /** `field IN values`. Absent means no condition; an empty list matches nothing. */

@@ -1,7 +1,8 @@
-import type { Collection, Db, Filter, OptionalUnlessRequiredId, Sort, UpdateFilter } from 'mongodb';
+import type { Collection, Db, Filter, IndexDescriptionInfo, MongoError, OptionalUnlessRequiredId, Sort, UpdateFilter } from 'mongodb';
 import { withDriverErrors } from './mongo.js';
 import type { Page } from './query.js';
-import type { PageReader } from './page-source.js';
+import { asSortSpec, keysetFilter, reversed } from './cursor.js';
+import type { CursorPageReader, ReadPage } from './page-source.js';
 
 export type IndexKey = Record<string, 1 | -1>;
 
@@ -22,7 +23,7 @@ export interface Tenanted {
  * must across tenants and then act through the view of the tenant stored on the job or hub.
  * Subclasses write their own queries through `scope()` and `stamp()`.
  */
-export class DocumentRepository<T extends { _id: string }> implements PageReader<T> {
+export class DocumentRepository<T extends { _id: string }> implements CursorPageReader<T> {
   /** The tenant of this view; undefined only on the unscoped repository of background workers. */
   readonly tenant: string | undefined;
 
@@ -37,8 +38,8 @@ export class DocumentRepository<T extends { _id: string }> implements PageReader
     const collection = db.collection<D>(name);
     // Only the missing ones: FerretDB 1.24 drops the connection ("slice bounds out of range") when
     // one createIndexes call names several indexes that all exist already.
-    const existing = await withDriverErrors(
-      () => collection.listIndexes().toArray().catch((error: { code?: number }) => (error.code === 26 ? [] : Promise.reject(error))),
+    const existing = await withDriverErrors<IndexDescriptionInfo[]>(
+      () => collection.listIndexes().toArray().catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
       `Reading ${name} indexes`,
     );
     const have = new Set(existing.map((index) => JSON.stringify(index.key)));
@@ -92,11 +93,34 @@ export class DocumentRepository<T extends { _id: string }> implements PageReader
     );
   }
 
-  find(filter: Filter<T>, sort: Sort, page: Page): Promise<T[]> {
-    return withDriverErrors(
-      () => this.collection.find(this.scope(filter)).sort(sort).skip(page.skip).limit(page.limit).toArray() as Promise<T[]>,
+  async find(filter: Filter<T>, sort: Sort, page: Page): Promise<T[]> {
+    return (await this.read(filter, sort, page, page.limit)).items;
+  }
+
+  /** A page and whether more follow it: `limit + 1` documents read, the last one only looked at. */
+  findPage(filter: Filter<T>, sort: Sort, page: Page): Promise<ReadPage<T>> {
+    return this.read(filter, sort, page, page.limit + 1);
+  }
+
+  /**
+   * Paths every document of this collection has (keyset paging bounds a sort on them by a range,
+   * cursor.ts); `_id` always, a subclass adds its own.
+   */
+  protected readonly alwaysPresent: ReadonlySet<string> = new Set(['_id']);
+
+  private async read(filter: Filter<T>, sort: Sort, page: Page, read: number): Promise<ReadPage<T>> {
+    const { keyset } = page;
+    const order = asSortSpec(sort);
+    const where = keyset ? ({ $and: [filter, keysetFilter(order, keyset, this.alwaysPresent)] } as Filter<T>) : filter;
+    // A `before` page is read nearest the cursor first, then turned round into the list's order.
+    const direction = keyset?.direction === 'before' ? reversed(order) : order;
+    const docs = (await withDriverErrors(
+      () => this.collection.find(this.scope(where)).sort(direction).skip(page.skip).limit(read).toArray(),
       `Listing ${this.noun}s`,
-    );
+    )) as T[];
+    const more = docs.length > page.limit;
+    const items = more ? docs.slice(0, page.limit) : docs;
+    return { items: keyset?.direction === 'before' ? items.reverse() : items, more };
   }
 
   count(filter: Filter<T>): Promise<number> {
@@ -104,7 +128,7 @@ export class DocumentRepository<T extends { _id: string }> implements PageReader
   }
 
   async insert(doc: T): Promise<T> {
-    const stamped = this.stamp(doc as T & Tenanted);
+    const stamped = this.stamp(doc);
     await withDriverErrors(() => this.collection.insertOne(stamped as OptionalUnlessRequiredId<T>), `Creating a ${this.noun}`);
     return stamped;
   }

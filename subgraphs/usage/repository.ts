@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type Db, type Document, type Filter, type Sort } from 'mongodb';
+import { MongoBulkWriteError, type Db, type Document, type Filter, type Sort, type WriteError } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
@@ -45,6 +45,9 @@ export interface DayValue {
 
 /** The only code that touches the productUsages collection. */
 export class ProductUsageRepository extends DocumentRepository<ProductUsageDocument> {
+  /** Set by the server on every create and ingestion (mappers.ts, ingestion.ts). */
+  protected override readonly alwaysPresent: ReadonlySet<string> = new Set(['_id', 'creationDate', 'lastUpdate']);
+
   static async open(db: Db): Promise<ProductUsageRepository> {
     return new ProductUsageRepository(await this.collectionWithIndexes<ProductUsageDocument>(db, usageCollectionName, indexes), 'usage');
   }
@@ -66,7 +69,8 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       await this.collection.insertMany(docs.map((doc) => this.stamp(doc)), { ordered: false });
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      // One error or a readonly list (OneOrMore): Array.isArray would narrow the list to any[], concat keeps the type.
+      const errors = ([] as WriteError[]).concat(error.writeErrors);
       for (const writeError of errors) {
         if (writeError.code !== 11000) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
         duplicates.add(writeError.index);

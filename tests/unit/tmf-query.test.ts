@@ -168,9 +168,37 @@ describe('parseListQuery: attribute filters', () => {
     ['__proto__=x', '__proto__', 'is not a known attribute or query parameter of this resource'],
     ['toString.gt=x', 'toString.gt', 'is not a known attribute or query parameter of this resource'],
     ['filter=attachment', 'filter', 'is not supported (JSONPath); filter with attribute parameters such as status=rated'],
-    ['after=abc', 'after', 'is not supported (cursor paging); page with offset and limit'],
+    ['after=abc', 'after', 'is not supported here (cursor paging); page with offset and limit'],
   ])('refuses %s', (query, parameter, expectation) => {
     expect(errorOf(query)).toEqual({ parameter, message: `Parameter "${parameter}" ${expectation}.` });
+  });
+
+  describe('with cursors (v5 productUsage)', () => {
+    const withCursors = (query: string) => parseListQuery(new URLSearchParams(query), catalogue, paging, { cursors: true });
+    const refusal = (query: string) => {
+      try {
+        withCursors(query);
+      } catch (error) {
+        if (error instanceof TmfQueryError) return { parameter: error.parameter, message: error.message };
+        throw error;
+      }
+      throw new Error(`accepted ${query}`);
+    };
+
+    it('takes after or before as opaque text beside the other parameters', () => {
+      expect(withCursors('after=eyJzIjoiIn0&limit=5&status=rated')).toMatchObject({ after: 'eyJzIjoiIn0', limit: 5, offset: 0 });
+      expect(withCursors('before=abc_-9')).toMatchObject({ before: 'abc_-9' });
+    });
+
+    it.each([
+      ['after=a&before=b', 'before', 'cannot be combined with after'],
+      ['after=a&offset=10', 'offset', 'cannot be combined with after or before: a cursor says where the page starts'],
+      ['after=a&after=b', 'after', 'may be given only once'],
+      ['after=', 'after', 'needs a value'],
+      ['before=not%20a%20cursor', 'before', 'must be a cursor from a Link header of this list; got "not a cursor"'],
+    ])('refuses %s', (query, parameter, expectation) => {
+      expect(refusal(query)).toEqual({ parameter, message: `Parameter "${parameter}" ${expectation}.` });
+    });
   });
 
   it('applies translate after the enum check and ORs what it answers', () => {

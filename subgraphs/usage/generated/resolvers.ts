@@ -487,6 +487,10 @@ export type ProductUsageInput = {
 export type ProductUsagePage = {
   __typename?: 'ProductUsagePage';
   items: Array<ProductUsage>;
+  /** Pass as `after` for the page that follows this one; null on the last page (and on reverse lookups, which page by offset). */
+  nextCursor?: Maybe<Scalars['String']['output']>;
+  /** Pass as `before` for the page that precedes this one; null on the first page. */
+  previousCursor?: Maybe<Scalars['String']['output']>;
   /** How many usages match the filter, whatever the page. */
   totalCount: Scalars['Int']['output'];
 };
@@ -577,7 +581,12 @@ export type Query = {
   monthlyUsageAggregates: UsageAggregates;
   /** A usage by id, or null when there is none. */
   productUsage?: Maybe<ProductUsage>;
-  /** Usages matching the filter, newest first unless sorted otherwise. limit is at most the configured maximum page size. */
+  /**
+   * Usages matching the filter, newest first unless sorted otherwise. limit is at most the configured maximum page size.
+   * Page with offset for the first pages, and with a page's nextCursor as `after` (or previousCursor as `before`)
+   * beyond them: a cursor page costs the same wherever it is in the list. A cursor belongs to its sort; it
+   * cannot be combined with offset, nor after with before.
+   */
   productUsages: ProductUsagePage;
   usageIngestJob?: Maybe<UsageIngestJob>;
   /** Ingestion jobs, newest first, among the most recent INGEST_JOB_LIST_LIMIT (1000). */
@@ -630,6 +639,8 @@ export type QueryProductUsageArgs = {
 
 
 export type QueryProductUsagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProductUsageFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
   offset?: InputMaybe<Scalars['Int']['input']>;
@@ -1314,6 +1325,8 @@ export type ProductUsageEventResolvers<ContextType = UsageContext, ParentType ex
 
 export type ProductUsagePageResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['ProductUsagePage'] = ResolversParentTypes['ProductUsagePage']> = {
   items?: Resolver<Array<ResolversTypes['ProductUsage']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  previousCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 

@@ -1,4 +1,4 @@
-import { pageResolvers } from '../../shared/page-source.js';
+import { cursorPageResolvers, pageResolvers } from '../../shared/page-source.js';
 import { DateTime, JSONScalar } from '../../shared/scalars.js';
 import type { UsageContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
@@ -26,7 +26,7 @@ export const resolvers: Resolvers = {
   ExportJobPage: pageResolvers((context: UsageContext) => context.exportJobs),
   ProductUsage,
   RelatedParty,
-  ProductUsagePage: pageResolvers((context: UsageContext) => context.repository),
+  ProductUsagePage: cursorPageResolvers((context: UsageContext) => context.repository),
   Party,
   PartyRole,
   ProductUsageSpecification,
