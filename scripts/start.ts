@@ -1,4 +1,4 @@
-// `npm start`: the database (embedded FerretDB unless MONGODB_URI is set), the three subgraphs and
+// `npm start`: the database (FerretDB 2 on PostgreSQL + DocumentDB unless MONGODB_URI is set), the three subgraphs and
 // the gateway in one process. Ctrl-C stops everything, the database included.
 import { ConfigError, loadConfig } from '../subgraphs/shared/config.js';
 import { UsageGraphError } from '../subgraphs/shared/errors.js';
@@ -39,7 +39,7 @@ try {
       : undefined;
   // The console reads a token from its URL fragment, which browsers never send to a server.
   const consoleUrl = `${new URL(system.gateway.url).origin}/console/`;
-  const where = database.kind === 'ferretdb' ? `embedded FerretDB at ${database.uri} (files in ${config.dataDir}/ferretdb)` : `MongoDB at ${redactUri(database.uri)}`;
+  const where = database.kind === 'ferretdb' ? `FerretDB 2 on PostgreSQL at ${database.uri} (PostgreSQL files in ${config.dataDir}/postgres)` : `MongoDB at ${redactUri(database.uri)}`;
   console.log(
     [
       '',
