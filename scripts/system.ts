@@ -1,5 +1,6 @@
 import type { MongoClient } from 'mongodb';
 import type { Config } from '../subgraphs/shared/config.js';
+import { openDatabase } from '../subgraphs/shared/mongo.js';
 import { createEventBus, type EventBus } from '../subgraphs/shared/event-bus.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { subgraphSettings } from '../subgraphs/shared/standalone.js';
@@ -28,7 +29,7 @@ export interface RunningSystem {
  * over one database connection. `npm start` and the integration tests both run the system this way.
  */
 export async function startSystem(config: Config, client: MongoClient, logger: Logger): Promise<RunningSystem> {
-  const db = client.db(config.mongodbDb);
+  const db = openDatabase(client, config.mongodbDb, config.mongodbTimeoutMs);
   const settings = subgraphSettings(config);
   const auth = await authFromConfig(config, (m) => logger.warn(m));
   const bus = await createEventBus(config.redisUrl);

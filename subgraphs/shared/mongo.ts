@@ -1,5 +1,5 @@
 import { MongoClient, MongoServerError, type Db, type MongoClientOptions } from 'mongodb';
-import { conflict, serviceUnavailable } from './errors.js';
+import { conflict, gatewayTimeout, serviceUnavailable } from './errors.js';
 
 /** Driver options shared by every connection the project opens. */
 export function clientOptions(extra: MongoClientOptions = {}): MongoClientOptions {
@@ -19,6 +19,23 @@ export async function connectMongo(uri: string, options: MongoClientOptions = {}
   return client;
 }
 
+const commandTimeouts = new WeakMap<Db, number>();
+
+/**
+ * The application's database on `client`, with `timeoutMs` (DB_TIMEOUT_MS) as the most a request's
+ * read may take: repositories send it as `maxTimeMS` (commandTimeoutOf), so the database itself
+ * gives up on a query nobody waits for any more instead of scanning on after the client has gone.
+ * Not the driver's `timeoutMS`: driver 7 deprecated it and it has no effect.
+ */
+export function openDatabase(client: MongoClient, name: string, timeoutMs: number): Db {
+  const db = client.db(name);
+  commandTimeouts.set(db, timeoutMs);
+  return db;
+}
+
+/** The maxTimeMS for reads on `db` (undefined for a database not opened by openDatabase: no bound). */
+export const commandTimeoutOf = (db: Db): number | undefined => commandTimeouts.get(db);
+
 /** Hides credentials when a URI is printed. */
 export function redactUri(uri: string): string {
   return uri.replace(/\/\/([^@/]+)@/, '//***@');
@@ -33,9 +50,13 @@ const networkErrorNames = new Set([
   'PoolClearedError',
 ]);
 
+/** MaxTimeMSExpired: the database cancelled the command at its maxTimeMS. */
+const maxTimeExpired = 50;
+
 /**
  * Repositories run every driver call through this: a duplicate key becomes CONFLICT, a lost
- * database SERVICE_UNAVAILABLE; anything else is rethrown for the error formatter to mask.
+ * database SERVICE_UNAVAILABLE, a command past DB_TIMEOUT_MS GATEWAY_TIMEOUT; anything else is
+ * rethrown for the error formatter to mask.
  */
 export async function withDriverErrors<T>(operation: () => Promise<T>, what: string): Promise<T> {
   try {
@@ -43,6 +64,9 @@ export async function withDriverErrors<T>(operation: () => Promise<T>, what: str
   } catch (error) {
     if (error instanceof MongoServerError && error.code === 11000) {
       throw conflict(`${what}: a record with the same key already exists.`);
+    }
+    if ((error instanceof MongoServerError && error.code === maxTimeExpired) || (error instanceof Error && error.name === 'MongoOperationTimeoutError')) {
+      throw gatewayTimeout(`${what}: the database did not answer in time; try again.`);
     }
     if (error instanceof Error && networkErrorNames.has(error.name)) {
       throw serviceUnavailable(`${what}: the database is unavailable; try again shortly.`);

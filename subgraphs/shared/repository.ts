@@ -1,10 +1,14 @@
 import type { Collection, Db, Filter, IndexDescriptionInfo, MongoError, OptionalUnlessRequiredId, Sort, UpdateFilter } from 'mongodb';
-import { withDriverErrors } from './mongo.js';
+import { commandTimeoutOf, withDriverErrors } from './mongo.js';
 import type { Page } from './query.js';
 import { asSortSpec, keysetFilter, reversed } from './cursor.js';
 import type { CursorPageReader, ReadPage } from './page-source.js';
 
 export type IndexKey = Record<string, 1 | -1>;
+
+/** The DB_TIMEOUT_MS of the collections repositories were opened on (see `bounded`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- keyed by collections of every document type
+const boundedCollections = new WeakMap<Collection<any>, number>();
 
 /** Every stored document carries the tenant it belongs to (README, "Tenant isolation"). */
 export interface Tenanted {
@@ -27,15 +31,26 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
   /** The tenant of this view; undefined only on the unscoped repository of background workers. */
   readonly tenant: string | undefined;
 
+  /**
+   * Options for every read a request waits on: `maxTimeMS` from DB_TIMEOUT_MS (mongo.ts openDatabase),
+   * so the database cancels what the client no longer waits for and the client gets GATEWAY_TIMEOUT.
+   */
+  protected readonly bounded: { maxTimeMS?: number };
+
   protected constructor(
     protected readonly collection: Collection<T>,
     /** What the documents are called in error messages, e.g. "usage". */
     protected readonly noun: string,
-  ) {}
+  ) {
+    const maxTimeMS = boundedCollections.get(collection);
+    this.bounded = maxTimeMS === undefined ? {} : { maxTimeMS };
+  }
 
   /** Opens a collection and creates its indexes (idempotent: run at every start-up). */
   protected static async collectionWithIndexes<D extends { _id: string }>(db: Db, name: string, indexes: IndexKey[]): Promise<Collection<D>> {
     const collection = db.collection<D>(name);
+    const timeout = commandTimeoutOf(db);
+    if (timeout !== undefined) boundedCollections.set(collection, timeout);
     // Only the missing ones: FerretDB 1.24 drops the connection ("slice bounds out of range") when
     // one createIndexes call names several indexes that all exist already.
     const existing = await withDriverErrors<IndexDescriptionInfo[]>(
@@ -77,7 +92,7 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
    * no operation changes a document's tenant, so the check is as good as the filter.
    */
   protected async findOwn(id: string, action: string): Promise<T | null> {
-    const doc = (await withDriverErrors(() => this.collection.findOne({ _id: id } as Filter<T>), action)) as (T & Tenanted) | null;
+    const doc = (await withDriverErrors(() => this.collection.findOne({ _id: id } as Filter<T>, this.bounded), action)) as (T & Tenanted) | null;
     return doc && (this.tenant === undefined || doc.tenant === this.tenant) ? doc : null;
   }
 
@@ -88,7 +103,7 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
       return doc ? [doc] : [];
     }
     return withDriverErrors(
-      () => this.collection.find(this.scope({ _id: { $in: [...ids] } } as Filter<T>)).toArray() as Promise<T[]>,
+      () => this.collection.find(this.scope({ _id: { $in: [...ids] } } as Filter<T>), this.bounded).toArray() as Promise<T[]>,
       `Reading ${this.noun}s`,
     );
   }
@@ -115,7 +130,7 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     // A `before` page is read nearest the cursor first, then turned round into the list's order.
     const direction = keyset?.direction === 'before' ? reversed(order) : order;
     const docs = (await withDriverErrors(
-      () => this.collection.find(this.scope(where)).sort(direction).skip(page.skip).limit(read).toArray(),
+      () => this.collection.find(this.scope(where), this.bounded).sort(direction).skip(page.skip).limit(read).toArray(),
       `Listing ${this.noun}s`,
     )) as T[];
     const more = docs.length > page.limit;
@@ -124,7 +139,7 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
   }
 
   count(filter: Filter<T>): Promise<number> {
-    return withDriverErrors(() => this.collection.countDocuments(this.scope(filter)), `Counting ${this.noun}s`);
+    return withDriverErrors(() => this.collection.countDocuments(this.scope(filter), this.bounded), `Counting ${this.noun}s`);
   }
 
   async insert(doc: T): Promise<T> {

@@ -6,7 +6,7 @@ import { internalSecret } from './auth-keys.js';
 import { loadConfig, type Config } from './config.js';
 import { startDatabase } from './local-database.js';
 import { createLogger } from './logger.js';
-import { connectMongo } from './mongo.js';
+import { connectMongo, openDatabase } from './mongo.js';
 import { onShutdown } from './shutdown.js';
 import { startSubgraph, type SubgraphDefinition, type SubgraphName } from './subgraph-server.js';
 
@@ -34,7 +34,7 @@ export async function runStandalone<C extends object>(
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
   const bus = await createEventBus(config.redisUrl);
-  const running = await startSubgraph(await build(client.db(config.mongodbDb), subgraphSettings(config), log, bus), {
+  const running = await startSubgraph(await build(openDatabase(client, config.mongodbDb, config.mongodbTimeoutMs), subgraphSettings(config), log, bus), {
     host: config.host,
     port: config.ports[name],
     bodyLimitBytes: config.bodyLimitBytes,

@@ -47,7 +47,7 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
 
   override find(filter: Filter<IngestJobDocument>, sort: Record<string, 1 | -1>, page: Page): Promise<IngestJobDocument[]> {
     return withDriverErrors(
-      () => this.collection.find(this.scope(filter)).sort(sort).skip(page.skip).limit(page.limit).toArray(),
+      () => this.collection.find(this.scope(filter), this.bounded).sort(sort).skip(page.skip).limit(page.limit).toArray(),
       'Listing ingestion jobs',
     );
   }

@@ -54,6 +54,8 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
 
   /** Every usage matching `filter`, in order, read in batches: memory stays flat whatever the count. */
   stream(filter: Filter<ProductUsageDocument>, sort: Sort): AsyncIterable<ProductUsageDocument> {
+    // No maxTimeMS: an export reads for as long as it takes (DB_TIMEOUT_MS bounds a request's reads,
+    // and this cursor outlives every request).
     return this.collection.find(this.scope(filter)).sort(sort).batchSize(1_000);
   }
 
@@ -108,7 +110,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
             .aggregate<{ _id: { c: string; p: string; d: string }; v: number }>([
               { $match: this.scope(filter) },
               { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, v: accumulator } },
-            ])
+            ], this.bounded)
             .toArray(),
         'Aggregating usages',
       );
@@ -144,7 +146,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
         ]
       : [{ $match: match }, { $group: { _id: `$${path}`, count: { $sum: 1 } } }];
     const rows = await withDriverErrors(
-      () => this.collection.aggregate<{ _id: string; count: number }>(pipeline).toArray(),
+      () => this.collection.aggregate<{ _id: string; count: number }>(pipeline, this.bounded).toArray(),
       'Counting related usages',
     );
     return new Map(rows.map((row) => [row._id, row.count]));
