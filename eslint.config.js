@@ -29,6 +29,17 @@ export default tseslint.config(
       // be destructured (`{ endResponse, fetchAPI }`, state setters): every report of this rule here
       // was one of those.
       '@typescript-eslint/unbound-method': 'off',
+      // Every function it reported is async by contract: an interface method typed to return a
+      // Promise (EventBus.publish/close, graphql-ws send, Apollo's context), a Fastify route handler or
+      // plugin, a test double of an async function. `async` there also turns a synchronous throw into
+      // the rejection callers expect. Promises left unhandled, misused or awaited wrongly stay errors
+      // (the three rules above); a missing `await` is what those find.
+      '@typescript-eslint/require-await': 'off',
+      // `Promise.reject(error)` where `error` is `unknown` forwards a caught value unchanged (an async
+      // iterator's throw(), a driver error handed on), as `throw error` in a catch does, which
+      // only-throw-error allows by default for the same reason. Rejecting with a literal, an object or
+      // undefined is still reported.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
     },
   },
   {

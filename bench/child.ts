@@ -75,5 +75,5 @@ export function startChild(options: ChildOptions): Promise<Child> {
 
 /** Stops every child that started, whatever happens to the others. */
 export async function stopAll(children: readonly (Child | undefined)[]): Promise<void> {
-  await Promise.allSettled(children.map((c) => c?.stop()));
+  await Promise.allSettled(children.filter((c) => c !== undefined).map((c) => c.stop()));
 }

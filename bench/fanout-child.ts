@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
+import { messageText } from '../gateway/websocket.js';
 
 export interface FanOutRequest {
   wsUrl: string;
@@ -78,7 +79,7 @@ await Promise.all(
       socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: request.authorization } })));
       socket.on('message', (data) => {
         const now = Date.now();
-        const text = String(data);
+        const text = messageText(data);
         if (text.startsWith('{"type":"connection_ack"')) {
           socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables: { filter: { usageType: [request.usageType] } } } }));
           return resolve();

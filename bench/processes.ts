@@ -32,7 +32,7 @@ export function cpuMs(pid: number): number | undefined {
 
 /** Direct children of `parent` whose command name is `name` (e.g. the embedded database). */
 export function childrenNamed(name: string, parent = process.pid): number[] {
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${parent}/task`);
   } catch {

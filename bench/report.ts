@@ -41,7 +41,7 @@ function installedVersion(name: string): string {
 /** Where and on what the figures were taken: they mean little without it. */
 export async function describeEnvironment(db: Db, kind: 'ferretdb' | 'external'): Promise<Environment> {
   const cpus = os.cpus();
-  const info = await db.admin().command({ buildInfo: 1 }).catch(() => ({}) as Record<string, unknown>);
+  const info = await db.admin().command({ buildInfo: 1 }).catch((): Record<string, unknown> => ({}));
   // The embedded build reports "unknown" (see scripts/ferretdb/main.go); its pin is in go.mod.
   const pinned = /FerretDB\/FerretDB (v[\d.]+)/.exec(readFileSync(path.join(root, 'scripts/ferretdb/go.mod'), 'utf8'))?.[1];
   const reported = typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;

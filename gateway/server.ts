@@ -118,7 +118,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ],
   });
 
-  const server = createServer(runtime);
+  // The adapter's Node request listener, the one the adapter itself calls for a Node request: it
+  // answers (or logs) every failure itself, so the promise it returns never rejects; Node's type says so.
+  const server = createServer(runtime.requestListener);
   // Longer than the REST facade's idle keep-alive (30 s), so the client side closes idle connections
   // first and a request never lands on one this server is closing (ECONNRESET, found under load).
   server.keepAliveTimeout = 75_000;

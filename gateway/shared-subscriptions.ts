@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { getOperationAST, OperationTypeNode, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 
 /**
@@ -45,7 +45,7 @@ function isSubscription(query: string, operationName: string | null | undefined)
   let known = kinds.get(key);
   if (known === undefined) {
     try {
-      known = getOperationAST(parse(query), operationName ?? undefined)?.operation === 'subscription';
+      known = getOperationAST(parse(query), operationName ?? undefined)?.operation === OperationTypeNode.SUBSCRIPTION;
     } catch {
       known = false; // the runtime answers the syntax error itself
     }
@@ -77,7 +77,8 @@ export function shareSubscriptions<O extends { subscribe?: Subscribe }>(options:
     let waiting: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
     let failWaiting: ((error: unknown) => void) | undefined;
     let done = false;
-    let failure: unknown;
+    /** Boxed: what ended the subscription may be any value the upstream threw. */
+    let failure: { error: unknown } | undefined;
     const listener: Listener = {
       push(result) {
         if (done) return;
@@ -95,7 +96,7 @@ export function shareSubscriptions<O extends { subscribe?: Subscribe }>(options:
       end(error) {
         if (done) return;
         done = true;
-        failure = error;
+        failure = error ? { error } : undefined;
         if (waiting) {
           const [resolve, reject] = [waiting, failWaiting!];
           waiting = failWaiting = undefined;
@@ -116,7 +117,7 @@ export function shareSubscriptions<O extends { subscribe?: Subscribe }>(options:
       next() {
         const queued = queue.shift();
         if (queued) return Promise.resolve({ value: queued, done: false });
-        if (done) return failure ? Promise.reject(failure) : Promise.resolve({ value: undefined, done: true });
+        if (done) return failure ? Promise.reject(failure.error) : Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve, reject) => {
           waiting = resolve;
           failWaiting = reject;
@@ -161,7 +162,7 @@ export function shareSubscriptions<O extends { subscribe?: Subscribe }>(options:
         // An error result (validation, authorization): every waiting subscriber gets it as its one event.
         if (upstreams.get(key) === upstream) upstreams.delete(key);
         for (const listener of upstream.listeners) {
-          listener.push(result as ExecutionResult);
+          listener.push(result);
           listener.end();
         }
         return;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { shareSubscriptions } from './shared-subscriptions.js';
 
@@ -23,6 +23,15 @@ export interface WebSocketLimits {
   maxBufferedBytes: number;
   /** Interval of the ping that finds dead peers; a peer that misses a pong for as long is dropped. */
   keepAliveMs: number;
+}
+
+/**
+ * A `ws` message as text. With ws's default binaryType ('nodebuffer') every message is one Buffer;
+ * the other shapes (an ArrayBuffer, a list of fragments) come only with another binaryType.
+ */
+export function messageText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString();
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString();
 }
 
 /**
@@ -71,14 +80,12 @@ export function serveGraphQLWs(
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
-          socket.on('message', async (message) => {
-            try {
-              await handle(String(message));
-            } catch (error) {
-              // graphql-ws rejects here only for its own faults; the detail stays in our log.
+          socket.on('message', (message) => {
+            // graphql-ws rejects here only for its own faults; the detail stays in our log.
+            handle(messageText(message)).catch((error: unknown) => {
               log.error('websocket message handling failed', error);
               socket.close(CloseCode.InternalServerError, 'Internal server error');
-            }
+            });
           }),
       },
       { socket, request },

@@ -33,7 +33,7 @@ function selectionOf(fields: readonly string[]): Selection {
         node.set(segment, true);
         break;
       }
-      const child: Selection = existing ?? new Map();
+      const child: Selection = existing ?? new Map<string, Selection | true>();
       node.set(segment, child);
       node = child;
     }

@@ -46,7 +46,7 @@ export class GatewayClient {
       this.printed.set(document, query);
     }
     let body: GraphQLResponse<TData>;
-    let retryAfter: string | null = null;
+    let retryAfter: string | null;
     try {
       const answer = await this.post(JSON.stringify({ query, variables }), authorization ? { authorization } : forwardedHeaders());
       retryAfter = answer.retryAfter;

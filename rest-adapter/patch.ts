@@ -19,7 +19,12 @@ function checkKey(key: string): void {
 /** Every key of a value that replaces something whole (an array's objects included). */
 function checkKeysDeep(value: Json): void {
   if (Array.isArray(value)) value.forEach(checkKeysDeep);
-  else if (isObject(value)) for (const [key, inner] of Object.entries(value)) (checkKey(key), checkKeysDeep(inner));
+  else if (isObject(value)) {
+    for (const [key, inner] of Object.entries(value)) {
+      checkKey(key);
+      checkKeysDeep(inner);
+    }
+  }
 }
 
 export function mergePatch(target: Json, patch: Json): Json {

@@ -5,7 +5,7 @@ import { alternate, comparisonTables, medianRatios, medians, type Comparison, ty
 import type { BenchConfig } from '../config.js';
 import { root } from '../load.js';
 import { rssMiB } from '../processes.js';
-import type { BenchContext, Scenario, Section } from '../scenario.js';
+import type { Scenario, Section } from '../scenario.js';
 import { ourGateway, startSubgraphs, type Subgraphs } from '../servers/subgraphs.js';
 import { fixed, median, table } from '../stats.js';
 import type { MeasuredRun } from '../load.js';

@@ -134,7 +134,7 @@ export const ingestion: Scenario = {
         rates.raw.push(await viaInsertMany(db, freshUsages()));
         rates.jobs.push(await viaJobs(system, freshUsages()));
         rates.mutation.push(await viaMutation(system, freshUsages()));
-        log(`ingestion round ${round + 1}/${config.rounds}: raw ${fixed(rates.raw.at(-1)!, 0)}, usagesJobs ${fixed(rates.jobs.at(-1)!, 0)}, mutation ${fixed(rates.mutation.at(-1)!, 0)} usages/s`);
+        log(`ingestion round ${round + 1}/${config.rounds}: raw ${fixed(rates.raw.at(-1), 0)}, usagesJobs ${fixed(rates.jobs.at(-1), 0)}, mutation ${fixed(rates.mutation.at(-1), 0)} usages/s`);
       }
     } finally {
       await system.stop();

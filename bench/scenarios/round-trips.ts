@@ -22,7 +22,7 @@ const repeats = 2;
 
 export const roundTrips: Scenario = {
   name: 'round trips',
-  async run({ config, mongodbUri, pagesDatabase, auth, log }) {
+  async run({ mongodbUri, pagesDatabase, auth, log }) {
     const client = await connectMongo(mongodbUri, { monitorCommands: true });
     const seen: string[] = [];
     client.on('commandStarted', (event) => {

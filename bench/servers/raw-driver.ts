@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient, type Document } from 'mongodb';
 
 const client = await MongoClient.connect(process.env.MONGODB_URI!);
-const db = client.db(process.env.MONGODB_DB!);
+const db = client.db(process.env.MONGODB_DB);
 const usages = db.collection<Document & { _id: string }>('productUsages');
 const specifications = db.collection<Document & { _id: string }>('productUsageSpecifications');
 const parties = db.collection<Document & { _id: string }>('parties');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { GraphQLError, Kind, print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { RequestCaller } from '../../subgraphs/shared/caller.js';
 import { entityKey, type EntityCache, type Eviction } from '../entity-cache.js';
 import type { CallerContext } from './authentication.js';
@@ -33,10 +33,10 @@ function kindOf(document: DocumentNode): DocumentKind {
 
 /** An entity fetch is a document that is nothing else: one query with one `_entities(representations: $var)`. */
 function classify(document: DocumentNode): DocumentKind {
-  if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation')) return 'mutation';
+  if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.MUTATION)) return 'mutation';
   const [operation, ...rest] = document.definitions;
   const field = operation?.kind === Kind.OPERATION_DEFINITION && operation.selectionSet.selections.length === 1 ? operation.selectionSet.selections[0] : undefined;
-  if (!rest.length && (operation as OperationDefinitionNode).operation === 'query' && field?.kind === Kind.FIELD && field.name.value === '_entities') {
+  if (!rest.length && (operation as OperationDefinitionNode).operation === OperationTypeNode.QUERY && field?.kind === Kind.FIELD && field.name.value === '_entities') {
     const argument = field.arguments?.length === 1 ? field.arguments[0] : undefined;
     if (argument?.name.value === 'representations' && argument.value.kind === Kind.VARIABLE) {
       return {
@@ -52,8 +52,8 @@ function classify(document: DocumentNode): DocumentKind {
 /** Only `{ __typename, id }` representations name an entity by id alone; others carry more (@requires). */
 function plainRepresentations(value: unknown): Representation[] | null {
   if (!Array.isArray(value)) return null;
-  for (const r of value) {
-    if (typeof r !== 'object' || r === null || typeof r.__typename !== 'string' || typeof r.id !== 'string' || Object.keys(r).length !== 2) return null;
+  for (const r of value as unknown[]) {
+    if (typeof r !== 'object' || r === null || !('__typename' in r) || typeof r.__typename !== 'string' || !('id' in r) || typeof r.id !== 'string' || Object.keys(r).length !== 2) return null;
   }
   return value as Representation[];
 }
@@ -76,7 +76,7 @@ export function useEntityCache(cache: EntityCache, evict: (eviction: Eviction) =
         evict(scope);
         return () => evict(scope);
       }
-      const representations = shape && plainRepresentations(executionRequest.variables?.[shape.variable]);
+      const representations = shape && plainRepresentations((executionRequest.variables as Record<string, unknown> | undefined)?.[shape.variable]);
       if (!shape || !representations || !representations.length) return;
       type Executor = Parameters<typeof setExecutor>[0];
       setExecutor((async (request: Parameters<Executor>[0]) => {
@@ -84,7 +84,7 @@ export function useEntityCache(cache: EntityCache, evict: (eviction: Eviction) =
         const keys = representations.map((r) => entityKey(scope, scopes, shape.selection, r.__typename, r.id));
         const cached = keys.map((key) => cache.get(key));
         const missing = cached.flatMap((json, i) => (json === undefined ? [i] : []));
-        const entities: unknown[] = cached.map((json) => (json === undefined ? null : JSON.parse(json)));
+        const entities: unknown[] = cached.map((json) => (json === undefined ? null : (JSON.parse(json) as unknown)));
         if (!missing.length) return { data: { [shape.responseKey]: entities } };
 
         const generation = cache.generation(scope.tenant, scope.subgraph);
@@ -92,7 +92,7 @@ export function useEntityCache(cache: EntityCache, evict: (eviction: Eviction) =
           ...request,
           variables: { ...request.variables, [shape.variable]: missing.map((i) => representations[i]) },
         })) as ExecutionResult;
-        const fetched = (result.data as Record<string, unknown> | null | undefined)?.[shape.responseKey];
+        const fetched = (result.data)?.[shape.responseKey];
         if (!Array.isArray(fetched) || fetched.length !== missing.length) return result;
         missing.forEach((at, k) => {
           entities[at] = fetched[k];

@@ -43,7 +43,7 @@ export function parseHubQuery(version: ApiVersion, query: string | undefined): {
       const byName = Object.fromEntries(Object.entries(eventNames[version]).map(([type, name]) => [name, type as HubEventType]));
       eventTypes = values(key).map((name) => {
         if (!byName[name]) throw badRequest(`query: eventType "${name}" is not one of ${Object.keys(byName).join(', ')}.`);
-        return byName[name]!;
+        return byName[name];
       });
     } else if (key === partyKey[version]) filter.relatedPartyId = values(key);
     else if (key === 'usageSpecification.id') filter.usageSpecificationId = values(key);

@@ -35,7 +35,7 @@ export function specificationFromV4(body: Json): ProductUsageSpecificationInput 
     type: type === v4Type ? storedType : type,
     baseType: (body['@baseType'] as string | undefined) ?? null,
     schemaLocation: (body['@schemaLocation'] as string | undefined) ?? null,
-    name: body.name as string,
+    name: body.name,
     description: (body.description as string | undefined) ?? null,
     version: (body.version as string | undefined) ?? null,
     lifecycleStatus: (body.lifecycleStatus as string | undefined) ?? null,

@@ -13,9 +13,7 @@ import {
   UtsUpdateKpiDocument,
   UtsUpdateRuleDocument,
   type IngestionRuleInput,
-  type IngestionRulePatch,
   type KpiInput,
-  type KpiPatch,
 } from '../operations/generated.js';
 import type { Paging } from './resource.js';
 
@@ -62,7 +60,7 @@ export function registerUtsConfiguration(scope: FastifyInstance, gateway: Gatewa
   scope.patch('/rules/:id', async (request) => {
     requireJson(request);
     const { id } = request.params as { id: string };
-    return (await gateway.run(UtsUpdateRuleDocument, { id, patch: ruleIn(request.body, true) as IngestionRulePatch })).updateIngestionRule;
+    return (await gateway.run(UtsUpdateRuleDocument, { id, patch: ruleIn(request.body, true) })).updateIngestionRule;
   });
   scope.delete('/rules/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
@@ -91,7 +89,7 @@ export function registerUtsConfiguration(scope: FastifyInstance, gateway: Gatewa
   scope.patch('/kpis/:id', async (request) => {
     requireJson(request);
     const { id } = request.params as { id: string };
-    return kpiOut((await gateway.run(UtsUpdateKpiDocument, { id, patch: kpiIn(request.body, true) as KpiPatch })).updateKpi);
+    return kpiOut((await gateway.run(UtsUpdateKpiDocument, { id, patch: kpiIn(request.body, true) })).updateKpi);
   });
   scope.delete('/kpis/:id', async (request, reply) => {
     const { id } = request.params as { id: string };

@@ -129,7 +129,7 @@ export function toJsonSchemas(schemas: Record<string, Schema>, refPrefix: string
       if (sameSet) {
         delete own.oneOf;
         own.allOf = [
-          ...(Array.isArray(own.allOf) ? own.allOf : []),
+          ...(Array.isArray(own.allOf) ? (own.allOf as unknown[]) : []),
           { properties: { [property]: { enum: cases.map((c) => c.value) } }, required: [property] },
           ...dispatch(cases),
         ];

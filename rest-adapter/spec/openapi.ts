@@ -70,7 +70,7 @@ export function servedOpenApi(version: 'v4' | 'v5', served: ServedApi): Record<s
   for (const path of served.paths) {
     const item = source.paths[path];
     if (!item) throw new Error(`TMF635 ${version} has no path ${path}; it has ${Object.keys(source.paths).join(', ')}.`);
-    const copy = structuredClone(item) as JsonObject;
+    const copy = structuredClone(item);
     const methods = served.methods?.[path]?.map((m) => m.toLowerCase());
     if (methods) {
       const missing = methods.filter((m) => !(m in copy));
@@ -96,7 +96,7 @@ export function servedOpenApi(version: 'v4' | 'v5', served: ServedApi): Record<s
 
   const usedTags = new Set(
     Object.values(paths).flatMap((item) =>
-      Object.entries(item).flatMap(([key, op]) => (operations.has(key) && isObject(op) && Array.isArray(op.tags) ? op.tags : [])),
+      Object.entries(item).flatMap(([key, op]) => (operations.has(key) && isObject(op) && Array.isArray(op.tags) ? (op.tags as unknown[]) : [])),
     ),
   );
   if (Array.isArray(doc.tags)) doc.tags = doc.tags.filter((tag) => isObject(tag) && usedTags.has(tag.name));

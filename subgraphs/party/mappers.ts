@@ -34,7 +34,7 @@ export function newPartyDocument(input: PartyInput, id: string, now: Date): Part
 }
 
 export function newPartyRoleDocument(input: PartyRoleInput, id: string, now: Date): PartyRoleDocument {
-  return compact({ ...input, _id: id, creationDate: now, lastUpdate: now }) as PartyRoleDocument;
+  return compact({ ...input, _id: id, creationDate: now, lastUpdate: now });
 }
 
 export const partyListFields = ['contactMedium'] as const;

@@ -75,7 +75,9 @@ class Subscription<T> implements AsyncIterableIterator<T> {
     this.onEnd();
     const waiting = this.waiting;
     this.waiting = undefined;
-    if (waiting) this.failure ? waiting.reject(this.failure) : waiting.resolve({ value: undefined, done: true });
+    if (!waiting) return;
+    if (this.failure) waiting.reject(this.failure);
+    else waiting.resolve({ value: undefined, done: true });
   }
 }
 
@@ -178,7 +180,7 @@ export function filterEvents<T>(source: AsyncIterableIterator<T>, keep: (value: 
       }
     },
     return: () => source.return?.() ?? Promise.resolve({ value: undefined, done: true }),
-    throw: (error) => source.throw?.(error) ?? Promise.reject(error),
+    throw: (error: unknown) => source.throw?.(error) ?? Promise.reject(error),
     [Symbol.asyncIterator]() {
       return this;
     },

@@ -17,6 +17,7 @@ function describe(detail: unknown): string {
   try {
     return ` ${JSON.stringify(detail)}`;
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the last resort for what JSON cannot encode (a cycle, a BigInt): whatever String makes of it, "[object Object]" included, is what gets logged
     return ` ${String(detail)}`;
   }
 }

@@ -12,7 +12,7 @@ export function parseDateTime(value: unknown): Date {
   const date = new Date(value);
   // new Date accepts 2026-02-31 by rolling over; compare the calendar fields to refuse it.
   const [y, m, d] = value.slice(0, 10).split('-').map(Number);
-  const local = new Date(Date.UTC(y!, m! - 1, d!));
+  const local = new Date(Date.UTC(y!, m! - 1, d));
   if (Number.isNaN(date.getTime()) || local.getUTCMonth() !== m! - 1 || local.getUTCDate() !== d!) {
     throw badUserInput(`DateTime ${JSON.stringify(value)} is not a real date.`);
   }

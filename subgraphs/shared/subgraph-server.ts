@@ -140,7 +140,7 @@ export async function startSubgraph<TContext extends object>(
           schema,
           // The gateway signs the caller into connection_init; the connection serves that caller only.
           onConnect: (ctx) => {
-            const check = verifyCaller(options.internalAuth.secret, (ctx.connectionParams ?? {}) as Record<string, unknown>, options.internalAuth.maxAgeSeconds);
+            const check = verifyCaller(options.internalAuth.secret, (ctx.connectionParams ?? {}), options.internalAuth.maxAgeSeconds);
             if ('refused' in check) {
               log.warn(`refused a websocket without the gateway's signature (${check.refused})`);
               ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
@@ -151,7 +151,7 @@ export async function startSubgraph<TContext extends object>(
           },
           context: (ctx) => {
             const caller = callers.get(ctx.extra.socket)!;
-            return { ...definition.createContext(caller), ...caller } as Record<string, unknown>;
+            return { ...definition.createContext(caller), ...caller };
           },
           // Subscription errors get the same masking as HTTP responses.
           onNext: (_ctx, _id, _payload, _args, result) =>

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Collection, Db, Document, Filter } from 'mongodb';
+import type { Collection, Db, Document, IndexDescriptionInfo, MongoError } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import type { PageSource } from '../shared/page-source.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
@@ -33,7 +33,7 @@ export class IngestionRuleRepository extends DocumentRepository<IngestionRuleDoc
     const applications = [...new Set(pairs.map((p) => p.application))];
     const units = [...new Set(pairs.map((p) => p.unit))];
     return withDriverErrors(
-      () => this.collection.find(this.scope({ application: { $in: applications }, unit: { $in: units }, active: true } as Filter<IngestionRuleDocument>)).toArray(),
+      () => this.collection.find(this.scope({ application: { $in: applications }, unit: { $in: units }, active: true })).toArray(),
       'Reading ingestion rules',
     );
   }
@@ -55,7 +55,7 @@ export class KpiRepository extends DocumentRepository<KpiDocument> {
   }
 
   byName(application: string, name: string): Promise<KpiDocument | null> {
-    return withDriverErrors(() => this.collection.findOne(this.scope({ application, name } as Filter<KpiDocument>)), 'Reading a KPI');
+    return withDriverErrors(() => this.collection.findOne(this.scope({ application, name })), 'Reading a KPI');
   }
 }
 
@@ -64,8 +64,8 @@ export class KpiRepository extends DocumentRepository<KpiDocument> {
  * across tenants, and would refuse one tenant's rule or KPI because another has one of that name.
  */
 async function dropIndex<D extends Document>(collection: Collection<D>, key: IndexKey): Promise<void> {
-  const existing = await withDriverErrors(
-    () => collection.listIndexes().toArray().catch((error: { code?: number }) => (error.code === 26 ? [] : Promise.reject(error))),
+  const existing = await withDriverErrors<IndexDescriptionInfo[]>(
+    () => collection.listIndexes().toArray().catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
     'Reading indexes',
   );
   const old = existing.find((index) => JSON.stringify(index.key) === JSON.stringify(key));
@@ -79,7 +79,7 @@ async function uniqueIndex(
   key: IndexKey,
 ): Promise<void> {
   const existing = await withDriverErrors(
-    () => list().toArray().catch((error: { code?: number }) => (error.code === 26 ? [] : Promise.reject(error))),
+    () => list().toArray().catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
     'Reading indexes',
   );
   if (existing.some((index) => JSON.stringify(index.key) === JSON.stringify(key))) return;

@@ -133,7 +133,7 @@ export class UsageAggregator {
       ...period,
       ...(consumer != null ? { 'ingest.tenant': consumer } : {}),
       ...(provider != null ? { 'ingest.provider': provider } : {}),
-    } as Filter<ProductUsageDocument>;
+    };
   }
 
   async daily(args: { application: string; kpiName: string; from: string; to: string; consumer?: string | null; provider?: string | null }, page: Page, today: string): Promise<AggregatesResult> {

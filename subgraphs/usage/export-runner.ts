@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
-import { BSON, type Document, type Filter, type Sort } from 'mongodb';
+import { BSON, type Filter, type Sort } from 'mongodb';
 import { UsageGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ExportJobRepository } from './export-repository.js';
@@ -35,7 +35,7 @@ export class ExportRunner {
   ) {}
 
   static encodeQuery(filter: Filter<ProductUsageDocument>, sort: Sort): { filter: string; sort: string } {
-    return { filter: BSON.EJSON.stringify(filter as Document, { relaxed: false }), sort: JSON.stringify(sort) };
+    return { filter: BSON.EJSON.stringify(filter, { relaxed: false }), sort: JSON.stringify(sort) };
   }
 
   filePath(id: string): string {

@@ -50,7 +50,7 @@ export class HubOutbox {
   /** Queues an export job's event for the hubs that want it. Failures are logged by the caller. */
   enqueueExportJob(eventType: ExportJobEventType, exportJob: ExportJobDocument): Promise<void> {
     const { runner: _runner, heartbeat: _heartbeat, ...job } = exportJob;
-    const event: ExportJobEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, exportJob: job as ExportJobDocument };
+    const event: ExportJobEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, exportJob: job };
     return this.enqueue(event);
   }
 

@@ -72,6 +72,7 @@ export function normalize(input: UsageIngestInput, defaultProvider: string): Nor
 export function shapeViolation(usage: NormalizedUsage): RuleViolation | null {
   for (const field of ['tenant', 'application', 'resource', 'unit'] as const) {
     const value = usage[field];
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
     if (!value || value.length > 200 || /[\u0000-\u001f]/.test(value)) {
       return { rule: 'required', message: `${field} must be 1 to 200 printable characters.`, parameters: [{ name: 'field', value: field }] };
     }

@@ -45,7 +45,7 @@ export class UsageIngestor {
   async ingest(batch: readonly NormalizedUsage[], options: { jobId: string | null; firstIndex: number; now: Date }): Promise<IngestOutcome[]> {
     const { now } = options;
     const tenant: string = this.usages.tenant ?? unscoped();
-    const outcomes: (IngestOutcome | undefined)[] = new Array(batch.length);
+    const outcomes: (IngestOutcome | undefined)[] = new Array<IngestOutcome | undefined>(batch.length);
     const reject = (i: number, code: string, rule: string, message: string, parameters: { name: string; value: string }[], errorType: 'ValidationError' | 'OtherError') => {
       const usage = batch[i]!;
       outcomes[i] = {

@@ -90,7 +90,7 @@ function relatedParty(input: RelatedPartyInput): RelatedPartyDocument {
   return compact({
     role: input.role,
     partyOrPartyRole: compact({ ...ref, type: ref.type ?? 'PartyRef' }),
-  }) as RelatedPartyDocument;
+  });
 }
 
 export function newUsageDocument(input: ProductUsageInput, id: string, now: Date): ProductUsageDocument {
@@ -112,7 +112,7 @@ export function newUsageDocument(input: ProductUsageInput, id: string, now: Date
     usageProductPrice: input.usageProductPrice ?? [],
     ratedProductUsage: input.ratedProductUsage ?? [],
     externalIdentifier: (input.externalIdentifier ?? []).map(compact),
-  }) as ProductUsageDocument;
+  });
 }
 
 /** The patch with its nested values shaped as stored (nulls are kept: they mean "clear"). */

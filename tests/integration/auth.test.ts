@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { messageText } from '../../gateway/websocket.js';
 import { Scope } from '../../subgraphs/shared/caller.js';
 import { InternalHeader, signCaller } from '../../subgraphs/shared/internal-signature.js';
 import { serviceTokens } from '../../subgraphs/shared/tokens.js';
@@ -29,7 +30,7 @@ function wsSession(url: string, init: Record<string, unknown> | undefined, subsc
     const timer = setTimeout(() => (socket.terminate(), reject(new Error('no close and no message in 5 s'))), 5_000);
     socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', ...(init ? { payload: init } : {}) })));
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data));
+      const message = JSON.parse(messageText(data));
       if (message.type === 'connection_ack') {
         acked = true;
         if (!subscribe) {

@@ -47,7 +47,7 @@ function start(service: Service, extra: Record<string, string>, ready: RegExp): 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${service} did not start: ${output}`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${service} exited with ${code}: ${output}`)));
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         output += `${line}\n`;
         const url = ready.exec(line)?.[1];

@@ -156,7 +156,7 @@ describe('the usage console', () => {
 
       // The month's usages as CSV, through an export job: the three stored ones, not the rejected one.
       const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-csv').click()]);
-      const csv = await readFile((await download.path())!, 'utf8');
+      const csv = await readFile((await download.path()), 'utf8');
       const [header, ...lines] = csv.trim().split('\r\n');
       expect(header!.split(',').slice(0, 7)).toEqual(['id', 'usageDate', 'creationDate', 'status', 'usageType', 'usageSpecification.id', 'relatedParty']);
       expect(lines).toHaveLength(3);

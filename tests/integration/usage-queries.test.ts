@@ -39,7 +39,7 @@ afterAll(async () => {
 
 const keysOf = (items: { id: string }[]) => items.map((item) => Object.keys(ids).find((key) => ids[key] === item.id) ?? item.id);
 
-async function list(variables: Parameters<Stack['request']>[1] & object) {
+async function list(variables: object) {
   const page = dataOf(await stack.request(UsagesDocument, variables as never)).productUsages;
   return { totalCount: page.totalCount, keys: keysOf(page.items) };
 }

@@ -190,7 +190,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
     commands,
     async request(document, variables, headers) {
       const { status, body } = await post(JSON.stringify({ query: print(document), variables }), headers);
-      return { status, ...(body as object) } as GraphQLResult<never>;
+      return { status, ...(body as object) };
     },
     post,
     async close() {

@@ -137,7 +137,7 @@ describe('projectFields properties', () => {
   })).node;
   const resource = fc
     .record({ id: fc.string(), href: fc.string(), '@type': fc.string(), rest: fc.dictionary(key, value, { maxKeys: 6 }) })
-    .map(({ rest, ...markers }) => ({ ...rest, ...markers }) as Record<string, unknown>);
+    .map(({ rest, ...markers }): Record<string, unknown> => ({ ...rest, ...markers }));
   const path = fc.array(key, { minLength: 1, maxLength: 3 }).map((segments) => segments.join('.'));
   const fields = fc.oneof(fc.constant(null), fc.array(path, { maxLength: 5 }));
 

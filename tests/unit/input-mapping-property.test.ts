@@ -86,7 +86,7 @@ describe('graph input checks, on hostile values', () => {
       fc.property(fc.array(condition, { maxLength: 4 }), (conditions) => {
         let filters;
         try {
-          filters = conditionFilters(conditions as never, usageCatalogue);
+          filters = conditionFilters(conditions, usageCatalogue);
         } catch (error) {
           expect(error).toBeInstanceOf(UsageGraphError);
           expect((error as UsageGraphError).code).toBe('BAD_USER_INPUT');

@@ -79,7 +79,7 @@ describe('toUts', () => {
     for (const [status, code] of cases) expect([status, toUts(new TmfError(status, 'r', 'm'), get, log).code]).toEqual([status, code]);
     expect(toUts(new TmfError(400, 'r', 'm'), get, log).code).toBe('mdsp.core.generic.invalidParameter');
     expect(toUts(new TmfError(400, 'r', 'm'), post, log).code).toBe('mdsp.core.generic.invalidRequestBodyProperty');
-    const hidden = toUts(new Error('driver said something') as never, get, { ...log, error: () => {} } as never);
+    const hidden = toUts(new Error('driver said something') as never, get, { ...log, error: () => {} });
     expect([hidden.status, hidden.code, hidden.message]).toEqual([500, 'mdsp.core.generic.internalServerError', 'The server could not complete the request.']);
   });
 });

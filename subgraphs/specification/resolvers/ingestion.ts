@@ -4,11 +4,12 @@ import { pageResolvers } from '../../shared/page-source.js';
 import { page, patchUpdate } from '../../shared/query.js';
 import type { SpecificationContext } from '../context.js';
 import { ingestionSpecificationId, type IngestionRuleDocument, type KpiDocument } from '../ingestion-repository.js';
-import type { IngestionRuleInput, IngestionRulePatch, KpiInput, Resolvers } from '../generated/resolvers.js';
+import type { IngestionRuleInput, KpiInput, Resolvers } from '../generated/resolvers.js';
 
 /** Names are sent in URLs and stored as keys: non-empty, no control characters. */
 function name(value: string, field: string): string {
   const trimmed = value.trim();
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (!trimmed || trimmed.length > 200 || /[\u0000-\u001f]/.test(trimmed)) throw badUserInput(`${field} must be 1 to 200 printable characters.`, field);
   return trimmed;
 }
@@ -76,7 +77,7 @@ export const ingestionResolvers: Resolvers = {
     updateIngestionRule: async (_root, { id, patch }, { rules }) => {
       const [before] = await rules.findByIds([id]);
       if (!before) throw notFound('IngestionRule', id);
-      checkLimits({ ...before, ...dropUndefined(patch) } as IngestionRulePatch);
+      checkLimits({ ...before, ...dropUndefined(patch) });
       const { $set, $unset } = patchUpdate(patch, { required: ['accepted', 'active'], lists: [], now: new Date() });
       const updated = await rules.update(id, Object.keys($unset).length ? { $set, $unset } : { $set });
       if (!updated) throw notFound('IngestionRule', id);
