@@ -89,16 +89,52 @@ export interface Labels {
 export function comparisonTables(comparison: Comparison, labels: Labels = { system: 'system' }): string {
   const { contenders, runs, ratios } = comparison;
   const up = labels.upstream !== undefined;
-  const header = ['round', 'contender', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'requests', `${labels.system} CPU ms/req`, ...(up ? [`${labels.upstream} CPU ms/req`] : []), 'DB CPU ms/req', `${labels.system} RSS peak MiB`];
+  const header = [
+    'round',
+    'contender',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'mean ms',
+    'requests',
+    `${labels.system} CPU ms/req`,
+    ...(up ? [`${labels.upstream} CPU ms/req`] : []),
+    'DB CPU ms/req',
+    `${labels.system} RSS peak MiB`,
+  ];
   const runRows = runs[0]!.flatMap((_, round) =>
     contenders.map((contender, c) => {
       const r = runs[c]![round]!;
-      return [String(round + 1), contender.name, fixed(r.requestsPerSecond), fixed(r.latencyP50, 0), fixed(r.latencyP99, 0), fixed(r.latencyMean, 0), String(r.requests), fixed(r.cpu.system, 2), ...(up ? [fixed(r.cpu.upstream, 2)] : []), fixed(r.cpu.database), fixed(r.rss?.peak, 0)];
+      return [
+        String(round + 1),
+        contender.name,
+        fixed(r.requestsPerSecond),
+        fixed(r.latencyP50, 0),
+        fixed(r.latencyP99, 0),
+        fixed(r.latencyMean, 0),
+        String(r.requests),
+        fixed(r.cpu.system, 2),
+        ...(up ? [fixed(r.cpu.upstream, 2)] : []),
+        fixed(r.cpu.database),
+        fixed(r.rss?.peak, 0),
+      ];
     }),
   );
   const medianRows = contenders.map((contender, c) => {
     const m = medians(runs[c]!);
-    return bold([`median ${contender.name}`, '', fixed(m.requestsPerSecond), fixed(m.latencyP50, 0), fixed(m.latencyP99, 0), '', '', fixed(m.cpuSystem, 2), ...(up ? [fixed(m.cpuUpstream, 2)] : []), fixed(m.cpuDatabase), fixed(m.rssPeak, 0)]);
+    return bold([
+      `median ${contender.name}`,
+      '',
+      fixed(m.requestsPerSecond),
+      fixed(m.latencyP50, 0),
+      fixed(m.latencyP99, 0),
+      '',
+      '',
+      fixed(m.cpuSystem, 2),
+      ...(up ? [fixed(m.cpuUpstream, 2)] : []),
+      fixed(m.cpuDatabase),
+      fixed(m.rssPeak, 0),
+    ]);
   });
   const ratioTables = contenders.slice(1).map((contender, i) => {
     const cells = (r: Ratio) => [fixed(r.latencyP50, 2), fixed(r.latencyP99, 2), fixed(r.throughput, 2), fixed(r.cpu, 2)];

@@ -82,7 +82,7 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
     }
     numbers[name] = value;
   }
-  const profile = (values.profile) ?? env.BENCH_PROFILE ?? 'auto';
+  const profile = values.profile ?? env.BENCH_PROFILE ?? 'auto';
   if (profile !== 'auto' && profile !== 'always' && profile !== 'never') {
     throw new Error(`--profile / BENCH_PROFILE must be auto, always or never; got ${JSON.stringify(profile)}.`);
   }
@@ -92,9 +92,12 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
     mongodbUri: env.MONGODB_URI || undefined,
     database: env.BENCH_DB || 'usage_graph_bench',
     dataDir: '.data/bench',
-    resultsPath: (values.results) ?? env.BENCH_RESULTS ?? 'bench/RESULTS.md',
+    resultsPath: values.results ?? env.BENCH_RESULTS ?? 'bench/RESULTS.md',
     levers: Boolean(values.levers) || env.BENCH_LEVERS === '1',
-    only: ((values.only) ?? env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean),
+    only: (values.only ?? env.BENCH_ONLY ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
   };
 }
 

@@ -81,7 +81,9 @@ await Promise.all(
         const now = Date.now();
         const text = messageText(data);
         if (text.startsWith('{"type":"connection_ack"')) {
-          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables: { filter: { usageType: [request.usageType] } } } }));
+          socket.send(
+            JSON.stringify({ id: '1', type: 'subscribe', payload: { query: subscription, variables: { filter: { usageType: [request.usageType] } } } }),
+          );
           return resolve();
         }
         if (text.includes('"type":"ping"')) return socket.send('{"type":"pong"}');
@@ -176,7 +178,12 @@ const result: FanOutResult = {
   expected,
   clientsMissing: perClient.filter((n) => n < count).length,
   missing: expected - latencies.length,
-  latency: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100), mean: latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1) },
+  latency: {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: percentile(latencies, 100),
+    mean: latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1),
+  },
   fromEventTime: { p50: percentile(fromEventTime, 50), p99: percentile(fromEventTime, 99), max: percentile(fromEventTime, 100) },
   closedClients,
   mutationP99: percentile(mutationTimes, 99),

@@ -125,7 +125,9 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
         return reject(new Error(`${what}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`));
       }
       if (!result.requests) {
-        return reject(new Error(`${what}: no answer within the ${request.duration} s run; the database is too slow for this size (lower --usages or raise --duration)`));
+        return reject(
+          new Error(`${what}: no answer within the ${request.duration} s run; the database is too slow for this size (lower --usages or raise --duration)`),
+        );
       }
       const span = window.to - window.from;
       const perRequest = (key: keyof typeof idle, watching: boolean) =>

@@ -41,7 +41,10 @@ function installedVersion(name: string): string {
 /** Where and on what the figures were taken: they mean little without it. */
 export async function describeEnvironment(db: Db, kind: 'ferretdb' | 'external'): Promise<Environment> {
   const cpus = os.cpus();
-  const info = await db.admin().command({ buildInfo: 1 }).catch((): Record<string, unknown> => ({}));
+  const info = await db
+    .admin()
+    .command({ buildInfo: 1 })
+    .catch((): Record<string, unknown> => ({}));
   // The embedded build reports "unknown" (see scripts/ferretdb/main.go); its pin is in go.mod.
   const pinned = /FerretDB\/FerretDB (v[\d.]+)/.exec(readFileSync(path.join(root, 'scripts/ferretdb/go.mod'), 'utf8'))?.[1];
   const reported = typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;
@@ -110,10 +113,16 @@ export function writeResults(config: BenchConfig, environment: Environment, seed
         ['commit', environment.commit],
         ['machine', environment.machine],
         ['Node.js', environment.node],
-        ['load average (1 min)', `${environment.loadBefore.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end (the bench alone keeps it near 2)`],
+        [
+          'load average (1 min)',
+          `${environment.loadBefore.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end (the bench alone keeps it near 2)`,
+        ],
         ['database', environment.database],
         ['packages', environment.packages],
-        ['seed', `${config.usages.toLocaleString('en')} usages, ${config.parties.toLocaleString('en')} parties, ${config.specifications} specifications (seeded in ${seedSeconds.toFixed(1)} s)`],
+        [
+          'seed',
+          `${config.usages.toLocaleString('en')} usages, ${config.parties.toLocaleString('en')} parties, ${config.specifications} specifications (seeded in ${seedSeconds.toFixed(1)} s)`,
+        ],
         ['load', `${config.connections} connections, ${config.warmup} s warm-up + ${config.duration} s per run, ${config.rounds} rounds`],
       ],
     ),

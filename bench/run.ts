@@ -53,7 +53,11 @@ try {
       // One broken scenario must not cost the figures of the others: it is reported as failed.
       log(`scenario ${scenario.name} failed: ${error instanceof Error ? error.message : String(error)}`);
       failed.push(scenario.name);
-      sections.push({ title: `${scenario.name}: failed`, markdown: ['```', error instanceof Error ? (error.stack ?? error.message) : String(error), '```'].join('\n'), summary: ['failed; see RESULTS.md'] });
+      sections.push({
+        title: `${scenario.name}: failed`,
+        markdown: ['```', error instanceof Error ? (error.stack ?? error.message) : String(error), '```'].join('\n'),
+        summary: ['failed; see RESULTS.md'],
+      });
     }
   }
   const file = writeResults(config, environment, seedSeconds, sections);

@@ -63,17 +63,28 @@ function party(i: number, now: number, random: ReturnType<typeof generator>): Do
   if (i % 5 === 4) {
     const name = `${random.pick(familyNames)} ${random.pick(['Telecom', 'Logistics', 'Fleet', 'Energy'])} ${i}`;
     return {
-      kind: 'Organization', name, tradingName: name, status: 'Active',
+      kind: 'Organization',
+      name,
+      tradingName: name,
+      status: 'Active',
       contactMedium: [{ mediumType: 'phone', preferred: true, phoneNumber: `+44 20 7946 ${String(i).padStart(4, '0')}` }],
-      _id: randomUUID(), creationDate: date, lastUpdate: date,
+      _id: randomUUID(),
+      creationDate: date,
+      lastUpdate: date,
     };
   }
   const givenName = random.pick(givenNames);
   const familyName = `${random.pick(familyNames)}-${i}`;
   return {
-    kind: 'Individual', givenName, familyName, status: 'Active',
+    kind: 'Individual',
+    givenName,
+    familyName,
+    status: 'Active',
     contactMedium: [{ mediumType: 'email', preferred: true, emailAddress: `${givenName}.${familyName}@example.com`.toLowerCase() }],
-    _id: randomUUID(), creationDate: date, lastUpdate: date, name: `${givenName} ${familyName}`,
+    _id: randomUUID(),
+    creationDate: date,
+    lastUpdate: date,
+    name: `${givenName} ${familyName}`,
   };
 }
 
@@ -108,7 +119,9 @@ function usage(i: number, count: number, now: number, specs: Document[], parties
     usageSpecification: { id: spec._id as string, name: spec.name as string },
     usageProductPrice: [
       {
-        name: 'Usage charge', priceType: 'usage', unitOfMeasure: units[kinds.find((k) => String(spec.name).startsWith(k))!],
+        name: 'Usage charge',
+        priceType: 'usage',
+        unitOfMeasure: units[kinds.find((k) => String(spec.name).startsWith(k))!],
         price: { dutyFreeAmount: { unit: 'EUR', value: net }, taxIncludedAmount: { unit: 'EUR', value: Math.round(net * 120) / 100 }, taxRate: 20 },
       },
     ],

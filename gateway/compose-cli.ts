@@ -9,4 +9,8 @@ import { subgraphEndpoints } from './endpoints.js';
 const out = process.argv[2] ?? 'supergraph.graphql';
 const urls = Object.fromEntries(subgraphEndpoints(loadConfig()).map((s) => [s.name, s.url]));
 writeFileSync(out, composeFromFiles(urls).supergraphSdl);
-console.log(`Wrote ${out} (routing: ${Object.entries(urls).map(([n, u]) => `${n} ${u}`).join(', ')}).`);
+console.log(
+  `Wrote ${out} (routing: ${Object.entries(urls)
+    .map(([n, u]) => `${n} ${u}`)
+    .join(', ')}).`,
+);

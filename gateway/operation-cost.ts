@@ -21,7 +21,6 @@ export interface OperationMeasure {
   cost: number;
 }
 
-
 /**
  * Measures one operation of a validated document, fragments included (each spread counted where it
  * is used, so a fragment spread 100 times costs 100 times). A paged field (one with a `limit`
@@ -40,9 +39,7 @@ export function measureOperation(
   if (!operation) return null;
   const root = schema.getRootType(operation.operation);
   if (!root) return null;
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-  );
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   let aliases = 0;
 
   const walk = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, level: number, path: Set<string>): { depth: number; cost: number } => {

@@ -90,9 +90,7 @@ export function missingScope(document: DocumentNode, operationName: string | nul
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   // No such operation: execution refuses it on its own, with nothing read.
   if (!operation) return null;
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-  );
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   const scopes = rootFieldScopes[typeOf[operation.operation]];
   for (const field of rootFields(operation.selectionSet, fragments)) {
     // Introspection and __typename reveal the schema, which every authenticated caller may see.

@@ -128,31 +128,37 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint, maxPayload: options.websocket.maxMessageBytes });
   const ws = serveGraphQLWs(
     sockets,
-    withWebSocketLimits(withWebSocketAuth({
-      ...getGraphQLWSOptions<Record<string, unknown>, AuthenticatedExtra>(runtime, (ctx) => ({
-        req: ctx.extra.request,
-        socket: ctx.extra.socket,
-        caller: ctx.extra.caller,
-        // The upgrade request stands for every operation on the socket. As a GET it would make the
-        // runtime refuse mutations (they must not travel in GET URLs); a socket message is no URL.
-        request: new runtime.fetchAPI.Request(`http://${ctx.extra.request.headers.host ?? 'localhost'}${ctx.extra.request.url ?? '/graphql'}`, {
-          method: 'POST',
-          headers: ctx.extra.request.headers as Record<string, string>,
-        }),
-      })),
-      // Over HTTP the runtime drops its internal `http` and `unexpected` error extensions when it
-      // serializes; graphql-ws serializes on its own, so drop them here too.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors
-          ? {
-              ...result,
-              errors: result.errors.map((error) => {
-                const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions ?? {};
-                return { ...error.toJSON(), extensions };
-              }),
-            }
-          : undefined,
-    }, options.auth.verify), { maxSubscriptions: options.limits.wsMaxSubscriptions, limiter }),
+    withWebSocketLimits(
+      withWebSocketAuth(
+        {
+          ...getGraphQLWSOptions<Record<string, unknown>, AuthenticatedExtra>(runtime, (ctx) => ({
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            caller: ctx.extra.caller,
+            // The upgrade request stands for every operation on the socket. As a GET it would make the
+            // runtime refuse mutations (they must not travel in GET URLs); a socket message is no URL.
+            request: new runtime.fetchAPI.Request(`http://${ctx.extra.request.headers.host ?? 'localhost'}${ctx.extra.request.url ?? '/graphql'}`, {
+              method: 'POST',
+              headers: ctx.extra.request.headers as Record<string, string>,
+            }),
+          })),
+          // Over HTTP the runtime drops its internal `http` and `unexpected` error extensions when it
+          // serializes; graphql-ws serializes on its own, so drop them here too.
+          onNext: (_ctx, _id, _payload, _args, result) =>
+            result.errors
+              ? {
+                  ...result,
+                  errors: result.errors.map((error) => {
+                    const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions ?? {};
+                    return { ...error.toJSON(), extensions };
+                  }),
+                }
+              : undefined,
+        },
+        options.auth.verify,
+      ),
+      { maxSubscriptions: options.limits.wsMaxSubscriptions, limiter },
+    ),
     options.websocket,
     log,
   );

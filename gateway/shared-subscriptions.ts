@@ -59,7 +59,15 @@ function keyOf(context: WsContext): string | undefined {
   const params = context.params;
   if (!params?.query || !isSubscription(params.query, params.operationName)) return undefined;
   const headers = context.req?.headers ?? {};
-  return JSON.stringify([params.query, params.operationName ?? null, params.variables ?? null, params.extensions ?? null, context.connectionParams ?? null, headers.authorization ?? null, headers.cookie ?? null]);
+  return JSON.stringify([
+    params.query,
+    params.operationName ?? null,
+    params.variables ?? null,
+    params.extensions ?? null,
+    context.connectionParams ?? null,
+    headers.authorization ?? null,
+    headers.cookie ?? null,
+  ]);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {

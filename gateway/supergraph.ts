@@ -22,8 +22,6 @@ export async function loadSupergraph(options: {
 }): Promise<string> {
   if (options.supergraphPath) return readFile(options.supergraphPath, 'utf8');
   const headers = () => signCaller(options.internalSecret, gatewayCaller);
-  const sources = await Promise.all(
-    options.subgraphs.map(async ({ name, url }) => ({ name, url, sdl: await fetchSubgraphSdl(url, { headers }) })),
-  );
+  const sources = await Promise.all(options.subgraphs.map(async ({ name, url }) => ({ name, url, sdl: await fetchSubgraphSdl(url, { headers }) })));
   return compose(sources).supergraphSdl;
 }

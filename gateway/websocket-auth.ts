@@ -36,7 +36,10 @@ export function withWebSocketAuth<P extends Record<string, unknown> | undefined>
         const { caller, expiresAt } = await verify(authorization);
         ctx.extra.caller = caller;
         if (expiresAt !== undefined) {
-          const timer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), Math.min(maxTimer, Math.max(0, expiresAt * 1000 - Date.now())));
+          const timer = setTimeout(
+            () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'),
+            Math.min(maxTimer, Math.max(0, expiresAt * 1000 - Date.now())),
+          );
           timer.unref();
           ctx.extra.socket.once('close', () => clearTimeout(timer));
         }

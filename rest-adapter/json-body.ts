@@ -43,7 +43,8 @@ export function bodyProblem(value: unknown, maxListItems: number): { status: 400
       for (const [key, inner] of Object.entries(item)) {
         // No TMF or UTS attribute starts with "$"; such a key is an operator injection attempt, even
         // where it would do nothing (a merge patch's "$where": null removes an attribute that is not there).
-        if (key.startsWith('$')) return { status: 400, message: `Attribute name ${JSON.stringify(key.slice(0, 40))} is not allowed: names may not start with "$".` };
+        if (key.startsWith('$'))
+          return { status: 400, message: `Attribute name ${JSON.stringify(key.slice(0, 40))} is not allowed: names may not start with "$".` };
         stack.push(inner);
       }
     }

@@ -132,8 +132,7 @@ export function jsonPatch(target: Json, operations: Json): Json {
         if (op.path === '') {
           checkKeysDeep(op.value);
           doc = structuredClone(op.value);
-        }
-        else {
+        } else {
           remove(doc, op.path);
           doc = add(doc, op.path, op.value);
         }

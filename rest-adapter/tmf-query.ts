@@ -76,8 +76,7 @@ function fail(parameter: string, expectation: string, got?: string): TmfQueryErr
   return new TmfQueryError(parameter, `Parameter ${quote(parameter)} ${expectation}${suffix}.`);
 }
 
-const specOf = (catalogue: FieldCatalogue, key: string): FieldSpec | undefined =>
-  Object.hasOwn(catalogue, key) ? catalogue[key] : undefined;
+const specOf = (catalogue: FieldCatalogue, key: string): FieldSpec | undefined => (Object.hasOwn(catalogue, key) ? catalogue[key] : undefined);
 
 // Operator injection (`status[$ne]=`, `$where=`, `status={"$gt":""}`): whatever the layers below do
 // with a value, one that is shaped like an operator or a JSON document never gets that far.
@@ -151,7 +150,14 @@ export function normaliseDateTime(text: string): string | null {
   const match = dateTimePattern.exec(text);
   if (!match) return null;
   const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = [1, 2, 3, 4, 5, 6, 9, 10].map((i) => Number(match[i] ?? 0)) as [
-    number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return null;
@@ -267,6 +273,7 @@ export function parseListQuery(
     } else query.conditions.push(parseCondition(name, raw, catalogue));
   }
   if (query.after !== undefined && query.before !== undefined) throw fail('before', 'cannot be combined with after');
-  if ((query.after ?? query.before) !== undefined && seen.has('offset')) throw fail('offset', 'cannot be combined with after or before: a cursor says where the page starts');
+  if ((query.after ?? query.before) !== undefined && seen.has('offset'))
+    throw fail('offset', 'cannot be combined with after or before: a cursor says where the page starts');
   return query;
 }

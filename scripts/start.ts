@@ -34,12 +34,21 @@ try {
     key.kind === 'hs256' && key.development
       ? await mintToken(
           { tenant: 'dev-tenant', subject: 'developer', scopes: allScopes },
-          { secret: key.secret, issuer: config.auth.issuer ?? developmentIssuer, audience: config.auth.audience, tenantClaim: config.auth.tenantClaim, ttlSeconds: 7 * 24 * 3600 },
+          {
+            secret: key.secret,
+            issuer: config.auth.issuer ?? developmentIssuer,
+            audience: config.auth.audience,
+            tenantClaim: config.auth.tenantClaim,
+            ttlSeconds: 7 * 24 * 3600,
+          },
         )
       : undefined;
   // The console reads a token from its URL fragment, which browsers never send to a server.
   const consoleUrl = `${new URL(system.gateway.url).origin}/console/`;
-  const where = database.kind === 'ferretdb' ? `FerretDB 2 on PostgreSQL at ${database.uri} (PostgreSQL files in ${config.dataDir}/postgres)` : `MongoDB at ${redactUri(database.uri)}`;
+  const where =
+    database.kind === 'ferretdb'
+      ? `FerretDB 2 on PostgreSQL at ${database.uri} (PostgreSQL files in ${config.dataDir}/postgres)`
+      : `MongoDB at ${redactUri(database.uri)}`;
   console.log(
     [
       '',

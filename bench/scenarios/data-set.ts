@@ -25,7 +25,12 @@ export const dataSet: Scenario = {
   name: 'data set',
   async run({ config, mongodbUri, db, auth, log }: BenchContext) {
     const usages = db.collection<Document & { _id: string }>('productUsages');
-    const ids = (await usages.find({}, { projection: { _id: 1 } }).limit(50).toArray()).map((d) => d._id);
+    const ids = (
+      await usages
+        .find({}, { projection: { _id: 1 } })
+        .limit(50)
+        .toArray()
+    ).map((d) => d._id);
     const system = await startSystemProcess({ mongodbUri, database: config.database, dataDir: config.dataDir });
     try {
       const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
@@ -44,13 +49,22 @@ export const dataSet: Scenario = {
       for (let i = 0; i < byIdRequests; i++) gatewayById.push((await timed(() => graphql(byIdQuery, { id: ids[i % ids.length] }))).ms);
       const driverById: number[] = [];
       for (let i = 0; i < byIdRequests; i++) driverById.push((await timed(() => usages.findOne({ _id: ids[i % ids.length]! }))).ms);
-      log(`data set: by id p50 gateway ${fixed(median(gatewayById), 1)} ms, driver ${fixed(median(driverById), 1)} ms; timing one sorted page of 20 with the driver`);
+      log(
+        `data set: by id p50 gateway ${fixed(median(gatewayById), 1)} ms, driver ${fixed(median(driverById), 1)} ms; timing one sorted page of 20 with the driver`,
+      );
       // With the driver only: through the gateway the same scan outlasts the default SUBGRAPH_TIMEOUT_MS
       // (30 s) on this machine, and the gateway adds nothing worth timing to a scan of this length.
       const driverPage = await timed(() => usages.find({ tenant: 'bench' }).sort({ creationDate: -1, _id: -1 }).limit(20).toArray());
       log(`data set: a sorted page of 20 took ${fixed(driverPage.ms / 1000, 1)} s with the driver`);
       const rows = [
-        ['a usage by id, with its specification and party names', `${byIdRequests} in turn`, fixed(median(gatewayById), 1), fixed(percentile(gatewayById, 99), 1), fixed(median(driverById), 1), fixed(percentile(driverById, 99), 1)],
+        [
+          'a usage by id, with its specification and party names',
+          `${byIdRequests} in turn`,
+          fixed(median(gatewayById), 1),
+          fixed(percentile(gatewayById, 99), 1),
+          fixed(median(driverById), 1),
+          fixed(percentile(driverById, 99), 1),
+        ],
         ['the first page of 20, newest first (the usage documents only)', '1', '—', '—', fixed(driverPage.ms, 0), '—'],
       ];
       return {
@@ -59,11 +73,11 @@ export const dataSet: Scenario = {
           `The main seed (${config.usages.toLocaleString('en')} usages over ${config.parties.toLocaleString('en')} parties and ${config.specifications} specifications) read through our`,
           'gateway (the whole system as `npm start` runs it, in its own process) and straight with the driver (the usage',
           'document alone), one request at a time. A usage by id goes by `_id`, which FerretDB answers from its index',
-          'whatever the collection\'s size; the names come from the entity cache or one fetch each. A sorted page reads and',
+          "whatever the collection's size; the names come from the entity cache or one fetch each. A sorted page reads and",
           'decodes every usage in FerretDB (it pushes no sort down), so its time grows with the collection: this is why the',
           'load scenarios read databases of their own, sized so each contender answers enough requests within the budget.',
           'The page is timed with the driver alone: through the gateway the same scan outlasts the subgraph timeout',
-          '(`SUBGRAPH_TIMEOUT_MS`, 30 s by default) on this machine, and the gateway\'s milliseconds would not show beside it.',
+          "(`SUBGRAPH_TIMEOUT_MS`, 30 s by default) on this machine, and the gateway's milliseconds would not show beside it.",
           '',
           table(['request', 'requests', 'gateway p50 ms', 'gateway p99 ms', 'driver p50 ms', 'driver p99 ms'], rows),
         ].join('\n'),

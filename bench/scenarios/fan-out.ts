@@ -65,23 +65,35 @@ export const fanOut: Scenario = {
           'client and every event (one machine, one clock). "Mutation sent → received" adds the write through the graph',
           '(gateway, usage subgraph, FerretDB insert and hub outbox) before the event exists; on a loaded machine that',
           'part queues first. The database is one of its own. The gateway, the three subgraphs and FerretDB run in their own',
-          'processes, as in the gateway scenario. Memory per subscriber is the gateway\'s RSS with every client subscribed,',
+          "processes, as in the gateway scenario. Memory per subscriber is the gateway's RSS with every client subscribed,",
           'less its RSS before the clients connected, divided by the clients. All clients use one token (one tenant),',
           'so they share upstream subscriptions; the per-tenant rate limit is off here (`RATE_LIMIT_PER_SECOND=0`), since',
           'it would refuse most of 1,000 subscribes from one tenant within a second.',
           '',
-          table(['', ''], [
-            ['events created', String(r.events)],
-            ['deliveries (expected)', `${r.deliveries} (${r.expected})`],
-            ['clients that missed an event', String(r.clientsMissing)],
-            ['clients closed by the gateway', String(r.closedClients)],
-            ['delivery latency p50 / p99 / max (event created → received)', `${r.fromEventTime.p50} / **${r.fromEventTime.p99}** / ${r.fromEventTime.max} ms`],
-            ['mutation sent → received, p50 / p99 / max', `${r.latency.p50} / ${r.latency.p99} / ${r.latency.max} ms`],
-            ['mutation round trip p99', `${r.mutationP99} ms`],
-            ['gateway RSS idle / all subscribed / peak while publishing', `${fixed(rssBefore, 0)} / ${fixed(measured.rssSubscribed, 0)} / ${fixed(measured.rssPeak, 0)} MiB`],
-            ['gateway memory per subscriber', `**${fixed(perSubscriber, 1)} KiB**`],
-            ['CPU while publishing (gateway / subgraphs / DB), % of one core', `${fixed(measured.cpu.gateway, 0)} / ${fixed(measured.cpu.upstream, 0)} / ${fixed(measured.cpu.database, 0)}`],
-          ]),
+          table(
+            ['', ''],
+            [
+              ['events created', String(r.events)],
+              ['deliveries (expected)', `${r.deliveries} (${r.expected})`],
+              ['clients that missed an event', String(r.clientsMissing)],
+              ['clients closed by the gateway', String(r.closedClients)],
+              [
+                'delivery latency p50 / p99 / max (event created → received)',
+                `${r.fromEventTime.p50} / **${r.fromEventTime.p99}** / ${r.fromEventTime.max} ms`,
+              ],
+              ['mutation sent → received, p50 / p99 / max', `${r.latency.p50} / ${r.latency.p99} / ${r.latency.max} ms`],
+              ['mutation round trip p99', `${r.mutationP99} ms`],
+              [
+                'gateway RSS idle / all subscribed / peak while publishing',
+                `${fixed(rssBefore, 0)} / ${fixed(measured.rssSubscribed, 0)} / ${fixed(measured.rssPeak, 0)} MiB`,
+              ],
+              ['gateway memory per subscriber', `**${fixed(perSubscriber, 1)} KiB**`],
+              [
+                'CPU while publishing (gateway / subgraphs / DB), % of one core',
+                `${fixed(measured.cpu.gateway, 0)} / ${fixed(measured.cpu.upstream, 0)} / ${fixed(measured.cpu.database, 0)}`,
+              ],
+            ],
+          ),
           '',
           `**Target** (p99 under ${fanOutTargets.p99Ms} ms at ${fanOutTargets.rate} events/s, every event to every subscriber): ${met ? 'met' : 'not met'}.`,
         ].join('\n'),
@@ -107,9 +119,18 @@ interface Measured {
   cpu: { gateway: number; upstream: number; database: number };
 }
 
-function runFanOut(request: FanOutRequest, gatewayPid: number, upstream: number[], databasePid: number | undefined, log: (m: string) => void): Promise<Measured> {
+function runFanOut(
+  request: FanOutRequest,
+  gatewayPid: number,
+  upstream: number[],
+  databasePid: number | undefined,
+  log: (m: string) => void,
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/fanout-child.ts'), JSON.stringify(request)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/fanout-child.ts'), JSON.stringify(request)], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let rssSubscribed = 0;
     let rssPeak = 0;
@@ -148,7 +169,11 @@ function runFanOut(request: FanOutRequest, gatewayPid: number, upstream: number[
         result,
         rssSubscribed,
         rssPeak,
-        cpu: { gateway: percent(cpuEnd.gateway - cpuStart.gateway), upstream: percent(cpuEnd.upstream - cpuStart.upstream), database: percent(cpuEnd.database - cpuStart.database) },
+        cpu: {
+          gateway: percent(cpuEnd.gateway - cpuStart.gateway),
+          upstream: percent(cpuEnd.upstream - cpuStart.upstream),
+          database: percent(cpuEnd.database - cpuStart.database),
+        },
       });
     });
   });

@@ -32,7 +32,7 @@ export async function profileGateway(config: BenchConfig, gateway: ChildOptions,
   const functions = top(summary.functions, 15).map(([name, ms]) => [`\`${name}\``, fixed(per(ms), 3), `${fixed((100 * ms) / summary.busyMs)} %`]);
   return {
     markdown: [
-      '### Where our gateway\'s time goes (CPU profile)',
+      "### Where our gateway's time goes (CPU profile)",
       '',
       `One more run of the usage-by-id load (${run.requests} requests) against a fresh gateway process started with`,
       `\`--cpu-prof\` (profile in \`${path.relative(root, folder)}\`): self time on the gateway's main thread during the measured`,
@@ -42,6 +42,8 @@ export async function profileGateway(config: BenchConfig, gateway: ChildOptions,
       '',
       table(['function', 'ms/request', 'share'], functions),
     ].join('\n'),
-    summary: `our gateway's CPU per request under the profiler: ${fixed(per(summary.busyMs), 2)} ms; most in ${top(summary.areas, 4).map(([a, ms]) => `${a} ${fixed((100 * ms) / summary.busyMs, 0)} %`).join(', ')}`,
+    summary: `our gateway's CPU per request under the profiler: ${fixed(per(summary.busyMs), 2)} ms; most in ${top(summary.areas, 4)
+      .map(([a, ms]) => `${a} ${fixed((100 * ms) / summary.busyMs, 0)} %`)
+      .join(', ')}`,
   };
 }

@@ -72,20 +72,25 @@ async function checkSameAnswers(contenders: Contender[], what: string, check: (b
     const reference = JSON.stringify(bodies[0]);
     for (const [i, body] of bodies.entries()) {
       if (JSON.stringify(body) !== reference) {
-        throw new Error(`${contenders[i]!.name} answers ${what} differently from ${contenders[0]!.name}:\n${JSON.stringify(body).slice(0, 400)}\n${reference.slice(0, 400)}`);
+        throw new Error(
+          `${contenders[i]!.name} answers ${what} differently from ${contenders[0]!.name}:\n${JSON.stringify(body).slice(0, 400)}\n${reference.slice(0, 400)}`,
+        );
       }
     }
   }
 }
 
 interface PageBody {
-  data?: { productUsages: { items: { id: string; usageSpecification: { name: string | null } | null; relatedParty: { party: { name: string | null } | null }[] }[] } };
+  data?: {
+    productUsages: { items: { id: string; usageSpecification: { name: string | null } | null; relatedParty: { party: { name: string | null } | null }[] }[] };
+  };
   errors?: unknown;
 }
 
 function checkPage(body: unknown): void {
   const items = (body as PageBody).data?.productUsages.items;
-  if (!items || (body as PageBody).errors || items.length !== pageSize) throw new Error(`the page query did not answer ${pageSize} usages: ${JSON.stringify(body).slice(0, 300)}`);
+  if (!items || (body as PageBody).errors || items.length !== pageSize)
+    throw new Error(`the page query did not answer ${pageSize} usages: ${JSON.stringify(body).slice(0, 300)}`);
   if (items.some((u) => !u.usageSpecification?.name || u.relatedParty.length === 0 || u.relatedParty.some((r) => !r.party?.name))) {
     throw new Error('a usage of the page came back without its specification or party names');
   }
@@ -107,17 +112,23 @@ export const gateways: Scenario = {
       const supergraphPath = path.resolve(root, config.dataDir, 'bench-supergraph.graphql');
       writeFileSync(supergraphPath, subgraphs.supergraphSdl);
       for (const gateway of gatewayScripts) {
-        children.push(await startChild(gateway.name === 'ours' ? ourGateway(supergraphPath, subgraphs) : { ...gateway, env: { BENCH_SUPERGRAPH: supergraphPath } }));
+        children.push(
+          await startChild(gateway.name === 'ours' ? ourGateway(supergraphPath, subgraphs) : { ...gateway, env: { BENCH_SUPERGRAPH: supergraphPath } }),
+        );
       }
-      children.push(
-        await startChild({ name: 'raw driver', script: 'bench/servers/raw-driver.ts', env: { MONGODB_URI: mongodbUri, MONGODB_DB: database } }),
-      );
+      children.push(await startChild({ name: 'raw driver', script: 'bench/servers/raw-driver.ts', env: { MONGODB_URI: mongodbUri, MONGODB_DB: database } }));
       // Ours without the entity cache, always: what the other levers give without it, and what a
       // workload that names new parties and specifications all the time would see.
       children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs, { ENTITY_CACHE_TTL_SECONDS: '0' }), name: cacheOff }));
       if (config.levers) {
         children.push(await startChild({ ...ourGateway(supergraphPath, subgraphs, { QUERY_PLANNER: 'js' }), name: 'ours, JavaScript planner' }));
-        children.push(await startChild({ name: 'Hive + Rust planner', script: 'bench/servers/gateway-hive.ts', env: { BENCH_SUPERGRAPH: supergraphPath, BENCH_RUST_PLANNER: '1' } }));
+        children.push(
+          await startChild({
+            name: 'Hive + Rust planner',
+            script: 'bench/servers/gateway-hive.ts',
+            env: { BENCH_SUPERGRAPH: supergraphPath, BENCH_RUST_PLANNER: '1' },
+          }),
+        );
       }
       const extraChildren = children.slice(gatewayScripts.length + 1);
       log(`subgraphs pids ${subgraphs.pids.join(', ')}; ${children.map((c) => `${c.name} pid ${c.pid} at ${c.url}`).join('; ')}`);
@@ -125,14 +136,20 @@ export const gateways: Scenario = {
       const gatewayContenders = (query: string, variables: Record<string, unknown>[]): Contender[] =>
         children.slice(0, gatewayScripts.length).map((child) => ({
           name: child.name,
-          request: { ...graphqlRequest(child.url, query, variables[0]!, context.auth.authorization), variants: variables.map((v) => ({ body: JSON.stringify({ query, variables: v }) })) },
+          request: {
+            ...graphqlRequest(child.url, query, variables[0]!, context.auth.authorization),
+            variants: variables.map((v) => ({ body: JSON.stringify({ query, variables: v }) })),
+          },
           watched: { system: child.pid, upstream, database: databasePid },
         }));
       const raw = children[gatewayScripts.length]!;
       // Distinct pages (overlapping windows: every offset is another query), and as many usages by id.
       const offsets = Array.from({ length: variantCount }, (_, i) => (i * 7) % Math.max(1, size.usages - pageSize + 1));
       const pageContenders = [
-        ...gatewayContenders(pageQuery, offsets.map((offset) => ({ offset, limit: pageSize }))),
+        ...gatewayContenders(
+          pageQuery,
+          offsets.map((offset) => ({ offset, limit: pageSize })),
+        ),
         {
           name: 'raw driver',
           request: {
@@ -145,11 +162,24 @@ export const gateways: Scenario = {
       ];
       // After the raw driver, so the targets' ratios keep their positions (ours 0, Hive 1, Apollo 2, raw 3).
       const extra = (template: Contender): Contender[] =>
-        extraChildren.map((child) => ({ ...template, name: child.name, request: { ...template.request, url: child.url }, watched: { ...template.watched, system: child.pid } }));
+        extraChildren.map((child) => ({
+          ...template,
+          name: child.name,
+          request: { ...template.request, url: child.url },
+          watched: { ...template.watched, system: child.pid },
+        }));
       pageContenders.push(...extra(pageContenders[0]!).filter((c) => c.name === cacheOff));
       await checkSameAnswers(pageContenders, 'the page', checkPage);
-      const ids = (await db.collection('productUsages').find({}, { projection: { _id: 1 }, limit: variantCount }).toArray()).map((d) => String(d._id));
-      const byIdContenders = gatewayContenders(byIdQuery, ids.map((id) => ({ id })));
+      const ids = (
+        await db
+          .collection('productUsages')
+          .find({}, { projection: { _id: 1 }, limit: variantCount })
+          .toArray()
+      ).map((d) => String(d._id));
+      const byIdContenders = gatewayContenders(
+        byIdQuery,
+        ids.map((id) => ({ id })),
+      );
       byIdContenders.push(...extra(byIdContenders[0]!));
       await checkSameAnswers(byIdContenders, 'the usage by id', (body) => {
         if (!(body as { data?: { productUsage?: { id: string } } }).data?.productUsage?.id) throw new Error('a usage by id did not come back');
@@ -161,7 +191,16 @@ export const gateways: Scenario = {
       const profile =
         config.profile === 'never'
           ? undefined
-          : await profileGateway(config, ourGateway(supergraphPath, subgraphs), (url, pid) => ({ ...byIdContenders[0]!, request: { ...byIdContenders[0]!.request, url }, watched: { ...byIdContenders[0]!.watched, system: pid } }), log);
+          : await profileGateway(
+              config,
+              ourGateway(supergraphPath, subgraphs),
+              (url, pid) => ({
+                ...byIdContenders[0]!,
+                request: { ...byIdContenders[0]!.request, url },
+                watched: { ...byIdContenders[0]!.watched, system: pid },
+              }),
+              log,
+            );
       const sections = describe(config, size, page, byId);
       if (profile) {
         sections[0]!.markdown += `\n\n${profile.markdown}`;
@@ -212,24 +251,36 @@ function describe(config: BenchConfig, size: SeedSize, page: Comparison, byId: C
     if (off < 0) return [];
     return [1, 2].map((other) => {
       const ratio = (pick: (run: MeasuredRun) => number | undefined, invert = false) =>
-        median(comparison.runs[off]!.map((run, r) => {
-          const [mine, theirs] = [pick(run) ?? Number.NaN, pick(comparison.runs[other]![r]!) ?? Number.NaN];
-          return invert ? theirs / mine : mine / theirs;
-        }));
+        median(
+          comparison.runs[off]!.map((run, r) => {
+            const [mine, theirs] = [pick(run) ?? Number.NaN, pick(comparison.runs[other]![r]!) ?? Number.NaN];
+            return invert ? theirs / mine : mine / theirs;
+          }),
+        );
       return [
         label,
         `${cacheOff} vs ${comparison.contenders[other]!.name}`,
         other === 1 ? `${fixed(targets.hive, 1)}x` : `${fixed(targets.apollo, 1)}x`,
-        `${fixed(ratio((r) => r.requestsPerSecond), 2)}x`,
-        `${fixed(ratio((r) => r.cpu.system, true), 2)}x`,
-        fixed(ratio((r) => r.latencyP99, true), 2),
+        `${fixed(
+          ratio((r) => r.requestsPerSecond),
+          2,
+        )}x`,
+        `${fixed(
+          ratio((r) => r.cpu.system, true),
+          2,
+        )}x`,
+        fixed(
+          ratio((r) => r.latencyP99, true),
+          2,
+        ),
         'for information',
       ];
     });
   };
   const rssRows = [page, byId].flatMap((comparison, q) =>
-    comparison.contenders
-      .flatMap((c, i) => (c.name === 'raw driver' ? [] : [[q ? 'usage by id' : 'page of 20', c.name, fixed(medians(comparison.runs[i]!).rssPeak, 0)]])),
+    comparison.contenders.flatMap((c, i) =>
+      c.name === 'raw driver' ? [] : [[q ? 'usage by id' : 'page of 20', c.name, fixed(medians(comparison.runs[i]!).rssPeak, 0)]],
+    ),
   );
   const ours = medians(page.runs[0]!);
   const rawRatio = medianRatios(page, 3);
@@ -244,12 +295,15 @@ function describe(config: BenchConfig, size: SeedSize, page: Comparison, byId: C
       '**Targets** (throughput: medians of the per-round ratios; "gateway capacity" is the inverse ratio of gateway CPU',
       'per request, i.e. what the throughput ratio becomes where the gateway, not the database, is the bottleneck):',
       '',
-      table(['query', 'pair', 'target', 'throughput ratio', 'gateway capacity ratio', 'p99 ratio (theirs / ours, above 1: ours better)', 'verdict'], [
-        ...ratioRows(page, 'page of 20').map(invertP99),
-        ...ratioRows(byId, 'usage by id').map(invertP99),
-        ...cacheOffRows(page, 'page of 20'),
-        ...cacheOffRows(byId, 'usage by id'),
-      ]),
+      table(
+        ['query', 'pair', 'target', 'throughput ratio', 'gateway capacity ratio', 'p99 ratio (theirs / ours, above 1: ours better)', 'verdict'],
+        [
+          ...ratioRows(page, 'page of 20').map(invertP99),
+          ...ratioRows(byId, 'usage by id').map(invertP99),
+          ...cacheOffRows(page, 'page of 20'),
+          ...cacheOffRows(byId, 'usage by id'),
+        ],
+      ),
       '',
       `Gateway RSS peak under load (median of the rounds; target below ${targets.rssMiB} MiB):`,
       '',
@@ -285,15 +339,18 @@ function describe(config: BenchConfig, size: SeedSize, page: Comparison, byId: C
   const rawSection: Section = {
     title: 'The limit: the raw driver (issue 7, scenario 2)',
     markdown: [
-      'The same page (20 usages, their specifications\' and parties\' names) read with the MongoDB driver by the three',
+      "The same page (20 usages, their specifications' and parties' names) read with the MongoDB driver by the three",
       'queries the data needs (the page sorted newest first, then the specifications and the parties by `$in`, in',
       'parallel, each with a projection), served as the same JSON body by a bare `node:http` server in its own process',
       '(`bench/servers/raw-driver.ts`), measured in the same alternation as the gateways above (the "raw driver" rows).',
       '',
-      table(['', 'req/s', 'p50 ms', 'p99 ms', 'DB CPU ms/req'], [
-        ['our gateway', fixed(ours.requestsPerSecond), fixed(ours.latencyP50, 0), fixed(ours.latencyP99, 0), fixed(ours.cpuDatabase)],
-        ['raw driver', fixed(rawMedians.requestsPerSecond), fixed(rawMedians.latencyP50, 0), fixed(rawMedians.latencyP99, 0), fixed(rawMedians.cpuDatabase)],
-      ]),
+      table(
+        ['', 'req/s', 'p50 ms', 'p99 ms', 'DB CPU ms/req'],
+        [
+          ['our gateway', fixed(ours.requestsPerSecond), fixed(ours.latencyP50, 0), fixed(ours.latencyP99, 0), fixed(ours.cpuDatabase)],
+          ['raw driver', fixed(rawMedians.requestsPerSecond), fixed(rawMedians.latencyP50, 0), fixed(rawMedians.latencyP99, 0), fixed(rawMedians.cpuDatabase)],
+        ],
+      ),
       '',
       `**Our gateway's throughput is ${fixed(fraction, 2)} of the raw driver's** (median of the per-round ratios; target at least ${targets.rawFraction}): ` +
         (fraction >= targets.rawFraction ? 'met.' : 'not met.'),
@@ -312,8 +369,8 @@ function invertP99(row: string[]): string[] {
 function method(config: BenchConfig, size: SeedSize): string {
   return [
     `This scenario reads a database of its own: ${size.usages} usages over ${size.parties} parties and ${size.specifications} specifications, of the`,
-    'same shapes as the main seed. The gateways\' work for a page of 20 does not depend on how many usages the',
-    'collection holds, but the embedded FerretDB\'s does: it pushes down no sort and no `$in`, so every page and every',
+    "same shapes as the main seed. The gateways' work for a page of 20 does not depend on how many usages the",
+    "collection holds, but the embedded FerretDB's does: it pushes down no sort and no `$in`, so every page and every",
     'entity fetch scans the whole collection (see "Data set" at the top), and on the main seed every contender would',
     'only measure that scan. Even here the database dominates; the gateway CPU columns isolate the gateways.',
     '',
@@ -330,6 +387,6 @@ function method(config: BenchConfig, size: SeedSize): string {
       `${config.connections} connections; every contender first gets one unmeasured run; then per run a ${config.warmup} s warm-up, a pause until every process is idle again,`,
     `then ${config.duration} s measured; the contenders alternate over ${config.rounds} rounds. CPU per request is each process's`,
     'user + system time during the measured part (from /proc) divided by the requests answered: the gateway, the three',
-    'subgraphs together, and the embedded FerretDB. RSS is the gateway process\'s, sampled every 250 ms.',
+    "subgraphs together, and the embedded FerretDB. RSS is the gateway process's, sampled every 250 ms.",
   ].join('\n');
 }

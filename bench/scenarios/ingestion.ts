@@ -73,7 +73,12 @@ async function viaJobs(system: SystemProcess, batches: UtsUsage[][]): Promise<nu
   const start = performance.now();
   await pool(batches, async (usages) => {
     const job = await post(`${base}/usagesJobs`, {
-      users: [{ tenantId: usages[0]!.tenantId, resources: usages.map(({ application, resource, value, unit, datetime }) => ({ application, resource, usages: [{ value, unit, datetime }] })) }],
+      users: [
+        {
+          tenantId: usages[0]!.tenantId,
+          resources: usages.map(({ application, resource, value, unit, datetime }) => ({ application, resource, usages: [{ value, unit, datetime }] })),
+        },
+      ],
     });
     ids.push(job.id);
   });
@@ -107,13 +112,26 @@ async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
       const n = normalize({ ...u, datetime: new Date(u.datetime) }, 'default');
       const key = idempotencyKey(n);
       const tenant = benchCaller.tenant;
-      return ingestedUsageDocument(n, { tenant, key, hash: contentHash(n), specificationId: ingestionSpecificationId(tenant, n.application, n.unit), jobId: null }, 'NOVERIFICATION', now);
+      return ingestedUsageDocument(
+        n,
+        { tenant, key, hash: contentHash(n), specificationId: ingestionSpecificationId(tenant, n.application, n.unit), jobId: null },
+        'NOVERIFICATION',
+        now,
+      );
     }),
   );
   const collection = db.collection(rawCollection);
   // The same indexes as the usages collection ingestion writes to: the baseline pays for them too.
   const indexes = (await db.collection('productUsages').listIndexes().toArray()).filter((index) => index.name !== '_id_');
-  if (!(await collection.listIndexes().toArray().catch(() => [])).length) await collection.createIndexes(indexes.map(({ key }) => ({ key })));
+  if (
+    !(
+      await collection
+        .listIndexes()
+        .toArray()
+        .catch(() => [])
+    ).length
+  )
+    await collection.createIndexes(indexes.map(({ key }) => ({ key })));
   const start = performance.now();
   await pool(docs, async (chunk) => void (await collection.insertMany(chunk as never[], { ordered: false })));
   return (batches.length * batch) / ((performance.now() - start) / 1000);
@@ -126,7 +144,10 @@ export const ingestion: Scenario = {
     const system = await startSystemProcess({ mongodbUri, database: config.database, dataDir: config.dataDir });
     const rates = { raw: [] as number[], jobs: [] as number[], mutation: [] as number[] };
     try {
-      await db.collection(rawCollection).drop().catch(() => undefined);
+      await db
+        .collection(rawCollection)
+        .drop()
+        .catch(() => undefined);
       // One warm-up batch per path, not measured: first requests pay for connections and JIT.
       await viaMutation(system, freshUsages().slice(0, 1));
       await viaJobs(system, freshUsages().slice(0, 1));
@@ -134,16 +155,26 @@ export const ingestion: Scenario = {
         rates.raw.push(await viaInsertMany(db, freshUsages()));
         rates.jobs.push(await viaJobs(system, freshUsages()));
         rates.mutation.push(await viaMutation(system, freshUsages()));
-        log(`ingestion round ${round + 1}/${config.rounds}: raw ${fixed(rates.raw.at(-1), 0)}, usagesJobs ${fixed(rates.jobs.at(-1), 0)}, mutation ${fixed(rates.mutation.at(-1), 0)} usages/s`);
+        log(
+          `ingestion round ${round + 1}/${config.rounds}: raw ${fixed(rates.raw.at(-1), 0)}, usagesJobs ${fixed(rates.jobs.at(-1), 0)}, mutation ${fixed(rates.mutation.at(-1), 0)} usages/s`,
+        );
       }
     } finally {
       await system.stop();
-      await db.collection(rawCollection).drop().catch(() => undefined);
+      await db
+        .collection(rawCollection)
+        .drop()
+        .catch(() => undefined);
     }
     const ratio = (path: number[]) => median(path.map((rate, round) => rate / rates.raw[round]!));
     const rows = [
       ['raw `insertMany` (baseline)', fixed(median(rates.raw), 0), '1.00', '—'],
-      ['`POST /api/usagetransparency/v3/usagesJobs`, until every job finished', fixed(median(rates.jobs), 0), fixed(ratio(rates.jobs), 2), ratio(rates.jobs) >= 0.5 ? 'met' : 'missed'],
+      [
+        '`POST /api/usagetransparency/v3/usagesJobs`, until every job finished',
+        fixed(median(rates.jobs), 0),
+        fixed(ratio(rates.jobs), 2),
+        ratio(rates.jobs) >= 0.5 ? 'met' : 'missed',
+      ],
       ['GraphQL `ingestProductUsages`', fixed(median(rates.mutation), 0), fixed(ratio(rates.mutation), 2), ratio(rates.mutation) >= 0.5 ? 'met' : 'missed'],
     ];
     return {
@@ -158,7 +189,9 @@ export const ingestion: Scenario = {
         'Ingestion does more than the insert: per batch one rules query, one unordered insert whose duplicate-key refusals sort resends from ' +
           'conflicts, one create event per stored usage (hub outbox and subscribers); a job also stores its batch first and records progress.',
       ].join('\n'),
-      summary: [`usagesJobs ${fixed(median(rates.jobs), 0)} usages/s (${fixed(ratio(rates.jobs), 2)} of raw), mutation ${fixed(median(rates.mutation), 0)} usages/s (${fixed(ratio(rates.mutation), 2)} of raw), raw ${fixed(median(rates.raw), 0)}`],
+      summary: [
+        `usagesJobs ${fixed(median(rates.jobs), 0)} usages/s (${fixed(ratio(rates.jobs), 2)} of raw), mutation ${fixed(median(rates.mutation), 0)} usages/s (${fixed(ratio(rates.mutation), 2)} of raw), raw ${fixed(median(rates.raw), 0)}`,
+      ],
     };
   },
 };

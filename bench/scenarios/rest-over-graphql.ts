@@ -103,7 +103,7 @@ function method(config: BenchConfig): string {
     'runs as `scripts/start.ts` (what `npm start` runs) in its own process; autocannon runs in another. CPU per request is',
     'the user + system CPU time each process used during the measured part (from /proc) divided by the requests answered:',
     '"system" is the Node process (gateway, subgraphs, REST facade), "DB" the embedded FerretDB. RSS is the system',
-    'process\'s, sampled every 250 ms during the measured part.',
+    "process's, sampled every 250 ms during the measured part.",
   ].join('\n');
 }
 
@@ -121,8 +121,8 @@ function meaning(comparison: Comparison, verdict: string): string {
         'so latency and throughput measure the database, and both contenders wait on it alike. The CPU ratio is the ' +
         'figure that isolates the facade: it is what the throughput ratio becomes once the database stops being the ' +
         'bottleneck (MongoDB with its indexes), because every REST request is the same GraphQL request plus a second HTTP ' +
-        'hop, a JSON parse of the gateway\'s answer, the TMF mapping and a second serialisation, on the same cores.'
+        "hop, a JSON parse of the gateway's answer, the TMF mapping and a second serialisation, on the same cores."
       : 'Node is the bottleneck here, so the throughput ratio and the CPU ratio both measure what the facade adds: a ' +
-        'second HTTP hop, a JSON parse of the gateway\'s answer, the TMF mapping and a second serialisation.',
+        "second HTTP hop, a JSON parse of the gateway's answer, the TMF mapping and a second serialisation.",
   ].join('\n');
 }

@@ -77,7 +77,7 @@ function describe(profiles: Profiled[]) {
     `process started with \`--cpu-prof\` (files in \`${base.folder}\` and \`${other.folder}\`), on a database of ${profileUsages}`,
     'usages of the same shapes (the page is the same 100 usages; the database scans fewer per page, so many more',
     'requests go through). Self time of the Node main thread during the measured window divided by the requests',
-    'served: CPU milliseconds per request, with the profiler\'s overhead, sorted by what REST adds.',
+    "served: CPU milliseconds per request, with the profiler's overhead, sorted by what REST adds.",
     '',
     table(['area', `${base.name} ms/request`, `${other.name} ms/request`, 'difference'], areaRows),
     '',
@@ -91,7 +91,10 @@ function describe(profiles: Profiled[]) {
   ].join('\n');
   const summary = [
     `CPU per request: ${base.name} ${fixed(totals.base, 2)} ms, ${other.name} ${fixed(totals.other, 2)} ms; ${other.name} adds most in: ` +
-      areas.slice(0, 5).map((a) => `${a.area} +${fixed(a.other - a.base, 2)}`).join(', '),
+      areas
+        .slice(0, 5)
+        .map((a) => `${a.area} +${fixed(a.other - a.base, 2)}`)
+        .join(', '),
   ];
   return { markdown, summary };
 }

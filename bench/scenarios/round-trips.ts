@@ -35,8 +35,16 @@ export const roundTrips: Scenario = {
     });
     const systemConfig = loadConfig({
       ...auth.env,
-      NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'error', MONGODB_URI: mongodbUri, MONGODB_DB: pagesDatabase,
-      GATEWAY_PORT: '0', USAGE_PORT: '0', SPECIFICATION_PORT: '0', PARTY_PORT: '0', REST_PORT: '0',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      MONGODB_URI: mongodbUri,
+      MONGODB_DB: pagesDatabase,
+      GATEWAY_PORT: '0',
+      USAGE_PORT: '0',
+      SPECIFICATION_PORT: '0',
+      PARTY_PORT: '0',
+      REST_PORT: '0',
       // What the subgraphs do when asked: with the entity cache, the second request would fetch no names.
       ENTITY_CACHE_TTL_SECONDS: '0',
     });
@@ -49,7 +57,10 @@ export const roundTrips: Scenario = {
     const rows: string[][] = [];
     try {
       for (const [label, size, send] of [
-        ...sizes.map((size) => [`GraphQL page of ${size} with specification and party names`, size, () => graphPage(system.gateway.url, size, auth.authorization)] as const),
+        ...sizes.map(
+          (size) =>
+            [`GraphQL page of ${size} with specification and party names`, size, () => graphPage(system.gateway.url, size, auth.authorization)] as const,
+        ),
         [`REST \`GET ${v5Base}/productUsage?limit=100\``, 100, () => restPage(system.rest.url, 100, auth.authorization)] as const,
       ]) {
         const runs: string[][] = [];
@@ -62,7 +73,10 @@ export const roundTrips: Scenario = {
       await system.close();
       await client.close();
     }
-    const graphCounts = rows.slice(0, sizes.length).map((r) => r[2]).join('/');
+    const graphCounts = rows
+      .slice(0, sizes.length)
+      .map((r) => r[2])
+      .join('/');
     return {
       title: 'Round trips per request',
       markdown: [
@@ -76,9 +90,9 @@ export const roundTrips: Scenario = {
         table(['request', 'usages', 'commands', 'which', 'repeats'], rows),
         '',
         `**What this means.** A page costs ${graphCounts} commands for 1/10/100 usages: the count does not grow with the page, ` +
-          'because each subgraph resolves all of a page\'s references in one `_entities` call and its DataLoader turns ' +
+          "because each subgraph resolves all of a page's references in one `_entities` call and its DataLoader turns " +
           'them into one `find` with `$in`. The REST list asks for no entity beyond the usages, so it costs the usage ' +
-          'subgraph\'s `find` and count only.',
+          "subgraph's `find` and count only.",
       ].join('\n'),
       summary: [`round trips for GraphQL pages of 1/10/100 usages: ${graphCounts}; REST page of 100: ${rows[sizes.length]![2]}`],
     };
@@ -90,7 +104,11 @@ function expectItems(count: number, size: number): void {
 }
 
 async function graphPage(url: string, limit: number, authorization: string): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query, variables: { limit } }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ query, variables: { limit } }),
+  });
   type Item = { usageSpecification: { name: string | null } | null; relatedParty: { party: { name: string | null } | null }[] };
   const body = (await response.json()) as { data?: { productUsages: { items: Item[] } }; errors?: unknown };
   if (!body.data || body.errors) throw new Error(`GraphQL page failed: ${JSON.stringify(body.errors)}`);

@@ -22,20 +22,20 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
     started.push(
       ...(await Promise.allSettled([
         startChild({
-        name: `${name} subgraph`,
-        // What `npm run subgraph:<name>` runs: the bundle scripts/build.ts made (run.ts builds first).
-        script: bundleOf(`subgraph-${name}`),
-        plain: true,
-        nodeFlags: [...services[`subgraph-${name}`].nodeFlags],
-        env: {
-          MONGODB_URI: options.mongodbUri,
-          MONGODB_DB: options.database,
-          DATA_DIR: options.dataDir,
-          [`${name.toUpperCase()}_PORT`]: '0',
-          // The ready line is logged at info.
-          LOG_LEVEL: 'info',
-        },
-        ready: /subgraph ready at (http:\/\/\S+)/,
+          name: `${name} subgraph`,
+          // What `npm run subgraph:<name>` runs: the bundle scripts/build.ts made (run.ts builds first).
+          script: bundleOf(`subgraph-${name}`),
+          plain: true,
+          nodeFlags: [...services[`subgraph-${name}`].nodeFlags],
+          env: {
+            MONGODB_URI: options.mongodbUri,
+            MONGODB_DB: options.database,
+            DATA_DIR: options.dataDir,
+            [`${name.toUpperCase()}_PORT`]: '0',
+            // The ready line is logged at info.
+            LOG_LEVEL: 'info',
+          },
+          ready: /subgraph ready at (http:\/\/\S+)/,
         }),
       ])),
     );
@@ -49,12 +49,13 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
   }
   const urls = Object.fromEntries(names.map((name, i) => [name, children[i]!.url])) as Subgraphs['urls'];
   // Subgraphs give their SDL only to a request signed with the internal secret, as our gateway signs it.
-  const supergraphSdl = await loadSupergraph({ subgraphs: names.map((name) => ({ name, url: urls[name] })), internalSecret: process.env.INTERNAL_AUTH_SECRET! }).catch(
-    async (error: unknown) => {
-      await stopAll(children);
-      throw error;
-    },
-  );
+  const supergraphSdl = await loadSupergraph({
+    subgraphs: names.map((name) => ({ name, url: urls[name] })),
+    internalSecret: process.env.INTERNAL_AUTH_SECRET!,
+  }).catch(async (error: unknown) => {
+    await stopAll(children);
+    throw error;
+  });
   return {
     children,
     pids: children.map((c) => c.pid),

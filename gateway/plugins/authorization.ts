@@ -20,7 +20,13 @@ export const forbidden = (scope: string) =>
  * Websockets close with 4403 before it gets here (gateway/websocket-auth.ts); this is the same rule.
  */
 export function useAuthorization(): GatewayPlugin<CallerContext> {
-  const check = ({ args, setResultAndStopExecution }: { args: { document: import('graphql').DocumentNode; operationName?: string | null; contextValue: CallerContext }; setResultAndStopExecution(result: { errors: GraphQLError[] }): void }) => {
+  const check = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: { document: import('graphql').DocumentNode; operationName?: string | null; contextValue: CallerContext };
+    setResultAndStopExecution(result: { errors: GraphQLError[] }): void;
+  }) => {
     const caller = args.contextValue.caller;
     if (!caller) return setResultAndStopExecution({ errors: [unauthenticated()] });
     const scope = missingScope(args.document, args.operationName, caller);

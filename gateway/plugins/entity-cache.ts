@@ -35,8 +35,14 @@ function kindOf(document: DocumentNode): DocumentKind {
 function classify(document: DocumentNode): DocumentKind {
   if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.MUTATION)) return 'mutation';
   const [operation, ...rest] = document.definitions;
-  const field = operation?.kind === Kind.OPERATION_DEFINITION && operation.selectionSet.selections.length === 1 ? operation.selectionSet.selections[0] : undefined;
-  if (!rest.length && (operation as OperationDefinitionNode).operation === OperationTypeNode.QUERY && field?.kind === Kind.FIELD && field.name.value === '_entities') {
+  const field =
+    operation?.kind === Kind.OPERATION_DEFINITION && operation.selectionSet.selections.length === 1 ? operation.selectionSet.selections[0] : undefined;
+  if (
+    !rest.length &&
+    (operation as OperationDefinitionNode).operation === OperationTypeNode.QUERY &&
+    field?.kind === Kind.FIELD &&
+    field.name.value === '_entities'
+  ) {
     const argument = field.arguments?.length === 1 ? field.arguments[0] : undefined;
     if (argument?.name.value === 'representations' && argument.value.kind === Kind.VARIABLE) {
       return {
@@ -53,7 +59,16 @@ function classify(document: DocumentNode): DocumentKind {
 function plainRepresentations(value: unknown): Representation[] | null {
   if (!Array.isArray(value)) return null;
   for (const r of value as unknown[]) {
-    if (typeof r !== 'object' || r === null || !('__typename' in r) || typeof r.__typename !== 'string' || !('id' in r) || typeof r.id !== 'string' || Object.keys(r).length !== 2) return null;
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      !('__typename' in r) ||
+      typeof r.__typename !== 'string' ||
+      !('id' in r) ||
+      typeof r.id !== 'string' ||
+      Object.keys(r).length !== 2
+    )
+      return null;
   }
   return value as Representation[];
 }
@@ -92,7 +107,7 @@ export function useEntityCache(cache: EntityCache, evict: (eviction: Eviction) =
           ...request,
           variables: { ...request.variables, [shape.variable]: missing.map((i) => representations[i]) },
         })) as ExecutionResult;
-        const fetched = (result.data)?.[shape.responseKey];
+        const fetched = result.data?.[shape.responseKey];
         if (!Array.isArray(fetched) || fetched.length !== missing.length) return result;
         missing.forEach((at, k) => {
           entities[at] = fetched[k];

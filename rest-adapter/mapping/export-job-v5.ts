@@ -22,9 +22,21 @@ export function exportJobToV5(job: TmfExportJobFragment, href: string): Json {
 }
 
 const csvColumns = [
-  'id', 'href', '@type', 'status', 'usageType', 'description', 'creationDate', 'lastUpdate',
-  'usageSpecification.id', 'usageSpecification.name', 'product.id',
-  'relatedParty', 'usageCharacteristic', 'usageProductPrice', 'externalIdentifier',
+  'id',
+  'href',
+  '@type',
+  'status',
+  'usageType',
+  'description',
+  'creationDate',
+  'lastUpdate',
+  'usageSpecification.id',
+  'usageSpecification.name',
+  'product.id',
+  'relatedParty',
+  'usageCharacteristic',
+  'usageProductPrice',
+  'externalIdentifier',
 ] as const;
 
 export const csvHeader = `${csvColumns.join(',')}\r\n`;

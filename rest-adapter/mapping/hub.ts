@@ -37,7 +37,11 @@ export function parseHubQuery(version: ApiVersion, query: string | undefined): {
   const params = new URLSearchParams(query.replace(/^\?/, ''));
   const filter: ProductUsageEventFilter = {};
   let eventTypes: HubEventType[] | null = null;
-  const values = (key: string) => params.getAll(key).flatMap((v) => v.split(',')).filter(Boolean);
+  const values = (key: string) =>
+    params
+      .getAll(key)
+      .flatMap((v) => v.split(','))
+      .filter(Boolean);
   for (const key of new Set(params.keys())) {
     if (key === 'eventType') {
       const byName = Object.fromEntries(Object.entries(eventNames[version]).map(([type, name]) => [name, type as HubEventType]));

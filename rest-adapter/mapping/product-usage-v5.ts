@@ -66,8 +66,22 @@ export function productUsageToV5(usage: TmfProductUsageFragment, href: string): 
 }
 
 const known = [
-  'id', 'href', '@type', '@baseType', '@schemaLocation', 'creationDate', 'lastUpdate', 'status', 'usageType', 'description',
-  'usageCharacteristic', 'relatedParty', 'product', 'usageSpecification', 'usageProductPrice', 'externalIdentifier',
+  'id',
+  'href',
+  '@type',
+  '@baseType',
+  '@schemaLocation',
+  'creationDate',
+  'lastUpdate',
+  'status',
+  'usageType',
+  'description',
+  'usageCharacteristic',
+  'relatedParty',
+  'product',
+  'usageSpecification',
+  'usageProductPrice',
+  'externalIdentifier',
 ];
 
 /** The graph input for a v5 body (create, or the whole resource after a patch). */
@@ -80,54 +94,58 @@ export function productUsageFromV5(body: Json): ProductUsageInput {
     status: (body.status as ProductUsageInput['status']) ?? undefined,
     usageType: (body.usageType as string | undefined) ?? null,
     description: (body.description as string | undefined) ?? null,
-    usageCharacteristic: asList(body.usageCharacteristic)?.map((c) => ({
-      id: c.id as string | undefined,
-      type: c['@type'] as string | undefined,
-      name: c.name as string,
-      valueType: c.valueType as string | undefined,
-      value: c.value,
-    })) ?? [],
-    relatedParty: asList(body.relatedParty)?.map((rp, i) => {
-      const ref = asObject(rp.partyOrPartyRole);
-      if (!ref) throw badRequest(`relatedParty[${i}].partyOrPartyRole is required: the party or party role the usage relates to.`);
-      return {
-        role: rp.role as string | undefined,
-        partyOrPartyRole: {
-          id: String(ref.id),
-          type: ref['@type'] === 'PartyRoleRef' ? ('PartyRoleRef' as const) : ('PartyRef' as const),
-          href: ref.href as string | undefined,
-          name: ref.name as string | undefined,
-          referredType: ref['@referredType'] as string | undefined,
-          partyId: ref.partyId as string | undefined,
-          partyName: ref.partyName as string | undefined,
-        },
-      };
-    }) ?? [],
+    usageCharacteristic:
+      asList(body.usageCharacteristic)?.map((c) => ({
+        id: c.id as string | undefined,
+        type: c['@type'] as string | undefined,
+        name: c.name as string,
+        valueType: c.valueType as string | undefined,
+        value: c.value,
+      })) ?? [],
+    relatedParty:
+      asList(body.relatedParty)?.map((rp, i) => {
+        const ref = asObject(rp.partyOrPartyRole);
+        if (!ref) throw badRequest(`relatedParty[${i}].partyOrPartyRole is required: the party or party role the usage relates to.`);
+        return {
+          role: rp.role as string | undefined,
+          partyOrPartyRole: {
+            id: String(ref.id),
+            type: ref['@type'] === 'PartyRoleRef' ? ('PartyRoleRef' as const) : ('PartyRef' as const),
+            href: ref.href as string | undefined,
+            name: ref.name as string | undefined,
+            referredType: ref['@referredType'] as string | undefined,
+            partyId: ref.partyId as string | undefined,
+            partyName: ref.partyName as string | undefined,
+          },
+        };
+      }) ?? [],
     product: refIn(body.product) ?? null,
     usageSpecification: refIn(body.usageSpecification) ?? null,
-    usageProductPrice: asList(body.usageProductPrice)?.map((p) => {
-      const price = asObject(p.price);
-      return {
-        name: p.name as string | undefined,
-        description: p.description as string | undefined,
-        priceType: p.priceType as string | undefined,
-        recurringChargePeriod: p.recurringChargePeriod as string | undefined,
-        unitOfMeasure: p.unitOfMeasure as string | undefined,
-        productOfferingPrice: refIn(p.productOfferingPrice),
-        price: price
-          ? {
-              dutyFreeAmount: moneyIn(price.dutyFreeAmount),
-              taxIncludedAmount: moneyIn(price.taxIncludedAmount),
-              taxRate: price.taxRate as number | undefined,
-              percentage: price.percentage as number | undefined,
-            }
-          : undefined,
-      };
-    }) ?? [],
-    externalIdentifier: asList(body.externalIdentifier)?.map((e) => ({
-      id: String(e.id),
-      owner: e.owner as string | undefined,
-      externalIdentifierType: e.externalIdentifierType as string | undefined,
-    })) ?? [],
+    usageProductPrice:
+      asList(body.usageProductPrice)?.map((p) => {
+        const price = asObject(p.price);
+        return {
+          name: p.name as string | undefined,
+          description: p.description as string | undefined,
+          priceType: p.priceType as string | undefined,
+          recurringChargePeriod: p.recurringChargePeriod as string | undefined,
+          unitOfMeasure: p.unitOfMeasure as string | undefined,
+          productOfferingPrice: refIn(p.productOfferingPrice),
+          price: price
+            ? {
+                dutyFreeAmount: moneyIn(price.dutyFreeAmount),
+                taxIncludedAmount: moneyIn(price.taxIncludedAmount),
+                taxRate: price.taxRate as number | undefined,
+                percentage: price.percentage as number | undefined,
+              }
+            : undefined,
+        };
+      }) ?? [],
+    externalIdentifier:
+      asList(body.externalIdentifier)?.map((e) => ({
+        id: String(e.id),
+        owner: e.owner as string | undefined,
+        externalIdentifierType: e.externalIdentifierType as string | undefined,
+      })) ?? [],
   };
 }

@@ -24,7 +24,21 @@ export function specificationToV4(spec: TmfUsageSpecificationFragment, href: str
   });
 }
 
-const known = ['id', 'href', '@type', '@baseType', '@schemaLocation', 'name', 'description', 'version', 'lifecycleStatus', 'isBundle', 'lastUpdate', 'validFor', 'specCharacteristic'];
+const known = [
+  'id',
+  'href',
+  '@type',
+  '@baseType',
+  '@schemaLocation',
+  'name',
+  'description',
+  'version',
+  'lifecycleStatus',
+  'isBundle',
+  'lastUpdate',
+  'validFor',
+  'specCharacteristic',
+];
 
 export function specificationFromV4(body: Json): ProductUsageSpecificationInput {
   refuseUnknown(body, known);
@@ -41,10 +55,11 @@ export function specificationFromV4(body: Json): ProductUsageSpecificationInput 
     lifecycleStatus: (body.lifecycleStatus as string | undefined) ?? null,
     isBundle: (body.isBundle as boolean | undefined) ?? null,
     validFor: validFor ? { startDateTime: validFor.startDateTime as string | undefined, endDateTime: validFor.endDateTime as string | undefined } : null,
-    specCharacteristic: asList(body.specCharacteristic)?.map((c) => ({
-      name: c.name as string,
-      description: c.description as string | undefined,
-      valueType: c.valueType as string | undefined,
-    })) ?? [],
+    specCharacteristic:
+      asList(body.specCharacteristic)?.map((c) => ({
+        name: c.name as string,
+        description: c.description as string | undefined,
+        valueType: c.valueType as string | undefined,
+      })) ?? [],
   };
 }

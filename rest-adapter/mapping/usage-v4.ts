@@ -32,7 +32,10 @@ export function usageToV4(usage: TmfProductUsageFragment, href: string, specific
       }),
     ),
     usageSpecification: usage.usageSpecificationRef
-      ? refOut({ ...usage.usageSpecificationRef, href: usage.usageSpecificationRef.href ?? specificationHref(usage.usageSpecificationRef.id), version: undefined }, null)
+      ? refOut(
+          { ...usage.usageSpecificationRef, href: usage.usageSpecificationRef.href ?? specificationHref(usage.usageSpecificationRef.id), version: undefined },
+          null,
+        )
       : undefined,
     ratedProductUsage: usage.ratedProductUsage.map((r) =>
       compact({
@@ -53,8 +56,19 @@ export function usageToV4(usage: TmfProductUsageFragment, href: string, specific
 }
 
 const known = [
-  'id', 'href', '@type', '@baseType', '@schemaLocation', 'description', 'usageDate', 'usageType', 'status',
-  'usageCharacteristic', 'relatedParty', 'usageSpecification', 'ratedProductUsage',
+  'id',
+  'href',
+  '@type',
+  '@baseType',
+  '@schemaLocation',
+  'description',
+  'usageDate',
+  'usageType',
+  'status',
+  'usageCharacteristic',
+  'relatedParty',
+  'usageSpecification',
+  'ratedProductUsage',
 ];
 
 export function usageFromV4(body: Json): ProductUsageInput {
@@ -69,35 +83,38 @@ export function usageFromV4(body: Json): ProductUsageInput {
     usageType: (body.usageType as string | undefined) ?? null,
     // A v4 usage starts as received (v4's first state) unless the sender says otherwise.
     status: (body.status as ProductUsageInput['status']) ?? 'received',
-    usageCharacteristic: asList(body.usageCharacteristic)?.map((c) => ({
-      id: c.id as string | undefined,
-      name: c.name as string,
-      valueType: c.valueType as string | undefined,
-      value: c.value,
-    })) ?? [],
-    relatedParty: asList(body.relatedParty)?.map((rp) => ({
-      role: rp.role as string | undefined,
-      partyOrPartyRole: {
-        id: String(rp.id),
-        type: rp['@referredType'] === 'PartyRole' ? ('PartyRoleRef' as const) : ('PartyRef' as const),
-        href: rp.href as string | undefined,
-        name: rp.name as string | undefined,
-        referredType: rp['@referredType'] as string | undefined,
-      },
-    })) ?? [],
+    usageCharacteristic:
+      asList(body.usageCharacteristic)?.map((c) => ({
+        id: c.id as string | undefined,
+        name: c.name as string,
+        valueType: c.valueType as string | undefined,
+        value: c.value,
+      })) ?? [],
+    relatedParty:
+      asList(body.relatedParty)?.map((rp) => ({
+        role: rp.role as string | undefined,
+        partyOrPartyRole: {
+          id: String(rp.id),
+          type: rp['@referredType'] === 'PartyRole' ? ('PartyRoleRef' as const) : ('PartyRef' as const),
+          href: rp.href as string | undefined,
+          name: rp.name as string | undefined,
+          referredType: rp['@referredType'] as string | undefined,
+        },
+      })) ?? [],
     usageSpecification: refIn(body.usageSpecification) ?? null,
-    ratedProductUsage: asList(body.ratedProductUsage)?.map((r) => ({
-      isBilled: r.isBilled as boolean | undefined,
-      isTaxExempt: r.isTaxExempt as boolean | undefined,
-      offerTariffType: r.offerTariffType as string | undefined,
-      ratingAmountType: r.ratingAmountType as string | undefined,
-      ratingDate: r.ratingDate as string | undefined,
-      taxRate: r.taxRate as number | undefined,
-      usageRatingTag: r.usageRatingTag as string | undefined,
-      bucketValueConvertedInAmount: moneyIn(r.bucketValueConvertedInAmount),
-      productRef: refIn(r.productRef),
-      taxExcludedRatingAmount: moneyIn(r.taxExcludedRatingAmount),
-      taxIncludedRatingAmount: moneyIn(r.taxIncludedRatingAmount),
-    })) ?? [],
+    ratedProductUsage:
+      asList(body.ratedProductUsage)?.map((r) => ({
+        isBilled: r.isBilled as boolean | undefined,
+        isTaxExempt: r.isTaxExempt as boolean | undefined,
+        offerTariffType: r.offerTariffType as string | undefined,
+        ratingAmountType: r.ratingAmountType as string | undefined,
+        ratingDate: r.ratingDate as string | undefined,
+        taxRate: r.taxRate as number | undefined,
+        usageRatingTag: r.usageRatingTag as string | undefined,
+        bucketValueConvertedInAmount: moneyIn(r.bucketValueConvertedInAmount),
+        productRef: refIn(r.productRef),
+        taxExcludedRatingAmount: moneyIn(r.taxExcludedRatingAmount),
+        taxIncludedRatingAmount: moneyIn(r.taxIncludedRatingAmount),
+      })) ?? [],
   };
 }

@@ -59,13 +59,20 @@ function read(obj: Json, key: string, path: string, type: 'string' | 'number' | 
     return undefined;
   }
   const ok =
-    type === 'array' ? Array.isArray(value) : type === 'object' ? isObject(value) : type === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof value === 'string';
+    type === 'array'
+      ? Array.isArray(value)
+      : type === 'object'
+        ? isObject(value)
+        : type === 'number'
+          ? typeof value === 'number' && Number.isFinite(value)
+          : typeof value === 'string';
   if (!ok) throw invalidBody(`${path}${key}`, type === 'array' ? 'an array' : type === 'object' ? 'an object' : `a ${type}`);
   return value;
 }
 
 function known(obj: Json, keys: readonly string[], path: string): void {
-  for (const key of Object.keys(obj)) if (!keys.includes(key)) throw invalidBody(`${path}${key}`, `one of the documented properties (${keys.join(', ')}); it is not one`);
+  for (const key of Object.keys(obj))
+    if (!keys.includes(key)) throw invalidBody(`${path}${key}`, `one of the documented properties (${keys.join(', ')}); it is not one`);
 }
 
 function countUsages(outer: unknown, innerList: string, usageList: string): number {
@@ -194,12 +201,16 @@ export const pageOut = (number: number, size: number, totalElements: number): Ut
 
 const invalidParameter = (name: string, expected: string) =>
   new UtsError(400, utsCode.invalidParameter, `Query parameter ${name} must be ${expected}.`, [{ name: 'parameter', value: name }]);
-export const missingParameter = (name: string) => new UtsError(400, utsCode.missingParameter, `Query parameter ${name} is required.`, [{ name: 'parameter', value: name }]);
+export const missingParameter = (name: string) =>
+  new UtsError(400, utsCode.missingParameter, `Query parameter ${name} is required.`, [{ name: 'parameter', value: name }]);
 
 /** Refuses parameters an endpoint does not take (a typo must not silently widen a query). */
 export function onlyParameters(params: URLSearchParams, allowed: readonly string[]): void {
   for (const name of params.keys()) {
-    if (!allowed.includes(name)) throw new UtsError(400, utsCode.invalidParameter, `Unknown query parameter ${name}; this endpoint takes ${allowed.join(', ') || 'none'}.`, [{ name: 'parameter', value: name }]);
+    if (!allowed.includes(name))
+      throw new UtsError(400, utsCode.invalidParameter, `Unknown query parameter ${name}; this endpoint takes ${allowed.join(', ') || 'none'}.`, [
+        { name: 'parameter', value: name },
+      ]);
     if (params.getAll(name).length > 1) throw invalidParameter(name, 'given once');
   }
 }
@@ -275,7 +286,9 @@ export function jobErrorOut(jobId: string, error: UtsErrorFragment) {
         tenantId: u.tenantId,
         userId: u.userId ?? undefined,
         userType: u.userType,
-        resources: [{ application: u.application, alias: u.alias ?? undefined, resource: u.resource, usages: [{ value: u.value, unit: u.unit, datetime: u.datetime }] }],
+        resources: [
+          { application: u.application, alias: u.alias ?? undefined, resource: u.resource, usages: [{ value: u.value, unit: u.unit, datetime: u.datetime }] },
+        ],
       },
     ],
   };
@@ -302,7 +315,9 @@ export function kpiOut(kpi: UtsKpiFragment) {
 /** A KPI body (create, or patch when `patch`) -> the graph's KpiInput / KpiPatch. */
 export function kpiIn(body: unknown, patch: boolean): Record<string, unknown> {
   if (!isObject(body)) throw invalidBody('body', 'a JSON object');
-  const top = patch ? ['applicationDisplayName', 'KPIDisplayName', 'aggregationFunction'] : ['application', 'applicationDisplayName', 'KPIName', 'KPIDisplayName', 'unit', 'aggregationFunction'];
+  const top = patch
+    ? ['applicationDisplayName', 'KPIDisplayName', 'aggregationFunction']
+    : ['application', 'applicationDisplayName', 'KPIName', 'KPIDisplayName', 'unit', 'aggregationFunction'];
   known(body, top, '');
   const fn = read(body, 'aggregationFunction', '', 'object', false) as Json | undefined;
   if (fn) known(fn, ['aggregationFunctionDaily', 'aggregationFunctionMonthly', 'preFill'], 'aggregationFunction.');

@@ -55,7 +55,13 @@ export function registerExportJobs(app: FastifyInstance, gateway: GatewayClient,
     if (type !== 'application/json') throw unsupportedMediaType(type, ['application/json']);
     const body = request.body as Json;
     const problems = validate('v5.ExportJob_FVO', body);
-    if (problems.length) throw badRequest(`The body does not match ExportJob_FVO: ${problems.slice(0, 5).map((p) => p.message).join('; ')}.`);
+    if (problems.length)
+      throw badRequest(
+        `The body does not match ExportJob_FVO: ${problems
+          .slice(0, 5)
+          .map((p) => p.message)
+          .join('; ')}.`,
+      );
     refuseUnknown(body, ['@type', 'contentType', 'path', 'query']);
     const query = typeof body.query === 'string' ? body.query.replace(/^\?/, '') : '';
     const params = new URLSearchParams(query);
@@ -73,7 +79,10 @@ export function registerExportJobs(app: FastifyInstance, gateway: GatewayClient,
       },
     });
     reply.header('Location', href(job.id));
-    return reply.code(201).type('application/json').send(exportJobToV5(job, href(job.id)));
+    return reply
+      .code(201)
+      .type('application/json')
+      .send(exportJobToV5(job, href(job.id)));
   });
 
   app.get(path, async (request, reply) => {

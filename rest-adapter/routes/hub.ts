@@ -30,7 +30,10 @@ export function registerHubs(app: FastifyInstance, gateway: GatewayClient, publi
         input: { callback: String(body.callback), query: query ?? null, apiVersion: version, filter, eventTypes },
       });
       reply.header('Location', href(createHub.id));
-      return reply.code(201).type('application/json').send(hubToTmf(createHub, href(createHub.id), version));
+      return reply
+        .code(201)
+        .type('application/json')
+        .send(hubToTmf(createHub, href(createHub.id), version));
     });
 
     app.delete(`${path}/:id`, async (request, reply) => {

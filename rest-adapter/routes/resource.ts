@@ -64,7 +64,12 @@ function fieldsOnly(request: FastifyRequest, catalogue: FieldCatalogue, paging: 
 function checkSchema(name: SpecSchemaName, body: unknown): void {
   const problems = validate(name, body);
   if (problems.length) {
-    throw badRequest(`The body does not match ${name.replace(/^v\d\./, '')}: ${problems.slice(0, 5).map((p) => p.message).join('; ')}.`);
+    throw badRequest(
+      `The body does not match ${name.replace(/^v\d\./, '')}: ${problems
+        .slice(0, 5)
+        .map((p) => p.message)
+        .join('; ')}.`,
+    );
   }
 }
 
@@ -115,7 +120,10 @@ export function registerResource<TItem, TInput extends object, TPatch>(
 ): void {
   const itemPath = `${resource.path}/:id`;
   const send = (reply: FastifyReply, status: number, item: TItem, fields: string[] | null) =>
-    reply.code(status).type(json).send(projectFields(resource.toTmf(item), fields));
+    reply
+      .code(status)
+      .type(json)
+      .send(projectFields(resource.toTmf(item), fields));
 
   app.get(resource.path, async (request, reply) => {
     const params = searchOf(request);
@@ -126,7 +134,10 @@ export function registerResource<TItem, TInput extends object, TPatch>(
     reply.header('X-Total-Count', String(page.totalCount)).header('X-Result-Count', String(page.items.length));
     const links = pageLinks(resource.path, params, page);
     if (links) reply.header('Link', links);
-    return reply.code(200).type(json).send(page.items.map((item) => projectFields(resource.toTmf(item), query.fields)));
+    return reply
+      .code(200)
+      .type(json)
+      .send(page.items.map((item) => projectFields(resource.toTmf(item), query.fields)));
   });
 
   app.post(resource.path, async (request, reply) => {

@@ -23,7 +23,8 @@ const noMatch = (what: string, id: string) => new UtsError(404, utsCode.noMatch,
 function booleanParameter(params: URLSearchParams, name: string): boolean | null {
   const raw = params.get(name);
   if (raw === null) return null;
-  if (raw !== 'true' && raw !== 'false') throw new UtsError(400, utsCode.invalidParameter, `Query parameter ${name} must be true or false.`, [{ name: 'parameter', value: name }]);
+  if (raw !== 'true' && raw !== 'false')
+    throw new UtsError(400, utsCode.invalidParameter, `Query parameter ${name} must be true or false.`, [{ name: 'parameter', value: name }]);
   return raw === 'true';
 }
 
@@ -32,7 +33,12 @@ function booleanParameter(params: URLSearchParams, name: string): boolean | null
  * (`/rules`) and KPIs (`/kpis`). List (page, size), create (201), read, merge-patch, delete (204).
  * Bodies are the graph's inputs; KPIs use the UTS names (KPIName, aggregationFunction, ...).
  */
-export function registerUtsConfiguration(scope: FastifyInstance, gateway: GatewayClient, paging_: Paging, requireJson: (request: FastifyRequest) => void): void {
+export function registerUtsConfiguration(
+  scope: FastifyInstance,
+  gateway: GatewayClient,
+  paging_: Paging,
+  requireJson: (request: FastifyRequest) => void,
+): void {
   scope.get('/rules', async (request) => {
     const params = searchOf(request);
     onlyParameters(params, ['application', 'unit', 'active', 'page', 'size']);
@@ -72,7 +78,12 @@ export function registerUtsConfiguration(scope: FastifyInstance, gateway: Gatewa
     const params = searchOf(request);
     onlyParameters(params, ['application', 'KPIName', 'page', 'size']);
     const page = paging(params, paging_.defaultSize, paging_.maxSize);
-    const { kpis } = await gateway.run(UtsListKpisDocument, { application: params.get('application'), name: params.get('KPIName'), offset: page.offset, limit: page.limit });
+    const { kpis } = await gateway.run(UtsListKpisDocument, {
+      application: params.get('application'),
+      name: params.get('KPIName'),
+      offset: page.offset,
+      limit: page.limit,
+    });
     return { kpis: kpis.items.map(kpiOut), page: pageOut(page.number, page.size, kpis.totalCount) };
   });
   scope.post('/kpis', async (request, reply) => {

@@ -19,7 +19,14 @@ import {
   UtsError,
   type UtsCode,
 } from '../mapping/uts.js';
-import { UtsCreateJobDocument, UtsGetJobDocument, UtsJobErrorsDocument, UtsListJobsDocument, UtsMonthlyAggregatesDocument, type UsageIngestInput } from '../operations/generated.js';
+import {
+  UtsCreateJobDocument,
+  UtsGetJobDocument,
+  UtsJobErrorsDocument,
+  UtsListJobsDocument,
+  UtsMonthlyAggregatesDocument,
+  type UsageIngestInput,
+} from '../operations/generated.js';
 import type { Paging } from './resource.js';
 import { registerUtsConfiguration } from './uts-configuration.js';
 
@@ -43,11 +50,17 @@ export function toUts(error: FastifyError | TmfError | UtsError, request: Fastif
   if (error instanceof TmfError) {
     if (error.status === 400) return new UtsError(400, hasBody(request) ? utsCode.invalidRequestBodyProperty : utsCode.invalidParameter, error.message);
     const code = byStatus[error.status];
-    return code ? new UtsError(error.status, code, error.message) : new UtsError(500, utsCode.internalServerError, 'The server could not complete the request.');
+    return code
+      ? new UtsError(error.status, code, error.message)
+      : new UtsError(500, utsCode.internalServerError, 'The server could not complete the request.');
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new UtsError(413, utsCode.payloadTooLarge, 'The request body is larger than the server accepts.');
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new UtsError(415, utsCode.unsupportedMediaType, `Content-Type ${String(request.headers['content-type'] ?? '(none)')} is not accepted; use application/json.`);
+    return new UtsError(
+      415,
+      utsCode.unsupportedMediaType,
+      `Content-Type ${String(request.headers['content-type'] ?? '(none)')} is not accepted; use application/json.`,
+    );
   }
   if (error.statusCode === 400 || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
     return new UtsError(400, utsCode.invalidRequestBodyProperty, 'The body is not valid JSON.');
@@ -60,7 +73,8 @@ const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapt
 
 function requireJson(request: FastifyRequest): void {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
-  if (type !== 'application/json') throw new UtsError(415, utsCode.unsupportedMediaType, `Content-Type ${type || '(none)'} is not accepted; use application/json.`);
+  if (type !== 'application/json')
+    throw new UtsError(415, utsCode.unsupportedMediaType, `Content-Type ${type || '(none)'} is not accepted; use application/json.`);
 }
 
 /**
@@ -137,7 +151,12 @@ export function registerUts(app: FastifyInstance, gateway: GatewayClient, public
           throw new UtsError(400, utsCode.invalidParameter, 'Query parameter errorClass must be validation.', [{ name: 'parameter', value: 'errorClass' }]);
         }
         const page = paging(params, paging_.defaultSize, paging_.maxSize);
-        const { usageIngestJob: job } = await gateway.run(UtsJobErrorsDocument, { id, validationOnly: errorClass === 'validation', offset: page.offset, limit: page.limit });
+        const { usageIngestJob: job } = await gateway.run(UtsJobErrorsDocument, {
+          id,
+          validationOnly: errorClass === 'validation',
+          offset: page.offset,
+          limit: page.limit,
+        });
         if (!job) throw new UtsError(404, utsCode.noMatch, `No usages job with id ${id}.`, [{ name: 'id', value: id }]);
         return { errors: job.errors.items.map((error) => jobErrorOut(id, error)), page: pageOut(page.number, page.size, job.errors.totalCount) };
       });

@@ -39,8 +39,7 @@ export function applyDeviations(version: 'v5' | 'v4', schemas: Record<string, Js
     const key = deviation.at[deviation.at.length - 1]!;
     const parent = parentPath.reduce<unknown>((node, part) => (isObject(node) ? node[part] : undefined), schemas);
     const current = isObject(parent) ? parent[key] : undefined;
-    const unchanged =
-      isObject(current) && Object.entries(deviation.expected).every(([k, v]) => JSON.stringify(current[k]) === JSON.stringify(v));
+    const unchanged = isObject(current) && Object.entries(deviation.expected).every(([k, v]) => JSON.stringify(current[k]) === JSON.stringify(v));
     if (!isObject(parent) || !unchanged) {
       throw new Error(
         `TMF635 ${version} no longer has ${JSON.stringify(deviation.expected)} at ${deviation.at.join('.')}: ` +

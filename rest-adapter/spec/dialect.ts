@@ -31,8 +31,7 @@ const schemaList = new Set(['allOf', 'anyOf', 'oneOf']);
 const schemaMap = new Set(['properties', 'patternProperties', 'definitions']);
 const openApiOnly = new Set(['example', 'xml', 'externalDocs', 'discriminator']);
 
-const mapValues = (value: unknown, f: (v: unknown) => unknown) =>
-  Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, f(v)]));
+const mapValues = (value: unknown, f: (v: unknown) => unknown) => Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, f(v)]));
 
 /** One Schema Object as JSON Schema, without its discriminator (a fresh copy: the input is frozen). */
 function plain(schema: unknown): unknown {

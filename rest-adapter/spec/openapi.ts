@@ -34,7 +34,10 @@ function refsIn(node: unknown, found: string[] = []): string[] {
 }
 
 const pointerParts = (ref: string) =>
-  ref.slice(2).split('/').map((part) => decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~'));
+  ref
+    .slice(2)
+    .split('/')
+    .map((part) => decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~'));
 
 /** `#/components/schemas/X` → ['components', 'schemas', 'X'] for every local reference reachable from the paths. */
 function reachable(doc: JsonObject): string[][] {

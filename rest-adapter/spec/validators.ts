@@ -15,19 +15,32 @@ export type { SchemaProblem } from './problems.js';
 
 // v5 has no ExportJob_MVO (an export job cannot be patched) and no Hub_RES: the hub response is `Hub`.
 // JsonPatchOperations is the v5 body of a `application/json-patch+json` PATCH.
-const v5Names = ['ProductUsage_FVO', 'ProductUsage_MVO', 'ProductUsage_RES', 'ExportJob_FVO', 'ExportJob_RES', 'Hub_FVO', 'Hub', 'Error', 'JsonPatchOperations'] as const;
+const v5Names = [
+  'ProductUsage_FVO',
+  'ProductUsage_MVO',
+  'ProductUsage_RES',
+  'ExportJob_FVO',
+  'ExportJob_RES',
+  'Hub_FVO',
+  'Hub',
+  'Error',
+  'JsonPatchOperations',
+] as const;
 const v4Names = [
-  'Usage_Create', 'Usage_Update', 'Usage',
-  'UsageSpecification_Create', 'UsageSpecification_Update', 'UsageSpecification',
-  'EventSubscriptionInput', 'EventSubscription', 'Error',
+  'Usage_Create',
+  'Usage_Update',
+  'Usage',
+  'UsageSpecification_Create',
+  'UsageSpecification_Update',
+  'UsageSpecification',
+  'EventSubscriptionInput',
+  'EventSubscription',
+  'Error',
 ] as const;
 
 export type SpecSchemaName = `v5.${(typeof v5Names)[number]}` | `v4.${(typeof v4Names)[number]}`;
 
-export const specSchemaNames: readonly SpecSchemaName[] = [
-  ...v5Names.map((n) => `v5.${n}` as const),
-  ...v4Names.map((n) => `v4.${n}` as const),
-];
+export const specSchemaNames: readonly SpecSchemaName[] = [...v5Names.map((n) => `v5.${n}` as const), ...v4Names.map((n) => `v4.${n}` as const)];
 
 /**
  * Bodies of a merge-patch (RFC 7396 §2): a `null` member deletes that member, so it is not
@@ -87,7 +100,7 @@ export function createSpecValidators(documents: SpecDocuments = specDocuments())
   for (const name of specSchemaNames) {
     const [version, schema] = name.split('.') as ['v5' | 'v4', string];
     const pointer = version === 'v5' ? '#/components/schemas/' : '#/definitions/';
-    if (!((version === 'v5' ? v5 : v4)[schema])) {
+    if (!(version === 'v5' ? v5 : v4)[schema]) {
       throw new Error(`TMF635 ${version} has no schema ${schema} (${documents.dir}); the adapter expects it.`);
     }
     compiled.set(name, ajv.compile({ $ref: `${documentId[version]}${pointer}${schema}` }));

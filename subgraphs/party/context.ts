@@ -25,7 +25,10 @@ function createLoaders({ parties, partyRoles }: PartyRepositories) {
   };
 }
 
-export function partyContextFactory(repositories: PartyRepositories, settings: PartySettings): (caller: RequestCaller) => Omit<PartyContext, keyof RequestCaller> {
+export function partyContextFactory(
+  repositories: PartyRepositories,
+  settings: PartySettings,
+): (caller: RequestCaller) => Omit<PartyContext, keyof RequestCaller> {
   // The caller's tenant's view of every repository (shared/repository.ts): resolvers see nothing else.
   return ({ tenant }) => {
     const scoped = { parties: repositories.parties.forTenant(tenant), partyRoles: repositories.partyRoles.forTenant(tenant) };

@@ -11,8 +11,7 @@ export type PartyRoleDocument = Omit<PartyRole, '__typename' | 'id' | 'href' | '
 export type PartyPageSource = PageSource<PartyDocument>;
 export type PartyRolePageSource = PageSource<PartyRoleDocument>;
 
-const compact = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v != null)) as T;
+const compact = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v != null)) as T;
 
 /** An individual's display name is given + family name unless one is given outright. */
 export function displayName(party: Pick<PartyDocument, 'kind' | 'name' | 'givenName' | 'familyName'>): string | null {
@@ -25,10 +24,7 @@ export function newPartyDocument(input: PartyInput, id: string, now: Date): Part
   const doc = compact({ ...input, _id: id, creationDate: now, lastUpdate: now }) as PartyDocument;
   doc.name = displayName(doc);
   if (!doc.name) {
-    throw badUserInput(
-      input.kind === 'Organization' ? 'An Organization needs a name.' : 'An Individual needs a name, a givenName or a familyName.',
-      'name',
-    );
+    throw badUserInput(input.kind === 'Organization' ? 'An Organization needs a name.' : 'An Individual needs a name, a givenName or a familyName.', 'name');
   }
   return doc;
 }

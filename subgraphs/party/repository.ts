@@ -7,7 +7,13 @@ import type { PartyDocument, PartyRoleDocument } from './mappers.js';
 export class PartyRepository extends DocumentRepository<PartyDocument> {
   static async open(db: Db): Promise<PartyRepository> {
     // Each after `tenant`: every query runs within one tenant (README, "Tenant isolation").
-    const indexes: IndexKey[] = [{ tenant: 1, ...(defaultPartySort as IndexKey) }, { tenant: 1, kind: 1 }, { tenant: 1, status: 1 }, { tenant: 1, creationDate: 1 }, { tenant: 1, lastUpdate: 1 }];
+    const indexes: IndexKey[] = [
+      { tenant: 1, ...(defaultPartySort as IndexKey) },
+      { tenant: 1, kind: 1 },
+      { tenant: 1, status: 1 },
+      { tenant: 1, creationDate: 1 },
+      { tenant: 1, lastUpdate: 1 },
+    ];
     return new PartyRepository(await this.collectionWithIndexes<PartyDocument>(db, 'parties', indexes), 'party');
   }
 }
@@ -15,7 +21,11 @@ export class PartyRepository extends DocumentRepository<PartyDocument> {
 /** The only code that touches the partyRoles collection. */
 export class PartyRoleRepository extends DocumentRepository<PartyRoleDocument> {
   static async open(db: Db): Promise<PartyRoleRepository> {
-    const indexes: IndexKey[] = [{ tenant: 1, ...(defaultPartyRoleSort as IndexKey) }, { tenant: 1, status: 1 }, { tenant: 1, engagedPartyId: 1 }];
+    const indexes: IndexKey[] = [
+      { tenant: 1, ...(defaultPartyRoleSort as IndexKey) },
+      { tenant: 1, status: 1 },
+      { tenant: 1, engagedPartyId: 1 },
+    ];
     return new PartyRoleRepository(await this.collectionWithIndexes<PartyRoleDocument>(db, 'partyRoles', indexes), 'party role');
   }
 }

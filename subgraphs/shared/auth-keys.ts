@@ -9,9 +9,7 @@ import type { AuthConfig } from './config.js';
  * once into DATA_DIR (git-ignored, mode 0600), so tokens printed by `npm start` survive restarts.
  */
 export type TokenKey =
-  | { kind: 'jwks'; url: string }
-  | { kind: 'public-key'; pem: string; alg: string }
-  | { kind: 'hs256'; secret: string; development: boolean };
+  { kind: 'jwks'; url: string } | { kind: 'public-key'; pem: string; alg: string } | { kind: 'hs256'; secret: string; development: boolean };
 
 /** A secret generated once into DATA_DIR/<name>; safe when several processes race to create it. */
 export function developmentSecret(dataDir: string, name: string): { secret: string; file: string; created: boolean } {

@@ -16,7 +16,9 @@ export interface Authentication {
 export async function authFromConfig(config: Config, warn: (message: string) => void): Promise<Authentication> {
   const key = tokenKey(config.auth, config.dataDir);
   if (key.kind === 'hs256' && key.development) {
-    warn(`No AUTH_JWKS_URL, AUTH_PUBLIC_KEY_FILE or AUTH_HS256_SECRET: tokens are verified with a development key in ${config.dataDir}/auth-dev-secret. Never run this way in production.`);
+    warn(
+      `No AUTH_JWKS_URL, AUTH_PUBLIC_KEY_FILE or AUTH_HS256_SECRET: tokens are verified with a development key in ${config.dataDir}/auth-dev-secret. Never run this way in production.`,
+    );
   }
   const secret = internalSecret(config.auth, config.dataDir);
   const verify = await createTokenVerifier({

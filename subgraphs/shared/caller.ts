@@ -33,8 +33,7 @@ export interface RequestCaller {
 /** Tenants and subjects travel in headers and signed strings: a safe alphabet, bounded. */
 export const callerIdPattern = /^[A-Za-z0-9._:@|-]{1,128}$/;
 
-export const hasScope = (caller: Pick<RequestCaller, 'scopes'>, scope: Scope): boolean =>
-  caller.scopes.includes(scope) || caller.scopes.includes(Scope.ADMIN);
+export const hasScope = (caller: Pick<RequestCaller, 'scopes'>, scope: Scope): boolean => caller.scopes.includes(scope) || caller.scopes.includes(Scope.ADMIN);
 
 /** The gateway itself, when it reads the subgraphs' SDL at start-up: no tenant's data, no scope. */
 export const gatewayCaller: RequestCaller = { tenant: 'system', subject: 'gateway', scopes: [] };

@@ -29,7 +29,10 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only, at most 63 characters')
     .default('usage_graph'),
   DATA_DIR: z.string().min(1).default('.data'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
   PUBLIC_URL: url.default('http://localhost:8080'),
   DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).default(20),
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -180,9 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   if (e.DEFAULT_PAGE_SIZE > e.MAX_PAGE_SIZE) {
-    throw new ConfigError(
-      `Invalid configuration (DEFAULT_PAGE_SIZE ${e.DEFAULT_PAGE_SIZE} exceeds MAX_PAGE_SIZE ${e.MAX_PAGE_SIZE}).`,
-    );
+    throw new ConfigError(`Invalid configuration (DEFAULT_PAGE_SIZE ${e.DEFAULT_PAGE_SIZE} exceeds MAX_PAGE_SIZE ${e.MAX_PAGE_SIZE}).`);
   }
   // A database call that outlived the gateway's wait would be cancelled by nobody and answered to nobody.
   if (e.DB_TIMEOUT_MS >= e.SUBGRAPH_TIMEOUT_MS) {

@@ -21,7 +21,10 @@ export interface Keyset {
   values: unknown[];
 }
 
-const signature = (sort: SortSpec) => Object.entries(sort).map(([path, direction]) => `${path}:${direction}`).join(',');
+const signature = (sort: SortSpec) =>
+  Object.entries(sort)
+    .map(([path, direction]) => `${path}:${direction}`)
+    .join(',');
 
 /** Dates survive the trip through JSON as `{ $date: iso }`; other values are JSON already. */
 const encodeValue = (value: unknown): unknown => (value instanceof Date ? { $date: value.toISOString() } : (value ?? null));

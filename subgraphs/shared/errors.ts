@@ -42,11 +42,9 @@ export class UsageGraphError extends GraphQLError {
   }
 }
 
-export const badUserInput = (message: string, field?: string) =>
-  new UsageGraphError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : undefined);
+export const badUserInput = (message: string, field?: string) => new UsageGraphError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : undefined);
 
-export const notFound = (type: string, id: string) =>
-  new UsageGraphError(ErrorCode.NOT_FOUND, `No ${type} with id "${id}".`, { type, id });
+export const notFound = (type: string, id: string) => new UsageGraphError(ErrorCode.NOT_FOUND, `No ${type} with id "${id}".`, { type, id });
 
 export const conflict = (message: string) => new UsageGraphError(ErrorCode.CONFLICT, message);
 

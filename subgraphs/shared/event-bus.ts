@@ -98,7 +98,11 @@ class LocalFanOut {
       subscribers = new Set();
       this.topics.set(topic, subscribers);
       const ready = onFirst?.();
-      if (ready) void ready.then(() => this.topics.has(topic) && this.live.add(topic), () => undefined);
+      if (ready)
+        void ready.then(
+          () => this.topics.has(topic) && this.live.add(topic),
+          () => undefined,
+        );
       else this.live.add(topic);
     }
     const set = subscribers;

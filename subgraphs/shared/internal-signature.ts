@@ -37,12 +37,7 @@ export type SignatureCheck = { caller: RequestCaller } | { refused: string };
  * The caller named by `headers` if their signature is valid and at most `maxAgeSeconds` old (either
  * way: clocks of gateway and subgraph differ a little); otherwise why not (for the log only).
  */
-export function verifyCaller(
-  secret: string,
-  headers: Record<string, unknown>,
-  maxAgeSeconds: number,
-  now = Date.now(),
-): SignatureCheck {
+export function verifyCaller(secret: string, headers: Record<string, unknown>, maxAgeSeconds: number, now = Date.now()): SignatureCheck {
   const get = (name: string) => {
     const value = headers[name];
     return typeof value === 'string' ? value : undefined;

@@ -7,9 +7,7 @@ import type { Page } from './query.js';
  * asking only for items costs one `find` and one asking only for totalCount one `count`), or a page
  * a batched loader has already computed.
  */
-export type PageSource<T extends Document> =
-  | { kind: 'query'; filter: Filter<T>; sort: Sort; page: Page }
-  | { kind: 'loaded'; totalCount: number; items: T[] };
+export type PageSource<T extends Document> = { kind: 'query'; filter: Filter<T>; sort: Sort; page: Page } | { kind: 'loaded'; totalCount: number; items: T[] };
 
 export interface PageReader<T extends Document> {
   find(filter: Filter<T>, sort: Sort, page: Page): Promise<T[]>;
@@ -29,8 +27,7 @@ export interface CursorPageReader<T extends Document> extends PageReader<T> {
 /** Resolvers for a page type, given how to reach the repository from the context. */
 export function pageResolvers<T extends Document, C>(reader: (context: C) => PageReader<T>) {
   return {
-    totalCount: (source: PageSource<T>, _args: unknown, context: C) =>
-      source.kind === 'loaded' ? source.totalCount : reader(context).count(source.filter),
+    totalCount: (source: PageSource<T>, _args: unknown, context: C) => (source.kind === 'loaded' ? source.totalCount : reader(context).count(source.filter)),
     items: (source: PageSource<T>, _args: unknown, context: C) =>
       source.kind === 'loaded' ? source.items : reader(context).find(source.filter, source.sort, source.page),
   };

@@ -109,7 +109,10 @@ export function sortBy<F extends string>(
  * A partial update from a GraphQL patch input: a key left out keeps the stored value, null clears
  * it (a list becomes []), a value replaces it. Keys in `required` cannot be cleared.
  */
-export function patchUpdate(patch: Record<string, unknown>, options: { required: readonly string[]; lists: readonly string[]; now: Date }): { $set: Document; $unset: Document } {
+export function patchUpdate(
+  patch: Record<string, unknown>,
+  options: { required: readonly string[]; lists: readonly string[]; now: Date },
+): { $set: Document; $unset: Document } {
   const $set: Document = { lastUpdate: options.now };
   const $unset: Document = {};
   for (const [key, value] of Object.entries(patch)) {

@@ -54,7 +54,11 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     // Only the missing ones: FerretDB 1.24 drops the connection ("slice bounds out of range") when
     // one createIndexes call names several indexes that all exist already.
     const existing = await withDriverErrors<IndexDescriptionInfo[]>(
-      () => collection.listIndexes().toArray().catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
+      () =>
+        collection
+          .listIndexes()
+          .toArray()
+          .catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
       `Reading ${name} indexes`,
     );
     const have = new Set(existing.map((index) => JSON.stringify(index.key)));

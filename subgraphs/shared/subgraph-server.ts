@@ -60,10 +60,7 @@ export interface ListenOptions {
   logger: Logger;
 }
 
-export async function startSubgraph<TContext extends object>(
-  definition: SubgraphDefinition<TContext>,
-  options: ListenOptions,
-): Promise<RunningSubgraph> {
+export async function startSubgraph<TContext extends object>(definition: SubgraphDefinition<TContext>, options: ListenOptions): Promise<RunningSubgraph> {
   const log = options.logger.child(definition.name);
   const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
   const apollo = new ApolloServer<TContext>({
@@ -140,7 +137,7 @@ export async function startSubgraph<TContext extends object>(
           schema,
           // The gateway signs the caller into connection_init; the connection serves that caller only.
           onConnect: (ctx) => {
-            const check = verifyCaller(options.internalAuth.secret, (ctx.connectionParams ?? {}), options.internalAuth.maxAgeSeconds);
+            const check = verifyCaller(options.internalAuth.secret, ctx.connectionParams ?? {}, options.internalAuth.maxAgeSeconds);
             if ('refused' in check) {
               log.warn(`refused a websocket without the gateway's signature (${check.refused})`);
               ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');

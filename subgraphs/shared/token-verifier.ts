@@ -63,8 +63,7 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
         ({ payload } = await jwtVerify(token, serviceKey, { issuer: serviceIssuer, algorithms: ['HS256'], clockTolerance, requiredClaims: ['exp'] }));
       } else {
         const verifyOptions = { issuer: options.issuer, audience: options.audience, algorithms, clockTolerance, requiredClaims: ['exp'] };
-        ({ payload } =
-          typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key as Uint8Array, verifyOptions));
+        ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key as Uint8Array, verifyOptions));
       }
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -85,4 +84,3 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
     return { caller: { tenant, subject, scopes }, expiresAt: payload.exp };
   };
 }
-

@@ -27,7 +27,11 @@ export function specificationContextFactory(
 ): (caller: RequestCaller) => Omit<SpecificationContext, keyof RequestCaller> {
   // The caller's tenant's view of every repository (shared/repository.ts): resolvers see nothing else.
   return ({ tenant }) => {
-    const scoped = { repository: repositories.repository.forTenant(tenant), rules: repositories.rules.forTenant(tenant), kpis: repositories.kpis.forTenant(tenant) };
+    const scoped = {
+      repository: repositories.repository.forTenant(tenant),
+      rules: repositories.rules.forTenant(tenant),
+      kpis: repositories.kpis.forTenant(tenant),
+    };
     return { ...scoped, settings, loaders: createLoaders(scoped.repository, scoped.kpis) };
   };
 }

@@ -2,11 +2,7 @@ import type { Filter, Sort } from 'mongodb';
 import { conditionFilters, type PathCatalogue } from '../shared/conditions.js';
 import { allOf, anyOf, sortBy } from '../shared/query.js';
 import type { SpecificationDocument } from './mappers.js';
-import type {
-  ProductUsageSpecificationFilter,
-  ProductUsageSpecificationSort,
-  ProductUsageSpecificationSortField,
-} from './generated/resolvers.js';
+import type { ProductUsageSpecificationFilter, ProductUsageSpecificationSort, ProductUsageSpecificationSortField } from './generated/resolvers.js';
 
 /** Every documented attribute of a specification a client may filter on with `where` or sort on. */
 export const specificationCatalogue: PathCatalogue = {

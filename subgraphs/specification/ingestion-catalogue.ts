@@ -1,5 +1,12 @@
 import type { Db } from 'mongodb';
-import { IngestionRuleRepository, KpiRepository, ingestionSpecification, ingestionSpecificationId, type IngestionRuleDocument, type KpiDocument } from './ingestion-repository.js';
+import {
+  IngestionRuleRepository,
+  KpiRepository,
+  ingestionSpecification,
+  ingestionSpecificationId,
+  type IngestionRuleDocument,
+  type KpiDocument,
+} from './ingestion-repository.js';
 import { SpecificationRepository } from './repository.js';
 
 export type { IngestionRuleDocument, KpiDocument };

@@ -65,7 +65,11 @@ export class KpiRepository extends DocumentRepository<KpiDocument> {
  */
 async function dropIndex<D extends Document>(collection: Collection<D>, key: IndexKey): Promise<void> {
   const existing = await withDriverErrors<IndexDescriptionInfo[]>(
-    () => collection.listIndexes().toArray().catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
+    () =>
+      collection
+        .listIndexes()
+        .toArray()
+        .catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
     'Reading indexes',
   );
   const old = existing.find((index) => JSON.stringify(index.key) === JSON.stringify(key));
@@ -79,7 +83,10 @@ async function uniqueIndex(
   key: IndexKey,
 ): Promise<void> {
   const existing = await withDriverErrors(
-    () => list().toArray().catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
+    () =>
+      list()
+        .toArray()
+        .catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
     'Reading indexes',
   );
   if (existing.some((index) => JSON.stringify(index.key) === JSON.stringify(key))) return;
@@ -92,7 +99,9 @@ async function uniqueIndex(
  * tenants sending the same application and unit get a specification each.
  */
 export function ingestionSpecificationId(tenant: string, application: string, unit: string): string {
-  const hex = createHash('sha256').update(JSON.stringify(['usage-specification', tenant, application, unit])).digest('hex');
+  const hex = createHash('sha256')
+    .update(JSON.stringify(['usage-specification', tenant, application, unit]))
+    .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 

@@ -30,15 +30,15 @@ export class SpecificationRepository extends DocumentRepository<SpecificationDoc
   /** Creates the specifications that do not exist yet, in one command; existing ones are left as they are. */
   async ensure(docs: readonly SpecificationDocument[]): Promise<void> {
     if (!docs.length) return;
-    const operations = docs.map(
-      ({ _id, ...fields }): AnyBulkWriteOperation<SpecificationDocument> => ({
-        // Ids are per tenant (ingestionSpecificationId), so the scoped filter finds this tenant's or inserts it stamped.
-        updateOne: { filter: this.scope({ _id }), update: { $setOnInsert: this.stamp(fields) }, upsert: true },
-      }),
-    );
+    const operations = docs.map(({ _id, ...fields }): AnyBulkWriteOperation<SpecificationDocument> => ({
+      // Ids are per tenant (ingestionSpecificationId), so the scoped filter finds this tenant's or inserts it stamped.
+      updateOne: { filter: this.scope({ _id }), update: { $setOnInsert: this.stamp(fields) }, upsert: true },
+    }));
     // Two instances creating the same one at once: the loser's duplicate key means it exists.
-    await withDriverErrors(() => this.collection.bulkWrite(operations, { ordered: false }), 'Creating usage specifications').catch((error: { code?: string }) => {
-      if (error.code !== 'CONFLICT') throw error;
-    });
+    await withDriverErrors(() => this.collection.bulkWrite(operations, { ordered: false }), 'Creating usage specifications').catch(
+      (error: { code?: string }) => {
+        if (error.code !== 'CONFLICT') throw error;
+      },
+    );
   }
 }

@@ -136,7 +136,11 @@ export class UsageAggregator {
     };
   }
 
-  async daily(args: { application: string; kpiName: string; from: string; to: string; consumer?: string | null; provider?: string | null }, page: Page, today: string): Promise<AggregatesResult> {
+  async daily(
+    args: { application: string; kpiName: string; from: string; to: string; consumer?: string | null; provider?: string | null },
+    page: Page,
+    today: string,
+  ): Promise<AggregatesResult> {
     for (const field of ['from', 'to'] as const) if (!dayPattern.test(args[field])) throw badUserInput(`${field} must be a date yyyy-mm-dd.`, field);
     if (args.from > args.to) throw badUserInput('from must not be after to.', 'from');
     const days = daysBetween(args.from, args.to);
@@ -152,7 +156,11 @@ export class UsageAggregator {
     };
   }
 
-  async monthly(args: { application: string; kpiName: string; month: string; consumer?: string | null; provider?: string | null }, page: Page, today: string): Promise<AggregatesResult> {
+  async monthly(
+    args: { application: string; kpiName: string; month: string; consumer?: string | null; provider?: string | null },
+    page: Page,
+    today: string,
+  ): Promise<AggregatesResult> {
     if (!monthPattern.test(args.month)) throw badUserInput('month must be yyyy-mm.', 'month');
     const kpi = await this.kpiOf(args.application, args.kpiName);
     const last = lastDayOfMonth(args.month);
@@ -165,7 +173,17 @@ export class UsageAggregator {
     const rows = [...series.values()].map((daysOfGroup) => {
       const first = daysOfGroup[0]!;
       const count = daysOfGroup.reduce((n, d) => n + d.count, 0);
-      return item(kpi, first.consumer, first.provider, args.month, fold(kpi.monthlyFunction, daysOfGroup.map((d) => d.value)), count);
+      return item(
+        kpi,
+        first.consumer,
+        first.provider,
+        args.month,
+        fold(
+          kpi.monthlyFunction,
+          daysOfGroup.map((d) => d.value),
+        ),
+        count,
+      );
     });
     return { kpi: { id: kpi._id }, aggregationUntilDate: until, totalCount: rows.length, items: rows.slice(page.skip, page.skip + page.limit) };
   }

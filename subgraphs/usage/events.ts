@@ -57,7 +57,10 @@ export function eventMatches(
   const anyOf = <T>(wanted: readonly T[] | null | undefined, actual: readonly (T | null | undefined)[]) =>
     wanted == null || actual.some((value) => value != null && wanted.includes(value));
   return (
-    anyOf(filter.relatedPartyId, (usage.relatedParty ?? []).map((rp) => rp.partyOrPartyRole.id)) &&
+    anyOf(
+      filter.relatedPartyId,
+      (usage.relatedParty ?? []).map((rp) => rp.partyOrPartyRole.id),
+    ) &&
     anyOf(filter.usageSpecificationId, [usage.usageSpecification?.id]) &&
     anyOf(filter.status, [usage.status]) &&
     anyOf(filter.usageType, [usage.usageType])
@@ -91,6 +94,8 @@ export class UsageEvents {
 
   /** An export job's event, for the hubs (TMF635 v5 defines these; no subscription carries them). */
   async publishExportJob(eventType: ExportJobEventType, job: ExportJobDocument): Promise<void> {
-    await this.outbox.enqueueExportJob(eventType, job).catch((error: unknown) => this.log.error(`could not queue ${eventType} of export ${job._id} for hubs`, error));
+    await this.outbox
+      .enqueueExportJob(eventType, job)
+      .catch((error: unknown) => this.log.error(`could not queue ${eventType} of export ${job._id} for hubs`, error));
   }
 }

@@ -3,7 +3,11 @@ import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import type { ExportJobDocument } from './mappers.js';
 
-const indexes: IndexKey[] = [{ tenant: 1, creationDate: -1, _id: -1 }, { status: 1, heartbeat: 1 }, { tenant: 1, status: 1 }];
+const indexes: IndexKey[] = [
+  { tenant: 1, creationDate: -1, _id: -1 },
+  { status: 1, heartbeat: 1 },
+  { tenant: 1, status: 1 },
+];
 
 /** The only code that touches the exportJobs collection. */
 export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
@@ -40,7 +44,9 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
     const docs = await withDriverErrors(
       () =>
         this.collection
-          .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] }), { projection: { _id: 1 } })
+          .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] }), {
+            projection: { _id: 1 },
+          })
           .toArray(),
       'Finding export jobs to resume',
     );

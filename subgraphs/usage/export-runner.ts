@@ -87,7 +87,9 @@ export class ExportRunner {
       try {
         // The job's own tenant's usages only (a job stored before tenant isolation has none: it fails).
         if (!job.tenant) throw new Error(`export ${id} has no tenant`);
-        for await (const doc of this.usages.forTenant(job.tenant).stream(BSON.EJSON.parse(job.filter) as Filter<ProductUsageDocument>, JSON.parse(job.sort) as Sort)) {
+        for await (const doc of this.usages
+          .forTenant(job.tenant)
+          .stream(BSON.EJSON.parse(job.filter) as Filter<ProductUsageDocument>, JSON.parse(job.sort) as Sort)) {
           if (!out.write(`${JSON.stringify(usageShape(doc, this.publicUrl))}\n`)) await once(out, 'drain');
           count += 1;
           if (count % progressEvery === 0 && !(await this.jobs.progress(id, this.runner, count, new Date()))) {

@@ -14,8 +14,19 @@ export const usagePaths = {
 } as const;
 
 const statuses: readonly ProductUsageStatus[] = [
-  'initialized', 'rejected', 'validated', 'rated', 'corrected', 'superseded', 'notRated', 'failed',
-  'received', 'recycled', 'guided', 'rerated', 'billed',
+  'initialized',
+  'rejected',
+  'validated',
+  'rated',
+  'corrected',
+  'superseded',
+  'notRated',
+  'failed',
+  'received',
+  'recycled',
+  'guided',
+  'rerated',
+  'billed',
 ];
 
 const money = (prefix: string): Record<string, { stored: string; type: 'number' | 'string' }> => ({

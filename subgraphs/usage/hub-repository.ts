@@ -45,7 +45,12 @@ export class HubRepository extends DocumentRepository<HubDocument> {
   /** Counts a failure; suspends the hub when it reaches `maxFailures`. */
   async recordFailure(id: string, error: string, maxFailures: number): Promise<void> {
     const hub = await withDriverErrors(
-      () => this.collection.findOneAndUpdate(this.scope({ _id: id }), { $inc: { consecutiveFailures: 1 }, $set: { lastError: error } }, { returnDocument: 'after' }),
+      () =>
+        this.collection.findOneAndUpdate(
+          this.scope({ _id: id }),
+          { $inc: { consecutiveFailures: 1 }, $set: { lastError: error } },
+          { returnDocument: 'after' },
+        ),
       'Updating a hub',
     );
     if (hub && hub.status === 'active' && hub.consecutiveFailures >= maxFailures) {
@@ -54,7 +59,10 @@ export class HubRepository extends DocumentRepository<HubDocument> {
   }
 }
 
-const deliveryIndexes: IndexKey[] = [{ nextAttemptAt: 1, seq: 1 }, { hubId: 1, subjectId: 1, seq: 1 }];
+const deliveryIndexes: IndexKey[] = [
+  { nextAttemptAt: 1, seq: 1 },
+  { hubId: 1, subjectId: 1, seq: 1 },
+];
 
 /** The only code that touches the hubDeliveries collection: the durable outbox of webhook events. */
 export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {

@@ -30,7 +30,6 @@ export type IngestJobPageSource = PageSource<IngestJobDocument>;
 export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & { _id: string; jobId: string; tenant?: string };
 export type IngestErrorPageSource = PageSource<IngestErrorDocument>;
 
-
 /** The only code that touches the usageIngestJobs collection. */
 export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
   static async open(db: Db): Promise<IngestJobRepository> {
@@ -70,7 +69,9 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
     const docs = await withDriverErrors(
       () =>
         this.collection
-          .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] }), { projection: { _id: 1 } })
+          .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] }), {
+            projection: { _id: 1 },
+          })
           .sort({ time: 1, _id: 1 })
           .toArray(),
       'Finding ingestion jobs to resume',
@@ -88,10 +89,17 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
 
   /** Gives a job back (a stopping process): the next start takes it at once instead of waiting for staleness. */
   async release(id: string, runner: string): Promise<void> {
-    await withDriverErrors(() => this.collection.updateOne(this.scope({ _id: id, runner }), { $set: { heartbeat: new Date(0), runner: null } }), 'Releasing an ingestion job');
+    await withDriverErrors(
+      () => this.collection.updateOne(this.scope({ _id: id, runner }), { $set: { heartbeat: new Date(0), runner: null } }),
+      'Releasing an ingestion job',
+    );
   }
 
-  async finish(id: string, runner: string, fields: { status: 'COMPLETED' | 'ERRORS'; usagesSummary: UsagesSummary[]; errorCount: number; completionTime: Date; processedCount: number }): Promise<void> {
+  async finish(
+    id: string,
+    runner: string,
+    fields: { status: 'COMPLETED' | 'ERRORS'; usagesSummary: UsagesSummary[]; errorCount: number; completionTime: Date; processedCount: number },
+  ): Promise<void> {
     await withDriverErrors(
       () => this.collection.updateOne(this.scope({ _id: id, runner }), { $set: { ...fields, runner: null, heartbeat: null } }),
       'Finishing an ingestion job',
@@ -123,13 +131,23 @@ export class IngestBatchRepository extends DocumentRepository<IngestBatchDocumen
 /** The only code that touches the usageIngestErrors collection. */
 export class IngestErrorRepository extends DocumentRepository<IngestErrorDocument> {
   static async open(db: Db): Promise<IngestErrorRepository> {
-    return new IngestErrorRepository(await this.collectionWithIndexes<IngestErrorDocument>(db, 'usageIngestErrors', [{ tenant: 1, jobId: 1, index: 1 }]), 'ingestion error');
+    return new IngestErrorRepository(
+      await this.collectionWithIndexes<IngestErrorDocument>(db, 'usageIngestErrors', [{ tenant: 1, jobId: 1, index: 1 }]),
+      'ingestion error',
+    );
   }
 
   /** Records errors; those a previous run of the same job recorded already are left as they are. */
   async record(errors: readonly IngestErrorDocument[]): Promise<void> {
     if (!errors.length) return;
-    await withDriverErrors(() => this.collection.insertMany(errors.map((error) => this.stamp(error)), { ordered: false }), 'Recording ingestion errors').catch((error: { code?: string }) => {
+    await withDriverErrors(
+      () =>
+        this.collection.insertMany(
+          errors.map((error) => this.stamp(error)),
+          { ordered: false },
+        ),
+      'Recording ingestion errors',
+    ).catch((error: { code?: string }) => {
       if (error.code !== 'CONFLICT') throw error;
     });
   }

@@ -75,9 +75,12 @@ export class IngestJobRunner {
    */
   async resumeInterrupted(): Promise<void> {
     for (const id of await this.jobs.claimable(new Date(Date.now() - this.settings.staleAfterMs))) this.start(id);
-    this.sweeper ??= setInterval(() => {
-      this.resumeInterrupted().catch((error: unknown) => this.log.warn('could not look for ingestion jobs to resume', error));
-    }, Math.max(1_000, this.settings.staleAfterMs / 2)).unref();
+    this.sweeper ??= setInterval(
+      () => {
+        this.resumeInterrupted().catch((error: unknown) => this.log.warn('could not look for ingestion jobs to resume', error));
+      },
+      Math.max(1_000, this.settings.staleAfterMs / 2),
+    ).unref();
   }
 
   /** Stops at the next chunk and gives running jobs back (shutdown). */

@@ -104,7 +104,9 @@ export function contentHash(usage: NormalizedUsage): string {
  * usages (neither sees a CONFLICT that would tell it of the other).
  */
 export function usageIdOf(tenant: string, key: string): string {
-  const hex = createHash('sha256').update(JSON.stringify([tenant, key])).digest('hex');
+  const hex = createHash('sha256')
+    .update(JSON.stringify([tenant, key]))
+    .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -119,27 +121,76 @@ export function violation(usage: NormalizedUsage, rule: IngestionRuleDocument | 
   const ageDays = (now.getTime() - usage.datetime.getTime()) / dayMs;
   const when = usage.datetime.toISOString();
   if (ageDays > limits.lateWindowDays) {
-    return { rule: 'lateWindow', message: `datetime ${when} is more than ${limits.lateWindowDays} days in the past.`, parameters: [{ name: 'datetime', value: when }, { name: 'lateWindowDays', value: String(limits.lateWindowDays) }] };
+    return {
+      rule: 'lateWindow',
+      message: `datetime ${when} is more than ${limits.lateWindowDays} days in the past.`,
+      parameters: [
+        { name: 'datetime', value: when },
+        { name: 'lateWindowDays', value: String(limits.lateWindowDays) },
+      ],
+    };
   }
   if (!rule) return null;
   const value = String(usage.value);
   if (!rule.accepted) {
-    return { rule: 'unitNotAccepted', message: `Unit ${usage.unit} is not accepted for application ${usage.application}.`, parameters: [{ name: 'unit', value: usage.unit }, { name: 'application', value: usage.application }] };
+    return {
+      rule: 'unitNotAccepted',
+      message: `Unit ${usage.unit} is not accepted for application ${usage.application}.`,
+      parameters: [
+        { name: 'unit', value: usage.unit },
+        { name: 'application', value: usage.application },
+      ],
+    };
   }
   if (rule.valueType === 'INTEGER' && !Number.isInteger(usage.value)) {
-    return { rule: 'valueType', message: `value ${value} must be an integer for unit ${usage.unit}.`, parameters: [{ name: 'value', value }, { name: 'valueType', value: 'INTEGER' }] };
+    return {
+      rule: 'valueType',
+      message: `value ${value} must be an integer for unit ${usage.unit}.`,
+      parameters: [
+        { name: 'value', value },
+        { name: 'valueType', value: 'INTEGER' },
+      ],
+    };
   }
   if (rule.minValue != null && usage.value < rule.minValue) {
-    return { rule: 'minValue', message: `value ${value} is below the minimum ${rule.minValue}.`, parameters: [{ name: 'value', value }, { name: 'minValue', value: String(rule.minValue) }] };
+    return {
+      rule: 'minValue',
+      message: `value ${value} is below the minimum ${rule.minValue}.`,
+      parameters: [
+        { name: 'value', value },
+        { name: 'minValue', value: String(rule.minValue) },
+      ],
+    };
   }
   if (rule.maxValue != null && usage.value > rule.maxValue) {
-    return { rule: 'maxValue', message: `value ${value} is above the maximum ${rule.maxValue}.`, parameters: [{ name: 'value', value }, { name: 'maxValue', value: String(rule.maxValue) }] };
+    return {
+      rule: 'maxValue',
+      message: `value ${value} is above the maximum ${rule.maxValue}.`,
+      parameters: [
+        { name: 'value', value },
+        { name: 'maxValue', value: String(rule.maxValue) },
+      ],
+    };
   }
   if (rule.maxPastDays != null && ageDays > rule.maxPastDays) {
-    return { rule: 'maxPastDays', message: `datetime ${when} is more than ${rule.maxPastDays} days in the past.`, parameters: [{ name: 'datetime', value: when }, { name: 'maxPastDays', value: String(rule.maxPastDays) }] };
+    return {
+      rule: 'maxPastDays',
+      message: `datetime ${when} is more than ${rule.maxPastDays} days in the past.`,
+      parameters: [
+        { name: 'datetime', value: when },
+        { name: 'maxPastDays', value: String(rule.maxPastDays) },
+      ],
+    };
   }
   if (rule.maxFutureDays != null && -ageDays > rule.maxFutureDays) {
-    return { rule: 'maxFutureDays', message: `datetime ${when} is more than ${rule.maxFutureDays} days in the future.`, parameters: [{ name: 'datetime', value: when }, { name: 'maxFutureDays', value: String(rule.maxFutureDays) }] };
+    return {
+      rule: 'maxFutureDays',
+      message: `datetime ${when} is more than ${rule.maxFutureDays} days in the future.`,
+      parameters: [
+        { name: 'datetime', value: when },
+        { name: 'maxFutureDays', value: String(rule.maxFutureDays) },
+      ],
+    };
   }
   return null;
 }

@@ -46,7 +46,14 @@ export class UsageIngestor {
     const { now } = options;
     const tenant: string = this.usages.tenant ?? unscoped();
     const outcomes: (IngestOutcome | undefined)[] = new Array<IngestOutcome | undefined>(batch.length);
-    const reject = (i: number, code: string, rule: string, message: string, parameters: { name: string; value: string }[], errorType: 'ValidationError' | 'OtherError') => {
+    const reject = (
+      i: number,
+      code: string,
+      rule: string,
+      message: string,
+      parameters: { name: string; value: string }[],
+      errorType: 'ValidationError' | 'OtherError',
+    ) => {
       const usage = batch[i]!;
       outcomes[i] = {
         kind: 'rejected',
@@ -65,7 +72,10 @@ export class UsageIngestor {
       if (broken) reject(i, 'BAD_USER_INPUT', broken.rule, broken.message, broken.parameters, 'ValidationError');
       else valid.push(i);
     }
-    const specifications = await this.catalogue.specificationsFor(valid.map((i) => batch[i]!), now);
+    const specifications = await this.catalogue.specificationsFor(
+      valid.map((i) => batch[i]!),
+      now,
+    );
 
     // The same key twice in one batch: the first is stored, a later one is a resend or a conflict.
     const firstByKey = new Map<string, { i: number; hash: string }>();
@@ -86,7 +96,14 @@ export class UsageIngestor {
       candidates.push({ i, doc: ingestedUsageDocument(usage, { tenant, key, hash, specificationId, jobId: options.jobId }, processStatus, now) });
     }
     function conflict(i: number, key: string) {
-      reject(i, 'CONFLICT', 'idempotency', `A usage with the same key and a different content was stored before (id ${usageIdOf(tenant, key)}).`, [{ name: 'usageId', value: usageIdOf(tenant, key) }], 'OtherError');
+      reject(
+        i,
+        'CONFLICT',
+        'idempotency',
+        `A usage with the same key and a different content was stored before (id ${usageIdOf(tenant, key)}).`,
+        [{ name: 'usageId', value: usageIdOf(tenant, key) }],
+        'OtherError',
+      );
     }
 
     const duplicates = await this.usages.insertNew(candidates.map((c) => c.doc));

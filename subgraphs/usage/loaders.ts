@@ -54,10 +54,7 @@ export function createUsageLoaders(repository: ProductUsageRepository, paging: {
             await Promise.all(
               group.map(async (key) => {
                 const totalCount = counts.get(key.id) ?? 0;
-                const items =
-                  totalCount > window.skip
-                    ? await repository.find({ $and: [filter, { [path]: key.id }] }, sort, window)
-                    : [];
+                const items = totalCount > window.skip ? await repository.find({ $and: [filter, { [path]: key.id }] }, sort, window) : [];
                 results.set(key, { kind: 'loaded', totalCount, items });
               }),
             );

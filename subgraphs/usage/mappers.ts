@@ -1,15 +1,7 @@
 import type { Document } from 'mongodb';
 import type { PageSource } from '../shared/page-source.js';
 import type { IngestFields } from './ingestion.js';
-import type {
-  EntityRef,
-  ExportJob,
-  ProductUsage,
-  ProductUsageInput,
-  ProductUsagePatch,
-  RelatedParty,
-  RelatedPartyInput,
-} from './generated/resolvers.js';
+import type { EntityRef, ExportJob, ProductUsage, ProductUsageInput, ProductUsagePatch, RelatedParty, RelatedPartyInput } from './generated/resolvers.js';
 
 /**
  * MongoDB document types of the usage subgraph, derived from the generated GraphQL types so that
@@ -21,10 +13,7 @@ export interface EntityStub {
 
 export type RelatedPartyDocument = Omit<RelatedParty, '__typename' | 'party' | 'partyRole'>;
 
-export type ProductUsageDocument = Omit<
-  ProductUsage,
-  '__typename' | 'id' | 'href' | 'usageSpecification' | 'usageSpecificationRef' | 'relatedParty'
-> & {
+export type ProductUsageDocument = Omit<ProductUsage, '__typename' | 'id' | 'href' | 'usageSpecification' | 'usageSpecificationRef' | 'relatedParty'> & {
   _id: string;
   /** The usage specification reference as the sender gave it. */
   usageSpecification?: EntityRef | null;
@@ -75,7 +64,10 @@ export function usageShape(doc: ProductUsageDocument, publicUrl: string): Record
     usageCharacteristic: doc.usageCharacteristic ?? [],
     relatedParty: doc.relatedParty ?? [],
     usageProductPrice: doc.usageProductPrice ?? [],
-    ratedProductUsage: (doc.ratedProductUsage ?? []).map((r) => ({ ...r, ratingDate: r.ratingDate instanceof Date ? r.ratingDate.toISOString() : r.ratingDate ?? null })),
+    ratedProductUsage: (doc.ratedProductUsage ?? []).map((r) => ({
+      ...r,
+      ratingDate: r.ratingDate instanceof Date ? r.ratingDate.toISOString() : (r.ratingDate ?? null),
+    })),
     externalIdentifier: doc.externalIdentifier ?? [],
   };
 }
@@ -126,10 +118,4 @@ export function storedPatch(patch: ProductUsagePatch): Document {
   return out;
 }
 
-export const usageListFields = [
-  'usageCharacteristic',
-  'relatedParty',
-  'usageProductPrice',
-  'ratedProductUsage',
-  'externalIdentifier',
-] as const;
+export const usageListFields = ['usageCharacteristic', 'relatedParty', 'usageProductPrice', 'ratedProductUsage', 'externalIdentifier'] as const;

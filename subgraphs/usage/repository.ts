@@ -68,7 +68,10 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     const duplicates = new Set<number>();
     if (!docs.length) return duplicates;
     try {
-      await this.collection.insertMany(docs.map((doc) => this.stamp(doc)), { ordered: false });
+      await this.collection.insertMany(
+        docs.map((doc) => this.stamp(doc)),
+        { ordered: false },
+      );
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
       // One error or a readonly list (OneOrMore): Array.isArray would narrow the list to any[], concat keeps the type.
@@ -89,9 +92,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   async findEach(ids: readonly string[]): Promise<ProductUsageDocument[]> {
     const found: ProductUsageDocument[] = [];
     for (let start = 0; start < ids.length; start += 16) {
-      const docs = await Promise.all(
-        ids.slice(start, start + 16).map((id) => this.findOwn(id, 'Reading usages')),
-      );
+      const docs = await Promise.all(ids.slice(start, start + 16).map((id) => this.findOwn(id, 'Reading usages')));
       for (const doc of docs) if (doc) found.push(doc);
     }
     return found;
@@ -107,10 +108,10 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       withDriverErrors(
         () =>
           this.collection
-            .aggregate<{ _id: { c: string; p: string; d: string }; v: number }>([
-              { $match: this.scope(filter) },
-              { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, v: accumulator } },
-            ], this.bounded)
+            .aggregate<{ _id: { c: string; p: string; d: string }; v: number }>(
+              [{ $match: this.scope(filter) }, { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, v: accumulator } }],
+              this.bounded,
+            )
             .toArray(),
         'Aggregating usages',
       );

@@ -34,7 +34,11 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
   );
   await exports.resumeInterrupted();
   const catalogue = IngestionCatalogue.open(db);
-  const [ingestJobs, ingestBatches, ingestErrors] = await Promise.all([IngestJobRepository.open(db), IngestBatchRepository.open(db), IngestErrorRepository.open(db)]);
+  const [ingestJobs, ingestBatches, ingestErrors] = await Promise.all([
+    IngestJobRepository.open(db),
+    IngestBatchRepository.open(db),
+    IngestErrorRepository.open(db),
+  ]);
   const ingestor = new UsageIngestor(repository, catalogue, events, settings.ingest);
   const ingestRunner = new IngestJobRunner(
     ingestJobs,
@@ -49,7 +53,10 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
-    createContext: usageContextFactory({ repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, catalogue }, settings),
+    createContext: usageContextFactory(
+      { repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, catalogue },
+      settings,
+    ),
     subscriptions: true,
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).

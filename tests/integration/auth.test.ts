@@ -113,7 +113,7 @@ describe('GraphQL over HTTP at the gateway', () => {
     expect((await stack.post(query, bearer(await stack.mintToken({ scopes: [Scope.ADMIN] })))).status).toBe(200);
   });
 
-  it('gives the webhook worker\'s service token nothing but hub:deliver', async () => {
+  it("gives the webhook worker's service token nothing but hub:deliver", async () => {
     const service = await serviceTokens(stack.internalAuth.secret)();
     expect((await stack.post(query, bearer(service))).status).toBe(403);
     const lease = JSON.stringify({ query: 'mutation { leaseHubDeliveries(worker: "w", limit: 1, leaseSeconds: 1) { id } }' });
@@ -163,7 +163,11 @@ describe('graphql-ws at the gateway', () => {
   it('closes the connection with 4401 when the token expires', async () => {
     const shortLived = await stack.mintToken({ ttlSeconds: 1 });
     const started = Date.now();
-    expect(await wsSession(stack.wsUrl, { authorization: `Bearer ${shortLived}` }, subscription)).toMatchObject({ closed: 4401, reason: 'Token expired', acked: true });
+    expect(await wsSession(stack.wsUrl, { authorization: `Bearer ${shortLived}` }, subscription)).toMatchObject({
+      closed: 4401,
+      reason: 'Token expired',
+      acked: true,
+    });
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 });
@@ -196,7 +200,7 @@ describe('the TMF REST facade', () => {
     expect((await stack.rest('GET', `${v5}/productUsage`, undefined, bearer(reader))).status).toBe(200);
   });
 
-  it('answers the conformance kit\'s anonymous preflight with an empty page, whatever is stored, and nothing else anonymously', async () => {
+  it("answers the conformance kit's anonymous preflight with an empty page, whatever is stored, and nothing else anonymously", async () => {
     expect((await stack.rest('POST', `${v4}/usage`, { usageType: 'preflight' })).status).toBe(201);
     const preflight = await stack.rest('GET', `${v4}/usage`, undefined, { authorization: null });
     expect(preflight.status).toBe(200);
@@ -273,7 +277,9 @@ describe('the usage-transparency REST surface', () => {
   });
 
   it('refuses an anonymous ingestion before reading its body', async () => {
-    const tooMany = { users: [{ tenantId: 't', resources: [{ application: 'a', resource: 'r', usages: Array.from({ length: 201 }, () => ({ value: 'x' })) }] }] };
+    const tooMany = {
+      users: [{ tenantId: 't', resources: [{ application: 'a', resource: 'r', usages: Array.from({ length: 201 }, () => ({ value: 'x' })) }] }],
+    };
     for (const body of [tooMany, '{not json']) {
       const response = await stack.rest('POST', jobs, body, { authorization: null });
       expect(response.status).toBe(401);

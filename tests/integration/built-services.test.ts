@@ -84,14 +84,17 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await Promise.all(
-    children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))),
+    children.map(
+      (child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+    ),
   );
   rmSync(deployed, { recursive: true, force: true });
 });
 
 describe('the built services, installed without development dependencies', () => {
   it('run from a tree that has none of the development packages', () => {
-    for (const development of ['vitest', 'vite', 'tsx', 'typescript', 'esbuild']) expect(existsSync(path.join(deployed, 'node_modules', development)), development).toBe(false);
+    for (const development of ['vitest', 'vite', 'tsx', 'typescript', 'esbuild'])
+      expect(existsSync(path.join(deployed, 'node_modules', development)), development).toBe(false);
     for (const runtime of ['@graphql-hive/router-runtime', 'graphql-ws']) expect(existsSync(path.join(deployed, 'node_modules', runtime)), runtime).toBe(true);
   });
 
@@ -107,7 +110,9 @@ describe('the built services, installed without development dependencies', () =>
     const party = await post('mutation { createParty(input: { kind: Organization, name: "Built Org" }) { id } }');
     expect(party.errors, JSON.stringify(party.errors)).toBeUndefined();
     const id = party.data.createParty.id as string;
-    const usage = await post(`mutation { createProductUsage(input: { usageType: "built", relatedParty: [{ role: "customer", partyOrPartyRole: { id: "${id}", type: PartyRef } }] }) { id } }`);
+    const usage = await post(
+      `mutation { createProductUsage(input: { usageType: "built", relatedParty: [{ role: "customer", partyOrPartyRole: { id: "${id}", type: PartyRef } }] }) { id } }`,
+    );
     expect(usage.errors, JSON.stringify(usage.errors)).toBeUndefined();
     const page = await post('{ productUsages(filter: { usageType: ["built"] }) { items { relatedParty { party { name } } } } }');
     expect(page).toEqual({ data: { productUsages: { items: [{ relatedParty: [{ party: { name: 'Built Org' } }] }] } } });

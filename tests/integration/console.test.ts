@@ -131,7 +131,20 @@ describe('the usage console', () => {
     const usages = (values: [number, number][]) => values.map(([value, day]) => ({ value, unit: 'min', datetime: at(day) }));
     const job = await stack.rest('POST', '/api/usagetransparency/v3/usagesJobs', {
       users: [
-        { tenantId: 'acme', resources: [{ application: 'console-app', resource: 'line-1', usages: usages([[10, 1], [5, today], [1000, today]]) }] },
+        {
+          tenantId: 'acme',
+          resources: [
+            {
+              application: 'console-app',
+              resource: 'line-1',
+              usages: usages([
+                [10, 1],
+                [5, today],
+                [1000, today],
+              ]),
+            },
+          ],
+        },
         { tenantId: 'globex', resources: [{ application: 'console-app', resource: 'line-9', usages: usages([[7, today]]) }] },
       ],
     });
@@ -150,13 +163,18 @@ describe('the usage console', () => {
       ]);
       const days = JSON.parse((await page.getByTestId('daily-chart').getAttribute('data-values'))!) as { day: string; value: number }[];
       expect(days.filter((d) => d.value !== 0)).toEqual(
-        today === 1 ? [{ day: '01', value: 15 }] : [{ day: '01', value: 10 }, { day: String(today).padStart(2, '0'), value: 5 }],
+        today === 1
+          ? [{ day: '01', value: 15 }]
+          : [
+              { day: '01', value: 10 },
+              { day: String(today).padStart(2, '0'), value: 5 },
+            ],
       );
       await screenshot(page, 'aggregates');
 
       // The month's usages as CSV, through an export job: the three stored ones, not the rejected one.
       const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-csv').click()]);
-      const csv = await readFile((await download.path()), 'utf8');
+      const csv = await readFile(await download.path(), 'utf8');
       const [header, ...lines] = csv.trim().split('\r\n');
       expect(header!.split(',').slice(0, 7)).toEqual(['id', 'usageDate', 'creationDate', 'status', 'usageType', 'usageSpecification.id', 'relatedParty']);
       expect(lines).toHaveLength(3);

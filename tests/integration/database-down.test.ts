@@ -17,12 +17,27 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('when the database stops', () 
     const dataDir = mkdtempSync(path.join(tmpdir(), 'usage-graph-down-'));
     const database = await startDatabase({ dataDir });
     const keys = { AUTH_HS256_SECRET: randomBytes(32).toString('hex'), INTERNAL_AUTH_SECRET: randomBytes(32).toString('hex') };
-    const config = loadConfig({ NODE_ENV: 'test', GATEWAY_PORT: '0', USAGE_PORT: '0', SPECIFICATION_PORT: '0', PARTY_PORT: '0', REST_PORT: '0', LOG_LEVEL: 'error', ...keys });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      GATEWAY_PORT: '0',
+      USAGE_PORT: '0',
+      SPECIFICATION_PORT: '0',
+      PARTY_PORT: '0',
+      REST_PORT: '0',
+      LOG_LEVEL: 'error',
+      ...keys,
+    });
     const token = await mintToken({ tenant: 't', subject: 'test', scopes: allScopes }, { secret: keys.AUTH_HS256_SECRET, issuer: 'test', ttlSeconds: 600 });
     const client = await connectMongo(database.uri, { serverSelectionTimeoutMS: 1_000 });
     const system = await startSystem(config, client, createLogger('error'));
     const ask = async (query: string) =>
-      (await fetch(system.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).json();
+      (
+        await fetch(system.gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query }),
+        })
+      ).json();
     try {
       expect(await ask('{ productUsages { totalCount } }')).toEqual({ data: { productUsages: { totalCount: 0 } } });
       await database.stop();

@@ -26,7 +26,8 @@ beforeAll(async () => {
     );
   }
   stack.db.client.on('commandStarted', (event) => {
-    if (event.databaseName === stack.db.databaseName) commands.push({ name: event.commandName, collection: event.command[event.commandName], maxTimeMS: event.command.maxTimeMS });
+    if (event.databaseName === stack.db.databaseName)
+      commands.push({ name: event.commandName, collection: event.command[event.commandName], maxTimeMS: event.command.maxTimeMS });
   });
 }, 120_000);
 afterAll(async () => {
@@ -42,7 +43,13 @@ describe('a read the database does not finish in DB_TIMEOUT_MS', () => {
     const graph = await stack.post(unindexed);
     expect(graph.body).toEqual({
       data: null,
-      errors: [{ message: 'Listing usages: the database did not answer in time; try again.', path: ['productUsages', 'items'], extensions: { code: 'GATEWAY_TIMEOUT' } }],
+      errors: [
+        {
+          message: 'Listing usages: the database did not answer in time; try again.',
+          path: ['productUsages', 'items'],
+          extensions: { code: 'GATEWAY_TIMEOUT' },
+        },
+      ],
     });
     expect(commands).toContainEqual({ name: 'find', collection: 'productUsages', maxTimeMS: timeoutMs });
 

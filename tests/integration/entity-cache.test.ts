@@ -14,7 +14,9 @@ const page = `query($filter: ProductUsageFilter) {
 const rename = `mutation($id: ID!, $name: String!) { updateParty(id: $id, patch: { name: $name }) { id name } }`;
 
 interface PageBody {
-  data?: { productUsages: { items: { id: string; usageSpecification: { name: string | null } | null; relatedParty: { party: { name: string | null } | null }[] }[] } };
+  data?: {
+    productUsages: { items: { id: string; usageSpecification: { name: string | null } | null; relatedParty: { party: { name: string | null } | null }[] }[] };
+  };
   errors?: unknown[];
 }
 
@@ -84,7 +86,11 @@ describe('the gateway entity cache', () => {
     // Tenant B's usage names tenant A's party and specification by id: B must not see their names.
     const tokenB = await stack.mintToken({ tenant: 'cache-tenant-b', subject: 'bob', scopes: allScopes.filter((s) => s !== Scope.HUB_DELIVER) });
     const create = `mutation($input: ProductUsageInput!) { createProductUsage(input: $input) { id } }`;
-    const input = { usageType, usageSpecification: { id: spec.id }, relatedParty: [{ role: 'customer', partyOrPartyRole: { id: party.id, type: 'PartyRef' } }] };
+    const input = {
+      usageType,
+      usageSpecification: { id: spec.id },
+      relatedParty: [{ role: 'customer', partyOrPartyRole: { id: party.id, type: 'PartyRef' } }],
+    };
     const created = await stack.post(JSON.stringify({ query: create, variables: { input } }), { authorization: `Bearer ${tokenB}` });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const seenByB = await read(stack, usageType, tokenB);

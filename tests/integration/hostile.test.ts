@@ -55,9 +55,33 @@ interface HostileRequest {
 // --- building blocks --------------------------------------------------------------------------
 
 const injection = fc.constantFrom(
-  '$where', '$ne', '{"$gt":""}', '{"$ne":null}', '["$in"]', '$regex', '.*', 'this.a == 1', 'db.dropDatabase()', '{"__proto__":{"polluted":1}}',
-  '1; DROP TABLE usages', '\u0000', '%00', '../../etc/passwd', '<script>alert(1)</script>', "' OR 1=1 --", 'NaN', 'Infinity', '-1e309', '2026-02-30',
-  '2026-11-24T25:00:00Z', '0000-00-00', '9999999999999999999999', '-0', 'true', 'null', '',
+  '$where',
+  '$ne',
+  '{"$gt":""}',
+  '{"$ne":null}',
+  '["$in"]',
+  '$regex',
+  '.*',
+  'this.a == 1',
+  'db.dropDatabase()',
+  '{"__proto__":{"polluted":1}}',
+  '1; DROP TABLE usages',
+  '\u0000',
+  '%00',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  'NaN',
+  'Infinity',
+  '-1e309',
+  '2026-02-30',
+  '2026-11-24T25:00:00Z',
+  '0000-00-00',
+  '9999999999999999999999',
+  '-0',
+  'true',
+  'null',
+  '',
 );
 const controlString = fc.string({ unit: fc.integer({ min: 0, max: 31 }).map((c) => String.fromCharCode(c)), maxLength: 8 });
 const anyText = fc.oneof(injection, controlString, fc.string({ maxLength: 30, unit: 'binary' }), fc.string({ minLength: 2000, maxLength: 5000 }));
@@ -65,7 +89,23 @@ const anyText = fc.oneof(injection, controlString, fc.string({ maxLength: 30, un
 /** JSON text for a hostile value, including what JSON.stringify cannot write. */
 const hostileValueText = fc.oneof(
   injection.map((s) => JSON.stringify(s)),
-  fc.constantFrom('{"$where":"1"}', '{"$gt":""}', '{"$ne":null}', '{"a.b":1}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', 'NaN', 'Infinity', '1e400', '-1e400', '[]', '{}', 'null', 'true', '1.7976931348623157e309'),
+  fc.constantFrom(
+    '{"$where":"1"}',
+    '{"$gt":""}',
+    '{"$ne":null}',
+    '{"a.b":1}',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    'NaN',
+    'Infinity',
+    '1e400',
+    '-1e400',
+    '[]',
+    '{}',
+    'null',
+    'true',
+    '1.7976931348623157e309',
+  ),
   fc.integer({ min: 1, max: 60 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
   fc.integer({ min: 1000, max: 20000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
   fc.integer({ min: 1000, max: 50000 }).map((n) => `[${Array(n).fill('1').join(',')}]`),
@@ -75,23 +115,56 @@ const hostileValueText = fc.oneof(
 
 /** Values no attribute may take: operator and prototype keys, numbers JSON cannot hold, nesting past every limit. */
 const invalidAnywhere = fc.oneof(
-  fc.constantFrom('{"$where":"1"}', '{"$gt":""}', '{"$ne":null}', '{"a.b":1}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '{"\\u0000":1}', 'NaN', 'Infinity', '-Infinity', '1e400', '-1e400', 'undefined', "'single'"),
+  fc.constantFrom(
+    '{"$where":"1"}',
+    '{"$gt":""}',
+    '{"$ne":null}',
+    '{"a.b":1}',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '{"\\u0000":1}',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '1e400',
+    '-1e400',
+    'undefined',
+    "'single'",
+  ),
   fc.integer({ min: 70, max: 20000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
   fc.integer({ min: 70, max: 20000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
 );
 
 /** Attributes a body may carry: known ones and made-up or dangerous ones. */
-const v5Attributes = ['@type', 'usageType', 'status', 'description', 'usageCharacteristic', 'relatedParty', 'product', 'usageSpecification', 'usageProductPrice', 'externalIdentifier'];
-const v4Attributes = ['@type', 'usageType', 'status', 'description', 'usageDate', 'usageCharacteristic', 'relatedParty', 'usageSpecification', 'ratedProductUsage'];
+const v5Attributes = [
+  '@type',
+  'usageType',
+  'status',
+  'description',
+  'usageCharacteristic',
+  'relatedParty',
+  'product',
+  'usageSpecification',
+  'usageProductPrice',
+  'externalIdentifier',
+];
+const v4Attributes = [
+  '@type',
+  'usageType',
+  'status',
+  'description',
+  'usageDate',
+  'usageCharacteristic',
+  'relatedParty',
+  'usageSpecification',
+  'ratedProductUsage',
+];
 /** Attributes no create or patch may carry: server-set, other-version, unknown or dangerous ones. */
 const refusedAttributes = ['id', 'href', 'creationDate', 'lastUpdate', '__proto__', 'constructor', '$where', '$set', 'serviceUsage', 'a.b', ''];
 
 /** [attribute, value]: a known attribute with a value none may take, or a refused attribute with anything. */
 const hostilePair = (known: string[]) =>
-  fc.oneof(
-    fc.tuple(fc.constantFrom(...known), invalidAnywhere),
-    fc.tuple(fc.constantFrom(...refusedAttributes), hostileValueText),
-  );
+  fc.oneof(fc.tuple(fc.constantFrom(...known), invalidAnywhere), fc.tuple(fc.constantFrom(...refusedAttributes), hostileValueText));
 
 /** A JSON object text from [key, value text] pairs: duplicate keys are kept, as a hostile client sends them. */
 const objectText = (pairs: [string, string][]) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
@@ -117,7 +190,10 @@ const v5Body = fc
       case 'characteristic':
         return objectText([...base, ['usageCharacteristic', `[{"@type":"IntegerCharacteristic","name":"d","valueType":"integer","value":${invalid}}]`]]);
       case 'party':
-        return objectText([...base, ['relatedParty', `[{"@type":"RelatedPartyRefOrPartyRoleRef","role":"customer","partyOrPartyRole":{"@type":"PartyRef","id":${invalid}}}]`]]);
+        return objectText([
+          ...base,
+          ['relatedParty', `[{"@type":"RelatedPartyRefOrPartyRoleRef","role":"customer","partyOrPartyRole":{"@type":"PartyRef","id":${invalid}}}]`],
+        ]);
       case 'ref':
         return objectText([...base, ['usageSpecification', `{"@type":"ProductUsageSpecificationRef","id":${invalid}}`]]);
       case 'price':
@@ -133,7 +209,23 @@ const v5Body = fc
 
 const v4Body = hostilePair(v4Attributes).map((pair) => objectText([['usageType', '"data"'], pair]));
 
-const badJson = fc.constantFrom('', '{', '{"a":', '[', 'null', '"text"', '42', 'true', '{"a":1}}', "{'a':1}", '{"a":undefined}', '\u0000', '{"a":1,}', '<xml/>', '[]');
+const badJson = fc.constantFrom(
+  '',
+  '{',
+  '{"a":',
+  '[',
+  'null',
+  '"text"',
+  '42',
+  'true',
+  '{"a":1}}',
+  "{'a':1}",
+  '{"a":undefined}',
+  '\u0000',
+  '{"a":1,}',
+  '<xml/>',
+  '[]',
+);
 
 // --- requests ---------------------------------------------------------------------------------
 
@@ -141,7 +233,21 @@ const listPaths = [`${v5}/productUsage`, `${v4}/usage`, `${v4}/usageSpecificatio
 const params = fc.array(
   fc.tuple(
     fc.oneof(
-      fc.constantFrom('status', 'usageType', 'creationDate.gte', 'usageDate.lt', 'relatedParty.partyOrPartyRole.id', 'usageCharacteristic.value', 'limit', 'offset', 'sort', 'fields', 'filter', 'name', 'id'),
+      fc.constantFrom(
+        'status',
+        'usageType',
+        'creationDate.gte',
+        'usageDate.lt',
+        'relatedParty.partyOrPartyRole.id',
+        'usageCharacteristic.value',
+        'limit',
+        'offset',
+        'sort',
+        'fields',
+        'filter',
+        'name',
+        'id',
+      ),
       fc.constantFrom('$where', 'status[$ne]', 'status.$ne', '__proto__', 'constructor.prototype', 'status[]', 'a[b][c]'),
       fc.string({ maxLength: 12 }),
     ),
@@ -150,47 +256,121 @@ const params = fc.array(
   { minLength: 1, maxLength: 5 },
 );
 
-const hostileId = fc.oneof(injection, fc.string({ maxLength: 20 }), fc.constantFrom('%00', '%2e%2e%2f%2e%2e', '%7B%22%24ne%22%3Anull%7D', 'a'.repeat(5000), '%E0%A4%A')).map((id) => encodeURIComponent(id).replace(/%25(?=[0-9A-F]{2})/g, '%'));
+const hostileId = fc
+  .oneof(injection, fc.string({ maxLength: 20 }), fc.constantFrom('%00', '%2e%2e%2f%2e%2e', '%7B%22%24ne%22%3Anull%7D', 'a'.repeat(5000), '%E0%A4%A'))
+  .map((id) => encodeURIComponent(id).replace(/%25(?=[0-9A-F]{2})/g, '%'));
 
 const request: fc.Arbitrary<HostileRequest> = fc.oneof(
   // Reads with hostile filters, sorts, pages and projections.
-  fc.record({ path: fc.constantFrom(...listPaths), params }).map(({ path, params }) => ({ method: 'GET', path: `${path}?${new URLSearchParams(params)}`, kind: 'list' })),
+  fc
+    .record({ path: fc.constantFrom(...listPaths), params })
+    .map(({ path, params }) => ({ method: 'GET', path: `${path}?${new URLSearchParams(params)}`, kind: 'list' })),
   // Reads and deletes of hostile ids (never a stored one).
-  fc.record({ method: fc.constantFrom('GET', 'DELETE'), base: fc.constantFrom(`${v5}/productUsage`, `${v4}/usage`, `${v4}/usageSpecification`, `${v5}/exportJob`, `${v5}/hub`, `${v4}/hub`), id: hostileId }).map(
-    ({ method, base, id }) => ({ method, path: `${base}/${id}`, kind: method === 'GET' ? 'read' : 'write' }),
-  ),
+  fc
+    .record({
+      method: fc.constantFrom('GET', 'DELETE'),
+      base: fc.constantFrom(`${v5}/productUsage`, `${v4}/usage`, `${v4}/usageSpecification`, `${v5}/exportJob`, `${v5}/hub`, `${v4}/hub`),
+      id: hostileId,
+    })
+    .map(({ method, base, id }) => ({ method, path: `${base}/${id}`, kind: method === 'GET' ? 'read' : 'write' })),
   // Creates with hostile bodies.
   v5Body.map((body) => ({ method: 'POST', path: `${v5}/productUsage`, body, contentType: 'application/json', kind: 'write' })),
   v4Body.map((body) => ({ method: 'POST', path: `${v4}/usage`, body, contentType: 'application/json', kind: 'write' })),
-  v4Body.map((body) => ({ method: 'POST', path: `${v4}/usageSpecification`, body: body.replace('"usageType":"data"', '"name":"x"'), contentType: 'application/json', kind: 'write' })),
+  v4Body.map((body) => ({
+    method: 'POST',
+    path: `${v4}/usageSpecification`,
+    body: body.replace('"usageType":"data"', '"name":"x"'),
+    contentType: 'application/json',
+    kind: 'write',
+  })),
   // Merge patches on stored resources, hostile each.
-  fc.record({ body: v5Body, type: fc.constantFrom('application/merge-patch+json', 'application/json') }).map(({ body, type }) => ({ method: 'PATCH', path: `${v5}/productUsage/${ids.usage}`, body, contentType: type, kind: 'write' })),
-  fc.record({ body: v4Body }).map(({ body }) => ({ method: 'PATCH', path: `${v4}/usage/${ids.usageV4}`, body, contentType: 'application/merge-patch+json', kind: 'write' })),
+  fc
+    .record({ body: v5Body, type: fc.constantFrom('application/merge-patch+json', 'application/json') })
+    .map(({ body, type }) => ({ method: 'PATCH', path: `${v5}/productUsage/${ids.usage}`, body, contentType: type, kind: 'write' })),
+  fc
+    .record({ body: v4Body })
+    .map(({ body }) => ({ method: 'PATCH', path: `${v4}/usage/${ids.usageV4}`, body, contentType: 'application/merge-patch+json', kind: 'write' })),
   // JSON Patch with hostile pointers and values.
   fc
     .record({
       op: fc.constantFrom('add', 'replace', 'remove', 'move', 'copy', 'test', 'delete'),
       // Paths no operation may change, or that do not exist; values none may take.
-      path: fc.constantFrom('/__proto__/polluted', '/constructor/prototype/polluted', '/id', '/href', '/creationDate', '/$where', '/relatedParty/999', '', '/', 'usageType', '/usageType/~2', '/a.b'),
+      path: fc.constantFrom(
+        '/__proto__/polluted',
+        '/constructor/prototype/polluted',
+        '/id',
+        '/href',
+        '/creationDate',
+        '/$where',
+        '/relatedParty/999',
+        '',
+        '/',
+        'usageType',
+        '/usageType/~2',
+        '/a.b',
+      ),
       from: fc.constantFrom('/__proto__', '/nothing', '', '/id'),
       value: invalidAnywhere,
     })
-    .map(({ op, path, from, value }) => ({ method: 'PATCH', path: `${v5}/productUsage/${ids.usage}`, body: `[{"op":${JSON.stringify(op)},"path":${JSON.stringify(path)},"from":${JSON.stringify(from)},"value":${value}}]`, contentType: 'application/json-patch+json', kind: 'write' })),
+    .map(({ op, path, from, value }) => ({
+      method: 'PATCH',
+      path: `${v5}/productUsage/${ids.usage}`,
+      body: `[{"op":${JSON.stringify(op)},"path":${JSON.stringify(path)},"from":${JSON.stringify(from)},"value":${value}}]`,
+      contentType: 'application/json-patch+json',
+      kind: 'write',
+    })),
   // Bodies that are no JSON, or wrongly labelled.
-  fc.record({ body: badJson, type: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', ''), path: fc.constantFrom(`${v5}/productUsage`, `${v4}/usage`, `${v5}/exportJob`, `${v5}/hub`) }).map(
-    ({ body, type, path }) => ({ method: 'POST', path, body, contentType: type, kind: 'write' }),
-  ),
-  // Export jobs and hubs whose query or callback is hostile.
-  fc.record({ query: fc.oneof(params.map((p) => `${new URLSearchParams(p)}&status[$ne]=x`), injection.map((s) => `status=${s}`)) }).map(({ query }) => ({
-    method: 'POST',
-    path: `${v5}/exportJob`,
-    body: JSON.stringify({ '@type': 'ExportJob', query: `${query}&$where=1` }),
-    contentType: 'application/json',
-    kind: 'write',
-  })),
   fc
-    .record({ callback: fc.oneof(injection, fc.constantFrom('javascript:alert(1)', 'http://user:secret@127.0.0.1/x', 'file:///etc/passwd', `http://x/${'a'.repeat(3000)}`, 'gopher://127.0.0.1:6379/_FLUSHALL', 'ftp://x')), version: fc.constantFrom(v5, v4) })
-    .map(({ callback, version }) => ({ method: 'POST', path: `${version}/hub`, body: JSON.stringify({ '@type': 'Hub', callback, query: 'eventType=$where' }), contentType: 'application/json', kind: 'write' })),
+    .record({
+      body: badJson,
+      type: fc.constantFrom(
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=utf-16',
+        '',
+      ),
+      path: fc.constantFrom(`${v5}/productUsage`, `${v4}/usage`, `${v5}/exportJob`, `${v5}/hub`),
+    })
+    .map(({ body, type, path }) => ({ method: 'POST', path, body, contentType: type, kind: 'write' })),
+  // Export jobs and hubs whose query or callback is hostile.
+  fc
+    .record({
+      query: fc.oneof(
+        params.map((p) => `${new URLSearchParams(p)}&status[$ne]=x`),
+        injection.map((s) => `status=${s}`),
+      ),
+    })
+    .map(({ query }) => ({
+      method: 'POST',
+      path: `${v5}/exportJob`,
+      body: JSON.stringify({ '@type': 'ExportJob', query: `${query}&$where=1` }),
+      contentType: 'application/json',
+      kind: 'write',
+    })),
+  fc
+    .record({
+      callback: fc.oneof(
+        injection,
+        fc.constantFrom(
+          'javascript:alert(1)',
+          'http://user:secret@127.0.0.1/x',
+          'file:///etc/passwd',
+          `http://x/${'a'.repeat(3000)}`,
+          'gopher://127.0.0.1:6379/_FLUSHALL',
+          'ftp://x',
+        ),
+      ),
+      version: fc.constantFrom(v5, v4),
+    })
+    .map(({ callback, version }) => ({
+      method: 'POST',
+      path: `${version}/hub`,
+      body: JSON.stringify({ '@type': 'Hub', callback, query: 'eventType=$where' }),
+      contentType: 'application/json',
+      kind: 'write',
+    })),
 );
 
 async function send(r: HostileRequest): Promise<number> {

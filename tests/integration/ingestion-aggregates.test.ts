@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateKpiDocument, DailyAggregatesDocument, IngestUsagesDocument, MonthlyAggregatesDocument, type KpiInput, type UsageIngestInput } from '../operations/generated.js';
+import {
+  CreateKpiDocument,
+  DailyAggregatesDocument,
+  IngestUsagesDocument,
+  MonthlyAggregatesDocument,
+  type KpiInput,
+  type UsageIngestInput,
+} from '../operations/generated.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 
 /**
@@ -50,7 +57,14 @@ const toInput = (s: Sent, i: number): UsageIngestInput => ({
 });
 
 /** The expected value, computed without the server's code: group, fold per day, fold per month. */
-function expected(consumer: string, provider: string, daily: (values: number[]) => number, monthly: (values: number[]) => number, prefill: boolean, list = sent) {
+function expected(
+  consumer: string,
+  provider: string,
+  daily: (values: number[]) => number,
+  monthly: (values: number[]) => number,
+  prefill: boolean,
+  list = sent,
+) {
   const mine = list.filter((s) => s.consumer === consumer && s.provider === provider).sort((a, b) => a.datetime.localeCompare(b.datetime));
   const days = new Map<string, number[]>();
   for (const s of mine) days.set(s.day, [...(days.get(s.day) ?? []), s.value]);
@@ -96,7 +110,10 @@ beforeAll(async () => {
   const inputs = sent.map(toInput);
   const viaJobs = inputs.slice(0, 200);
   const job = await stack.rest('POST', `${base}/usagesJobs`, {
-    users: viaJobs.map((u) => ({ tenantId: u.tenantId, resources: [{ application: u.application, resource: u.resource, usages: [{ value: u.value, unit: u.unit, datetime: u.datetime }] }] })),
+    users: viaJobs.map((u) => ({
+      tenantId: u.tenantId,
+      resources: [{ application: u.application, resource: u.resource, usages: [{ value: u.value, unit: u.unit, datetime: u.datetime }] }],
+    })),
   });
   expect(job.status, JSON.stringify(job.body)).toBe(201);
   await finished(job.body.id);
@@ -122,7 +139,9 @@ describe('KPI aggregates', () => {
       const result = await monthly(kpiName);
       expect(result.aggregationUntilDate).toBe(day(lastDay));
       // Sorted by consumer, then provider (c1 default, c1 p2, c2 ...).
-      const groups = ['c1', 'c2', 'c3'].flatMap((c) => ['default', 'p2'].map((p) => [c, p] as const)).filter(([c, p]) => sent.some((s) => s.consumer === c && s.provider === p));
+      const groups = ['c1', 'c2', 'c3']
+        .flatMap((c) => ['default', 'p2'].map((p) => [c, p] as const))
+        .filter(([c, p]) => sent.some((s) => s.consumer === c && s.provider === p));
       expect(result.items.map((i) => [kpiName, i.consumer, i.provider, i.period, i.value, i.usagesCount])).toEqual(
         groups.map(([c, p]) => [kpiName, c, p, month, expected(c, p, daily, fold, prefill), sent.filter((s) => s.consumer === c && s.provider === p).length]),
       );
@@ -130,14 +149,19 @@ describe('KPI aggregates', () => {
   });
 
   it('gives daily values, prefilled with zero on days without usages', async () => {
-    const { dailyUsageAggregates: result } = dataOf(await stack.request(DailyAggregatesDocument, { application: 'agg-app', kpiName: 'kwh', from: day(1), to: day(12), consumer: 'c1', limit: 100 }));
+    const { dailyUsageAggregates: result } = dataOf(
+      await stack.request(DailyAggregatesDocument, { application: 'agg-app', kpiName: 'kwh', from: day(1), to: day(12), consumer: 'c1', limit: 100 }),
+    );
     expect(result.kpi).toMatchObject({ name: 'kwh', displayName: 'energy' });
     const rows = result.items.filter((r) => r.provider === 'default');
     expect(rows.map((r) => r.period)).toEqual(Array.from({ length: 12 }, (_, i) => day(i + 1)));
     expect(rows.map((r) => r.value)).toEqual(
       rows.map((r) => sum(sent.filter((s) => s.consumer === 'c1' && s.provider === 'default' && s.day === r.period).map((s) => s.value))),
     );
-    expect(rows.slice(10).map((r) => [r.value, r.usagesCount])).toEqual([[0, 0], [0, 0]]);
+    expect(rows.slice(10).map((r) => [r.value, r.usagesCount])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     const bad = await stack.request(DailyAggregatesDocument, { application: 'agg-app', kpiName: 'kwh', from: day(5), to: day(1) });
     expect(bad.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     const unknown = await stack.request(DailyAggregatesDocument, { application: 'agg-app', kpiName: 'nope', from: day(1), to: day(2) });
@@ -157,7 +181,10 @@ describe('KPI aggregates', () => {
   });
 
   it('serves the monthly aggregates in the UTS shapes', async () => {
-    const consumer = await stack.rest('GET', `${base}/aggregatedMonthlyConsumerUsage?month=${monthNumber}&year=${month.slice(0, 4)}&application=agg-app&KPIName=kwh&consumer=c1&provider=default`);
+    const consumer = await stack.rest(
+      'GET',
+      `${base}/aggregatedMonthlyConsumerUsage?month=${monthNumber}&year=${month.slice(0, 4)}&application=agg-app&KPIName=kwh&consumer=c1&provider=default`,
+    );
     expect(consumer.status, JSON.stringify(consumer.body)).toBe(200);
     const fn = { aggregationFunctionDaily: 'SUM', aggregationFunctionMonthly: 'SUM', preFill: 'ZERO' };
     const monthName = previous.toLocaleString('en', { month: 'long', timeZone: 'UTC' }).toLowerCase();
@@ -175,7 +202,10 @@ describe('KPI aggregates', () => {
       aggregationFunction: fn,
       aggragationFunction: fn,
     });
-    const provider = await stack.rest('GET', `${base}/aggregatedMonthlyProviderUsage?month=${monthName}&year=${month.slice(0, 4)}&application=agg-app&KPIName=kwh&provider=default&page=1&size=2`);
+    const provider = await stack.rest(
+      'GET',
+      `${base}/aggregatedMonthlyProviderUsage?month=${monthName}&year=${month.slice(0, 4)}&application=agg-app&KPIName=kwh&provider=default&page=1&size=2`,
+    );
     expect(provider.status).toBe(200);
     expect(provider.body).toEqual({
       provider: 'default',

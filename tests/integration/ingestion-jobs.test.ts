@@ -86,7 +86,9 @@ describe('usage ingestion jobs', () => {
     const changed = usages.map((u, i) => (i < 3 ? { ...u, value: u.value + 0.5 } : u));
     const conflict = await finished(dataOf(await stack.request(CreateIngestJobDocument, { usages: changed })).createUsageIngestJob.id);
     expect(conflict.job.status).toBe('ERRORS');
-    expect(conflict.job.errors.items.map((e) => [e.index, e.code, e.rule, e.errorType])).toEqual([0, 1, 2].map((i) => [i, 'CONFLICT', 'idempotency', 'OtherError']));
+    expect(conflict.job.errors.items.map((e) => [e.index, e.code, e.rule, e.errorType])).toEqual(
+      [0, 1, 2].map((i) => [i, 'CONFLICT', 'idempotency', 'OtherError']),
+    );
     expect((await usagesOf('jobs-resend')).map((d) => d.ingest.value).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
@@ -104,8 +106,12 @@ describe('usage ingestion jobs', () => {
   });
 
   it('lists jobs newest first by day, tenant, application and unit', async () => {
-    const a = dataOf(await stack.request(CreateIngestJobDocument, { usages: [usage(1, { tenantId: 'list-t1', application: 'list-app' })] })).createUsageIngestJob;
-    const b = dataOf(await stack.request(CreateIngestJobDocument, { usages: [usage(2, { tenantId: 'list-t2', application: 'list-app', unit: 'other' })] })).createUsageIngestJob;
+    const a = dataOf(
+      await stack.request(CreateIngestJobDocument, { usages: [usage(1, { tenantId: 'list-t1', application: 'list-app' })] }),
+    ).createUsageIngestJob;
+    const b = dataOf(
+      await stack.request(CreateIngestJobDocument, { usages: [usage(2, { tenantId: 'list-t2', application: 'list-app', unit: 'other' })] }),
+    ).createUsageIngestJob;
     await finished(a.id);
     await finished(b.id);
     const today = new Date().toISOString().slice(0, 10);
@@ -140,12 +146,22 @@ describe('a job interrupted by a restart', () => {
       }
       await first.close();
       first = undefined;
-      const stopped = await stack.db.client.db(stack.config.mongodbDb.replace('ingestion_jobs', name)).collection('usageIngestJobs').findOne({ _id: job.id as never });
+      const stopped = await stack.db.client
+        .db(stack.config.mongodbDb.replace('ingestion_jobs', name))
+        .collection('usageIngestJobs')
+        .findOne({ _id: job.id as never });
       expect(stopped).toMatchObject({ status: 'INPROGRESS' });
       expect(stopped!.processedCount).toBeGreaterThan(0);
       expect(stopped!.processedCount).toBeLessThan(300);
       const batches = (on: Stack) => on.db.collection('usageIngestBatches');
-      expect((await stack.db.client.db(stack.config.mongodbDb.replace('ingestion_jobs', name)).collection('usageIngestBatches').findOne({ _id: job.id as never }))?.usages).toHaveLength(300);
+      expect(
+        (
+          await stack.db.client
+            .db(stack.config.mongodbDb.replace('ingestion_jobs', name))
+            .collection('usageIngestBatches')
+            .findOne({ _id: job.id as never })
+        )?.usages,
+      ).toHaveLength(300);
 
       second = await startStack(name, env);
       const { job: done } = await finished(job.id, second);

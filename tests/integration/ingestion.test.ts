@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CreateRuleDocument,
-  IngestedUsageDocument,
-  IngestUsagesDocument,
-  UpdateRuleDocument,
-  type UsageIngestInput,
-} from '../operations/generated.js';
+import { CreateRuleDocument, IngestedUsageDocument, IngestUsagesDocument, UpdateRuleDocument, type UsageIngestInput } from '../operations/generated.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 import { subscribe, subscribersLive } from '../support/subscriber.js';
 
@@ -67,17 +61,28 @@ describe('ingestProductUsages', () => {
       [6, 'BAD_USER_INPUT', 'lateWindow', 'ValidationError'],
       [7, 'BAD_USER_INPUT', 'unitNotAccepted', 'ValidationError'],
     ]);
-    expect(result.errors[1]!.messageParameters).toEqual([{ name: 'value', value: '101' }, { name: 'maxValue', value: '100' }]);
+    expect(result.errors[1]!.messageParameters).toEqual([
+      { name: 'value', value: '101' },
+      { name: 'maxValue', value: '100' },
+    ]);
     expect(result.errors[1]!.usage).toMatchObject({ resource: 'too-big', value: 101, tenantId: 'acme' });
     expect(result.usageIds.map((id) => id !== null)).toEqual([true, false, false, false, false, false, false, false, true]);
     expect(await stored()).toBe(before + 2);
 
-    const docs = await stack.db.collection('productUsages').find({ _id: { $in: result.usageIds.filter(Boolean) as never[] } }).toArray();
-    expect(docs.map((d) => [d.ingest.resource, d.ingest.processStatus]).sort()).toEqual([['free-1', 'NOVERIFICATION'], ['ok-1', 'VERIFIED']]);
+    const docs = await stack.db
+      .collection('productUsages')
+      .find({ _id: { $in: result.usageIds.filter(Boolean) as never[] } })
+      .toArray();
+    expect(docs.map((d) => [d.ingest.resource, d.ingest.processStatus]).sort()).toEqual([
+      ['free-1', 'NOVERIFICATION'],
+      ['ok-1', 'VERIFIED'],
+    ]);
   });
 
   it('stores each usage as a full ProductUsage: specification of its application and unit, parties, characteristics', async () => {
-    const result = dataOf(await stack.request(IngestUsagesDocument, { usages: [usage({ resource: 'shape', value: 42, alias: 'cockpit', externalIdentifier: 'ext-shape' })] })).ingestProductUsages;
+    const result = dataOf(
+      await stack.request(IngestUsagesDocument, { usages: [usage({ resource: 'shape', value: 42, alias: 'cockpit', externalIdentifier: 'ext-shape' })] }),
+    ).ingestProductUsages;
     const again = dataOf(await stack.request(IngestUsagesDocument, { usages: [usage({ resource: 'other', value: 3, datetime: at(-2) })] })).ingestProductUsages;
     const { productUsage } = dataOf(await stack.request(IngestedUsageDocument, { id: result.usageIds[0]! }));
     const { productUsage: other } = dataOf(await stack.request(IngestedUsageDocument, { id: again.usageIds[0]! }));

@@ -26,8 +26,15 @@ describe('request bodies at the gateway', () => {
 
   it('refuses a body over BODY_LIMIT_BYTES (413), any type but JSON (415) and a body without a length (411)', async () => {
     const big = JSON.stringify({ query: `{ productUsages { totalCount } } # ${'x'.repeat(3000)}` });
-    expect(await stack.post(big)).toEqual({ status: 413, body: { errors: [{ message: 'The request body exceeds 2048 bytes.', extensions: { code: 'BAD_REQUEST' } }] } });
-    const form = await fetch(stack.gatewayUrl, { method: 'POST', headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' }, body: 'query={__typename}' });
+    expect(await stack.post(big)).toEqual({
+      status: 413,
+      body: { errors: [{ message: 'The request body exceeds 2048 bytes.', extensions: { code: 'BAD_REQUEST' } }] },
+    });
+    const form = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query={__typename}',
+    });
     expect(form.status).toBe(415);
     expect(await form.json()).toEqual({
       errors: [{ message: 'Content-Type application/x-www-form-urlencoded is not accepted; send application/json.', extensions: { code: 'BAD_REQUEST' } }],
@@ -43,7 +50,7 @@ describe('request bodies at the gateway', () => {
     expect(await stack.post(JSON.stringify({ query: '{ __typename }' }))).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
   });
 
-  it('keeps the REST facade\'s own 413 and 415', async () => {
+  it("keeps the REST facade's own 413 and 415", async () => {
     const big = await stack.rest('POST', `${v5}/productUsage`, { '@type': 'ProductUsage', description: 'x'.repeat(3000) });
     expect(big.status).toBe(413);
     expect(big.body).toMatchObject({ '@type': 'Error', code: '413' });
@@ -71,7 +78,9 @@ describe('operation shape', () => {
   it('refuses an operation that may cost more than GRAPHQL_MAX_COST, limit given inline or in variables, through fragments', async () => {
     const message = 'The operation may resolve 3001 fields; at most 500 are allowed. Ask for smaller pages or fewer fields.';
     expect(await run('{ productUsages(limit: 1000) { items { id usageType } } }')).toEqual({ status: 400, body: shapeError(message) });
-    expect(await run('query Q($n: Int) { productUsages(limit: $n) { ...Page } } fragment Page on ProductUsagePage { items { id usageType } }', { n: 1000 })).toEqual({
+    expect(
+      await run('query Q($n: Int) { productUsages(limit: $n) { ...Page } } fragment Page on ProductUsagePage { items { id usageType } }', { n: 1000 }),
+    ).toEqual({
       status: 400,
       body: shapeError(message),
     });
@@ -109,8 +118,19 @@ describe('websocket subscriptions', () => {
 });
 
 describe('export jobs', () => {
-  it('refuses a job while EXPORT_MAX_CONCURRENT of the tenant\'s are waiting or running: 429 with Retry-After, nothing created', async () => {
-    const waiting = { _id: '00000000-0000-4000-8000-000000000001', creationDate: new Date(), contentType: 'application/json', path: '/productUsage', query: null, status: 'NotStarted', exportedCount: 0, filter: '{}', sort: '{}', tenant: 'test-tenant' };
+  it("refuses a job while EXPORT_MAX_CONCURRENT of the tenant's are waiting or running: 429 with Retry-After, nothing created", async () => {
+    const waiting = {
+      _id: '00000000-0000-4000-8000-000000000001',
+      creationDate: new Date(),
+      contentType: 'application/json',
+      path: '/productUsage',
+      query: null,
+      status: 'NotStarted',
+      exportedCount: 0,
+      filter: '{}',
+      sort: '{}',
+      tenant: 'test-tenant',
+    };
     await stack.db.collection('exportJobs').insertOne(waiting as never);
     try {
       const refused = await stack.rest('POST', `${v5}/exportJob`, { '@type': 'ExportJob' });
@@ -125,7 +145,12 @@ describe('export jobs', () => {
       });
       expect(await stack.db.collection('exportJobs').countDocuments()).toBe(1);
       // The cap is per tenant: another tenant's export is not held back by this one's.
-      const other = await stack.rest('POST', `${v5}/exportJob`, { '@type': 'ExportJob' }, { authorization: `Bearer ${await stack.mintToken({ tenant: 'other-tenant' })}` });
+      const other = await stack.rest(
+        'POST',
+        `${v5}/exportJob`,
+        { '@type': 'ExportJob' },
+        { authorization: `Bearer ${await stack.mintToken({ tenant: 'other-tenant' })}` },
+      );
       expect(other.status).toBe(201);
     } finally {
       await stack.db.collection('exportJobs').deleteOne({ _id: waiting._id } as never);
@@ -140,7 +165,11 @@ describe('rate limit per tenant', () => {
     try {
       const query = JSON.stringify({ query: '{ __typename }' });
       for (let i = 0; i < 3; i++) expect((await limited.post(query)).status).toBe(200);
-      const response = await fetch(limited.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${limited.token}` }, body: query });
+      const response = await fetch(limited.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${limited.token}` },
+        body: query,
+      });
       expect(response.status).toBe(429);
       expect(response.headers.get('retry-after')).toBe('2');
       expect(await response.json()).toEqual({

@@ -15,7 +15,11 @@ describe('the facade describes itself', () => {
     expect(v5.status).toBe(200);
     expect(v5.body.openapi).toMatch(/^3\./);
     expect(Object.keys(v5.body.paths).sort()).toEqual(['/exportJob', '/exportJob/{id}', '/hub', '/hub/{id}', '/productUsage', '/productUsage/{id}']);
-    expect(Object.keys(v5.body.paths['/hub/{id}']).filter((k) => k !== 'parameters').sort()).toEqual(['delete', 'get']);
+    expect(
+      Object.keys(v5.body.paths['/hub/{id}'])
+        .filter((k) => k !== 'parameters')
+        .sort(),
+    ).toEqual(['delete', 'get']);
     expect(v5.body.servers).toEqual([{ url: 'http://localhost:8080/tmf-api/productUsageManagement/v5' }]);
     const v4 = await stack.rest('GET', '/tmf-api/usageManagement/v4/openapi.json');
     expect(v4.body.swagger).toBe('2.0');

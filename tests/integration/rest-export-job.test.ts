@@ -40,7 +40,12 @@ describe('v5 exportJob', () => {
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(response.headers.get('location')).toBe(response.body.href);
     expect(['Not Started', 'Running', 'Succeeded']).toContain(response.body.status);
-    expect(response.body).toMatchObject({ '@type': 'ExportJob', contentType: 'application/json', path: '/productUsage', query: 'usageType=export-sms&sort=creationDate' });
+    expect(response.body).toMatchObject({
+      '@type': 'ExportJob',
+      contentType: 'application/json',
+      path: '/productUsage',
+      query: 'usageType=export-sms&sort=creationDate',
+    });
     expect(validate('v5.ExportJob_RES', response.body)).toEqual([]);
 
     const job = await finished(response.body.id);
@@ -60,7 +65,9 @@ describe('v5 exportJob', () => {
     const job = await finished(response.body.id);
     const text = await (await fetch(job.url.replace('http://localhost:8080', stack.restUrl), { headers: { authorization: `Bearer ${stack.token}` } })).text();
     const lines = text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('id,href,@type,status,usageType,description,creationDate,lastUpdate,usageSpecification.id,usageSpecification.name,product.id,relatedParty,usageCharacteristic,usageProductPrice,externalIdentifier');
+    expect(lines[0]).toBe(
+      'id,href,@type,status,usageType,description,creationDate,lastUpdate,usageSpecification.id,usageSpecification.name,product.id,relatedParty,usageCharacteristic,usageProductPrice,externalIdentifier',
+    );
     expect(lines).toHaveLength(1 + 10);
     expect(text).toContain(`"'=HYPERLINK(""x""), ""quoted"""`);
   });
@@ -115,7 +122,9 @@ describe('v5 exportJob', () => {
         if (job?.status !== 'Succeeded') await sleep(50);
       }
       expect(job).toMatchObject({ status: 'Succeeded' });
-      const usages = (await (await fetch(`${restarted.restUrl}${base}/exportJob/${id}/file`, { headers: { authorization: `Bearer ${restarted.token}` } })).json()) as unknown[];
+      const usages = (await (
+        await fetch(`${restarted.restUrl}${base}/exportJob/${id}/file`, { headers: { authorization: `Bearer ${restarted.token}` } })
+      ).json()) as unknown[];
       expect(usages).toHaveLength(10);
     } finally {
       await restarted.close();

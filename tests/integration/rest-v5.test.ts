@@ -24,9 +24,7 @@ function usageBody(overrides: Record<string, unknown> = {}) {
       { '@type': 'IntegerCharacteristic', name: 'duration', valueType: 'integer', value: 125 },
       { '@type': 'StringCharacteristic', name: 'destination', valueType: 'string', value: '+33123456789' },
     ],
-    relatedParty: [
-      { '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer', partyOrPartyRole: { '@type': 'PartyRef', id: 'party-1', name: 'Ada' } },
-    ],
+    relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer', partyOrPartyRole: { '@type': 'PartyRef', id: 'party-1', name: 'Ada' } }],
     usageProductPrice: [
       {
         '@type': 'ProductPrice',
@@ -88,7 +86,11 @@ describe('v5 productUsage', () => {
       [
         { op: 'test', path: '/status', value: 'rated' },
         { op: 'replace', path: '/usageCharacteristic/0/value', value: 130 },
-        { op: 'add', path: '/relatedParty/-', value: { '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'payer', partyOrPartyRole: { '@type': 'PartyRef', id: 'party-2' } } },
+        {
+          op: 'add',
+          path: '/relatedParty/-',
+          value: { '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'payer', partyOrPartyRole: { '@type': 'PartyRef', id: 'party-2' } },
+        },
       ],
       { 'content-type': 'application/json-patch+json' },
     );
@@ -98,7 +100,9 @@ describe('v5 productUsage', () => {
     expect(Date.parse(patched.body.lastUpdate)).toBeGreaterThanOrEqual(Date.parse(created.lastUpdate));
     expectValid(patched.body);
 
-    const failedTest = await stack.rest('PATCH', url, [{ op: 'test', path: '/status', value: 'initialized' }], { 'content-type': 'application/json-patch+json' });
+    const failedTest = await stack.rest('PATCH', url, [{ op: 'test', path: '/status', value: 'initialized' }], {
+      'content-type': 'application/json-patch+json',
+    });
     expect(failedTest.status).toBe(409);
 
     const readOnly = await stack.rest('PATCH', url, { '@type': 'ProductUsage', id: 'other' }, { 'content-type': 'application/merge-patch+json' });
@@ -160,7 +164,13 @@ describe('v5 productUsage lists', () => {
   it('projects with fields, keeping id, href and @type', async () => {
     const { body } = await listKeys(`id=${ids.a}&fields=status,relatedParty.role`);
     expect(body).toEqual([
-      { id: ids.a, href: expect.any(String), '@type': 'ProductUsage', status: 'rated', relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer' }] },
+      {
+        id: ids.a,
+        href: expect.any(String),
+        '@type': 'ProductUsage',
+        status: 'rated',
+        relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer' }],
+      },
     ]);
   });
 });

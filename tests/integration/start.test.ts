@@ -15,7 +15,11 @@ const accepts = (port: number) =>
 
 let token = '';
 async function gql(url: string, query: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
   return (await response.json()) as { data?: any; errors?: unknown[] };
 }
 
@@ -62,7 +66,9 @@ describe('npm start', () => {
       // No key configured: a development token is printed, and the graph refuses calls without it.
       expect(banner).toContain('DEVELOPMENT AUTHENTICATION');
       token = /DEV_TOKEN=(\S+)/.exec(banner)![1]!;
-      expect((await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status).toBe(401);
+      expect((await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status).toBe(
+        401,
+      );
       const ferretPort = /embedded FerretDB at mongodb:\/\/127\.0\.0\.1:(\d+)\//.exec(banner)?.[1];
 
       const spec = await gql(gatewayUrl, 'mutation { createProductUsageSpecification(input: { name: "Roaming data" }) { id } }');

@@ -62,11 +62,22 @@ describe('a subgraph that does not answer in time', () => {
     await whileHanging('usage', async () => {
       const tmf = await stack.rest('GET', v5List);
       expect(tmf.status).toBe(504);
-      expect(tmf.body).toEqual({ '@type': 'Error', code: '504', reason: 'Gateway Timeout', message: 'The usage service did not answer in time; try again.', status: '504' });
+      expect(tmf.body).toEqual({
+        '@type': 'Error',
+        code: '504',
+        reason: 'Gateway Timeout',
+        message: 'The usage service did not answer in time; try again.',
+        status: '504',
+      });
       const uts = await stack.rest('GET', jobs);
       expect(uts.status).toBe(504);
       expect(uts.body.errors).toEqual([
-        { code: 'mdsp.core.generic.gatewayTimeout', message: 'The usage service did not answer in time; try again.', messageParameters: [], logref: expect.any(String) },
+        {
+          code: 'mdsp.core.generic.gatewayTimeout',
+          message: 'The usage service did not answer in time; try again.',
+          messageParameters: [],
+          logref: expect.any(String),
+        },
       ]);
     });
     // And the graph serves again once the subgraph does.
@@ -80,13 +91,22 @@ describe('a subgraph that cannot be reached', () => {
       const graph = await stack.post(JSON.stringify({ query: '{ parties { totalCount } }' }));
       expect(graph).toEqual({
         status: 503,
-        body: { data: null, errors: [{ message: 'The party service is unavailable; try again shortly.', path: ['parties'], extensions: { code: 'SERVICE_UNAVAILABLE' } }] },
+        body: {
+          data: null,
+          errors: [{ message: 'The party service is unavailable; try again shortly.', path: ['parties'], extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+        },
       });
     });
     await whileDown('usage', async () => {
       const tmf = await stack.rest('GET', v5List);
       expect(tmf.status).toBe(503);
-      expect(tmf.body).toEqual({ '@type': 'Error', code: '503', reason: 'Service Unavailable', message: 'The usage service is unavailable; try again shortly.', status: '503' });
+      expect(tmf.body).toEqual({
+        '@type': 'Error',
+        code: '503',
+        reason: 'Service Unavailable',
+        message: 'The usage service is unavailable; try again shortly.',
+        status: '503',
+      });
     });
     expect((await stack.post(JSON.stringify({ query: '{ parties { totalCount } }' }))).status).toBe(200);
   });

@@ -105,7 +105,7 @@ describe('product usages', () => {
     expect((await rest(tokenA, 'GET', `${v4}/usage/${a}`)).status).toBe(200);
   });
 
-  it('resolve Party.productUsages and ProductUsageSpecification.productUsages within the caller\'s tenant', async () => {
+  it("resolve Party.productUsages and ProductUsageSpecification.productUsages within the caller's tenant", async () => {
     // B's party and specification; A's usage names B's ids (ids are only strings to A).
     const partyB = (await ok(tokenB, `mutation { createParty(input: { kind: Organization, name: "iso-org" }) { id } }`)).createParty.id;
     const specB = (await ok(tokenB, `mutation { createProductUsageSpecification(input: { name: "iso-spec" }) { id } }`)).createProductUsageSpecification.id;
@@ -136,12 +136,19 @@ describe('product usages', () => {
 });
 
 describe('specifications, parties and party roles', () => {
-  it('answer another tenant\'s ids as null or NOT_FOUND, and lists leave them out', async () => {
+  it("answer another tenant's ids as null or NOT_FOUND, and lists leave them out", async () => {
     const spec = (await ok(tokenA, `mutation { createProductUsageSpecification(input: { name: "iso-only-a" }) { id } }`)).createProductUsageSpecification.id;
     const party = (await ok(tokenA, `mutation { createParty(input: { kind: Individual, name: "iso-only-a" }) { id } }`)).createParty.id;
-    const role = (await ok(tokenA, `mutation ($party: ID!) { createPartyRole(input: { name: "iso-only-a", engagedPartyId: $party }) { id } }`, { party })).createPartyRole.id;
+    const role = (await ok(tokenA, `mutation ($party: ID!) { createPartyRole(input: { name: "iso-only-a", engagedPartyId: $party }) { id } }`, { party }))
+      .createPartyRole.id;
 
-    expect(await ok(tokenB, `query ($s: ID!, $p: ID!, $r: ID!) { productUsageSpecification(id: $s) { id } party(id: $p) { id } partyRole(id: $r) { id } }`, { s: spec, p: party, r: role })).toEqual({
+    expect(
+      await ok(tokenB, `query ($s: ID!, $p: ID!, $r: ID!) { productUsageSpecification(id: $s) { id } party(id: $p) { id } partyRole(id: $r) { id } }`, {
+        s: spec,
+        p: party,
+        r: role,
+      }),
+    ).toEqual({
       productUsageSpecification: null,
       party: null,
       partyRole: null,
@@ -180,7 +187,7 @@ describe('specifications, parties and party roles', () => {
 });
 
 describe('export jobs', () => {
-  it('export only the caller\'s usages, and another tenant\'s job and file are not found', async () => {
+  it("export only the caller's usages, and another tenant's job and file are not found", async () => {
     await ok(tokenA, createUsage, { input: usageInput('iso-export', 'p') });
     await ok(tokenB, createUsage, { input: usageInput('iso-export', 'p') });
     await ok(tokenB, createUsage, { input: usageInput('iso-export', 'p') });
@@ -196,7 +203,10 @@ describe('export jobs', () => {
     const download = stack.gatewayUrl.replace(/\/graphql$/, `/exports/${job.id}`);
     const own = await fetch(download, { headers: auth(tokenA) });
     expect(own.status).toBe(200);
-    const lines = (await own.text()).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await own.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toHaveProperty('tenant');
     const other = await fetch(download, { headers: auth(tokenB) });
@@ -214,7 +224,7 @@ describe('export jobs', () => {
 });
 
 describe('hubs and webhooks', () => {
-  it('deliver each tenant\'s events to its own hubs only; another tenant\'s hub is not found', async () => {
+  it("deliver each tenant's events to its own hubs only; another tenant's hub is not found", async () => {
     const receiverA = await startReceiver(() => 200);
     const receiverB = await startReceiver(() => 200);
     try {
@@ -247,7 +257,11 @@ describe('hubs and webhooks', () => {
       await notFound(tokenB, `mutation ($id: ID!) { deleteHub(id: $id) { id } }`, { id: hubA.body.id });
       expect((await rest(tokenA, 'GET', `${v5}/hub/${hubA.body.id}`)).status).toBe(200);
 
-      for (const [token, id] of [[tokenA, hubA.body.id], [tokenB, hubB.body.id], [tokenB, hubV4.body.id]] as const) {
+      for (const [token, id] of [
+        [tokenA, hubA.body.id],
+        [tokenB, hubB.body.id],
+        [tokenB, hubV4.body.id],
+      ] as const) {
         const path = id === hubV4.body.id ? `${v4}/hub/${id}` : `${v5}/hub/${id}`;
         expect((await rest(token, 'DELETE', path)).status).toBe(204);
       }
@@ -263,7 +277,9 @@ describe('webhook deliveries', () => {
     // No delivery worker while this runs: the deliveries wait to be leased by hand.
     await stack.system.rest.close();
     try {
-      const hub = (await ok(tokenA, `mutation { createHub(input: { callback: "http://127.0.0.1:9/none", apiVersion: v5, filter: { usageType: ["iso-lease"] } }) { id } }`)).createHub;
+      const hub = (
+        await ok(tokenA, `mutation { createHub(input: { callback: "http://127.0.0.1:9/none", apiVersion: v5, filter: { usageType: ["iso-lease"] } }) { id } }`)
+      ).createHub;
       await ok(tokenA, createUsage, { input: usageInput('iso-lease', 'p') });
       const waiting = await stack.db.collection('hubDeliveries').findOne({ hubId: hub.id });
       expect(waiting).toMatchObject({ tenant: 'test-tenant', leaseOwner: null });
@@ -288,7 +304,7 @@ describe('webhook deliveries', () => {
 });
 
 describe('subscriptions', () => {
-  it('carry only the subscriber\'s tenant\'s events, even for the same subscription in two tenants', async () => {
+  it("carry only the subscriber's tenant's events, even for the same subscription in two tenants", async () => {
     const query = `subscription ($types: [String!]) { productUsageEvents(filter: { usageType: $types }) { eventType productUsage { id } } }`;
     const subA = subscribe(stack.wsUrl, query, { types: ['iso-live'] }, tokenA);
     const subB = subscribe(stack.wsUrl, query, { types: ['iso-live'] }, tokenB);
@@ -357,19 +373,34 @@ describe('ingestion', () => {
     expect(specB.name).toBe('iso-app kwh');
     expect(specA.id).not.toBe(specB.id);
     expect((await ok(tokenB, `query ($id: ID!) { productUsageSpecification(id: $id) { id } }`, { id: specA.id })).productUsageSpecification).toBeNull();
-    expect((await ok(tokenA, `{ kpi: kpis(application: "iso-app") { items { usageSpecification { id } } } }`)).kpi.items).toEqual([{ usageSpecification: { id: specA.id } }]);
+    expect((await ok(tokenA, `{ kpi: kpis(application: "iso-app") { items { usageSpecification { id } } } }`)).kpi.items).toEqual([
+      { usageSpecification: { id: specA.id } },
+    ]);
 
     // Aggregates: A's 10 + 5, B's 7.
     const monthly = `query ($month: String!) { monthlyUsageAggregates(application: "iso-app", kpiName: "iso-kpi", month: $month) { totalCount items { consumer value usagesCount } } }`;
-    expect((await ok(tokenA, monthly, { month })).monthlyUsageAggregates).toEqual({ totalCount: 1, items: [{ consumer: 'consumer-1', value: 15, usagesCount: 2 }] });
-    expect((await ok(tokenB, monthly, { month })).monthlyUsageAggregates).toEqual({ totalCount: 1, items: [{ consumer: 'consumer-1', value: 7, usagesCount: 1 }] });
+    expect((await ok(tokenA, monthly, { month })).monthlyUsageAggregates).toEqual({
+      totalCount: 1,
+      items: [{ consumer: 'consumer-1', value: 15, usagesCount: 2 }],
+    });
+    expect((await ok(tokenB, monthly, { month })).monthlyUsageAggregates).toEqual({
+      totalCount: 1,
+      items: [{ consumer: 'consumer-1', value: 7, usagesCount: 1 }],
+    });
     const [year, monthNumber] = month.split('-');
-    const utsAggregate = await rest(tokenB, 'GET', `${uts}/aggregatedMonthlyProviderUsage?month=${Number(monthNumber)}&year=${year}&application=iso-app&KPIName=iso-kpi`);
+    const utsAggregate = await rest(
+      tokenB,
+      'GET',
+      `${uts}/aggregatedMonthlyProviderUsage?month=${Number(monthNumber)}&year=${year}&application=iso-app&KPIName=iso-kpi`,
+    );
     expect(utsAggregate.status, JSON.stringify(utsAggregate.body)).toBe(200);
     expect(utsAggregate.body).toMatchObject({ aggregatedUsages: [{ consumer: 'consumer-1', value: 7 }], page: { totalElements: 1 } });
 
     // Rules and KPIs: another tenant's are not found.
-    expect(await ok(tokenB, `query ($r: ID!, $k: ID!) { ingestionRule(id: $r) { id } kpi(id: $k) { id } }`, { r: ruleA, k: kpiA })).toEqual({ ingestionRule: null, kpi: null });
+    expect(await ok(tokenB, `query ($r: ID!, $k: ID!) { ingestionRule(id: $r) { id } kpi(id: $k) { id } }`, { r: ruleA, k: kpiA })).toEqual({
+      ingestionRule: null,
+      kpi: null,
+    });
     await notFound(tokenB, `mutation ($id: ID!) { updateIngestionRule(id: $id, patch: { maxValue: 1 }) { id } }`, { id: ruleA });
     await notFound(tokenB, `mutation ($id: ID!) { deleteIngestionRule(id: $id) { id } }`, { id: ruleA });
     await notFound(tokenB, `mutation ($id: ID!) { updateKpi(id: $id, patch: { displayName: "x" }) { id } }`, { id: kpiA });
@@ -387,7 +418,22 @@ describe('ingestion', () => {
 
   it('keeps ingestion jobs and their errors per tenant', async () => {
     const body = {
-      users: [{ tenantId: 'iso-jobs', userId: 'u', resources: [{ application: 'iso-jobs-app', resource: 'r', usages: [{ value: 1, unit: 'n', datetime: new Date(Date.now() - 60_000).toISOString() }, { value: 2, unit: 'n', datetime: new Date(Date.now() - 100 * 86_400_000).toISOString() }] }] }],
+      users: [
+        {
+          tenantId: 'iso-jobs',
+          userId: 'u',
+          resources: [
+            {
+              application: 'iso-jobs-app',
+              resource: 'r',
+              usages: [
+                { value: 1, unit: 'n', datetime: new Date(Date.now() - 60_000).toISOString() },
+                { value: 2, unit: 'n', datetime: new Date(Date.now() - 100 * 86_400_000).toISOString() },
+              ],
+            },
+          ],
+        },
+      ],
     };
     const created = await rest(tokenA, 'POST', `${uts}/usagesJobs`, body);
     expect(created.status, JSON.stringify(created.body)).toBe(201);

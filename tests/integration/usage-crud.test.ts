@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DeleteUsageDocument,
-  UpdateUsageDocument,
-  UsageDocument,
-  UsagesWithRelationsDocument,
-} from '../operations/generated.js';
+import { DeleteUsageDocument, UpdateUsageDocument, UsageDocument, UsagesWithRelationsDocument } from '../operations/generated.js';
 import { createIndividual, createOrganization, createPartyRole, createSpecification, createUsage } from '../support/fixtures.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 
@@ -127,9 +122,7 @@ describe('a usage across the three subgraphs', () => {
   it('refuses to clear status or update an unknown usage', async () => {
     const usage = await createUsage(stack, { usageType: 'sms' });
     const clearStatus = await stack.request(UpdateUsageDocument, { id: usage.id, patch: { status: null } });
-    expect(clearStatus.errors).toEqual([
-      { message: 'status cannot be cleared.', path: ['updateProductUsage'], extensions: { code: 'BAD_USER_INPUT' } },
-    ]);
+    expect(clearStatus.errors).toEqual([{ message: 'status cannot be cleared.', path: ['updateProductUsage'], extensions: { code: 'BAD_USER_INPUT' } }]);
     const unknown = await stack.request(UpdateUsageDocument, { id: 'no-such-usage', patch: { description: 'x' } });
     expect(unknown.errors).toEqual([
       {

@@ -54,9 +54,19 @@ describe('POST /usagesJobs', () => {
           tenantId: 'uts-doc',
           userId: 'john.doe@healthcare.example.com',
           userType: 'user',
-          resources: [{ application: 'manage-my-machines', alias: 'analyze-my-performance', resource: 'asset-id-1', usages: [{ value: 20, unit: 'mmm-recurring-unit', datetime: recent(0) }] }],
+          resources: [
+            {
+              application: 'manage-my-machines',
+              alias: 'analyze-my-performance',
+              resource: 'asset-id-1',
+              usages: [{ value: 20, unit: 'mmm-recurring-unit', datetime: recent(0) }],
+            },
+          ],
         },
-        { tenantId: 'uts-doc', resources: [{ application: 'manage-my-machines', resource: 'asset-id-2', usages: [{ value: 3, unit: 'mmm-recurring-unit', datetime: recent(1) }] }] },
+        {
+          tenantId: 'uts-doc',
+          resources: [{ application: 'manage-my-machines', resource: 'asset-id-2', usages: [{ value: 3, unit: 'mmm-recurring-unit', datetime: recent(1) }] }],
+        },
       ],
     });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
@@ -77,7 +87,14 @@ describe('POST /usagesJobs', () => {
 
   it('keeps the valid usages of a mixed batch (ERRORS) and pages the validation errors in the UTS shape', async () => {
     const values = [5, 500, 7, 2.5, 9];
-    const response = await stack.rest('POST', `${base}/usagesJobs`, jobBody('uts-mixed', values.map((value) => ({ value }))));
+    const response = await stack.rest(
+      'POST',
+      `${base}/usagesJobs`,
+      jobBody(
+        'uts-mixed',
+        values.map((value) => ({ value })),
+      ),
+    );
     const job = await finished(response.body.id);
     expect(job.status).toBe('ERRORS');
     expect(job.usagesSummary).toEqual([
@@ -92,7 +109,10 @@ describe('POST /usagesJobs', () => {
         {
           code: 'mdsp.core.usagetransparency.maxValue',
           message: 'value 500 is above the maximum 100.',
-          messageParameters: [{ name: 'value', value: '500' }, { name: 'maxValue', value: '100' }],
+          messageParameters: [
+            { name: 'value', value: '500' },
+            { name: 'maxValue', value: '100' },
+          ],
           logref: `${job.id}:1`,
           errorType: 'ValidationError',
           errorData: [
@@ -100,7 +120,14 @@ describe('POST /usagesJobs', () => {
               tenantId: 'uts-mixed',
               userId: 'john.doe@example.com',
               userType: 'user',
-              resources: [{ application: 'uts-app', alias: 'cockpit', resource: 'asset-1', usages: [{ value: 500, unit: 'asset-count', datetime: new Date(recent(1)).toISOString() }] }],
+              resources: [
+                {
+                  application: 'uts-app',
+                  alias: 'cockpit',
+                  resource: 'asset-1',
+                  usages: [{ value: 500, unit: 'asset-count', datetime: new Date(recent(1)).toISOString() }],
+                },
+              ],
             },
           ],
         },
@@ -121,20 +148,38 @@ describe('POST /usagesJobs', () => {
     const changed = await finished((await stack.rest('POST', `${base}/usagesJobs`, jobBody('uts-resend', [{ value: 1 }, { value: 3 }]))).body.id);
     expect(changed.status).toBe('ERRORS');
     const all = await stack.rest('GET', `${base}/usagesJobs/${changed.id}/errors`);
-    expect(all.body.errors.map((e: any) => [e.code, e.errorType, e.logref])).toEqual([['mdsp.core.usagetransparency.idempotency', 'OtherError', `${changed.id}:1`]]);
+    expect(all.body.errors.map((e: any) => [e.code, e.errorType, e.logref])).toEqual([
+      ['mdsp.core.usagetransparency.idempotency', 'OtherError', `${changed.id}:1`],
+    ]);
     const validation = await stack.rest('GET', `${base}/usagesJobs/${changed.id}/errors?errorClass=validation`);
     expect(validation.body).toEqual({ errors: [], page: { number: 0, size: 20, totalElements: 0, totalPages: 0 } });
     expect(await usageCount('uts-resend')).toBe(2);
   });
 
   it('takes 200 usages and refuses 201 whole with 413 payloadTooLarge', async () => {
-    const ok = await stack.rest('POST', `${base}/usagesJobs`, jobBody('uts-limit', Array.from({ length: 200 }, (_, i) => ({ value: i % 100 }))));
+    const ok = await stack.rest(
+      'POST',
+      `${base}/usagesJobs`,
+      jobBody(
+        'uts-limit',
+        Array.from({ length: 200 }, (_, i) => ({ value: i % 100 })),
+      ),
+    );
     expect(ok.status).toBe(201);
     expect(ok.body.usagesCount).toBe(200);
     await finished(ok.body.id);
     const jobsBefore = await stack.db.collection('usageIngestJobs').countDocuments();
-    const split = jobBody('uts-limit', Array.from({ length: 150 }, () => ({ value: 1 })));
-    split.users.push({ ...jobBody('uts-limit', Array.from({ length: 51 }, () => ({ value: 1 }))).users[0]!, tenantId: 'uts-limit-2' });
+    const split = jobBody(
+      'uts-limit',
+      Array.from({ length: 150 }, () => ({ value: 1 })),
+    );
+    split.users.push({
+      ...jobBody(
+        'uts-limit',
+        Array.from({ length: 51 }, () => ({ value: 1 })),
+      ).users[0]!,
+      tenantId: 'uts-limit-2',
+    });
     expectUtsError(await stack.rest('POST', `${base}/usagesJobs`, split), 413, 'mdsp.core.generic.payloadTooLarge');
     expect(await stack.db.collection('usageIngestJobs').countDocuments()).toBe(jobsBefore);
     expect(await usageCount('uts-limit-2')).toBe(0);
@@ -146,7 +191,16 @@ describe('POST /usages (legacy form)', () => {
     const response = await stack.rest('POST', `${base}/usages`, {
       CustomerTenantID: 'uts-legacy',
       CustomerUserID: 'ann',
-      UTSUsageData: [{ resourceAlias: 'legacy-app', resourceName: 'machine-7', UsageData: [{ usage: 4, usageUnit: 'hours', usageDate: recent(0) }, { usage: 6, usageUnit: 'hours', usageDate: recent(1) }] }],
+      UTSUsageData: [
+        {
+          resourceAlias: 'legacy-app',
+          resourceName: 'machine-7',
+          UsageData: [
+            { usage: 4, usageUnit: 'hours', usageDate: recent(0) },
+            { usage: 6, usageUnit: 'hours', usageDate: recent(1) },
+          ],
+        },
+      ],
     });
     expect(response.status).toBe(201);
     expect(response.body).toBeUndefined();
@@ -154,7 +208,10 @@ describe('POST /usages (legacy form)', () => {
     const job = await finished(location.split('/').pop()!);
     expect(job.usagesSummary).toEqual([{ application: 'legacy-app', unit: 'hours', usagesCount: 2, processStatus: 'NOVERIFICATION' }]);
     const docs = await stack.db.collection('productUsages').find({ 'ingest.tenant': 'uts-legacy' }).toArray();
-    expect(docs.map((d) => [d.ingest.resource, d.ingest.user, d.ingest.value]).sort()).toEqual([['machine-7', 'ann', 4], ['machine-7', 'ann', 6]]);
+    expect(docs.map((d) => [d.ingest.resource, d.ingest.user, d.ingest.value]).sort()).toEqual([
+      ['machine-7', 'ann', 4],
+      ['machine-7', 'ann', 6],
+    ]);
   });
 });
 
@@ -186,19 +243,39 @@ describe('UTS errors', () => {
     expectUtsError(await stack.rest('GET', `${base}/usagesJobs?size=0`), 400, 'mdsp.core.generic.invalidParameter');
     expectUtsError(await stack.rest('GET', `${base}/usagesJobs?date=yesterday`), 400, 'mdsp.core.generic.invalidParameter');
     expectUtsError(await stack.rest('GET', `${base}/usagesJobs/x/errors?errorClass=billing`), 400, 'mdsp.core.generic.invalidParameter');
-    expectUtsError(await stack.rest('GET', `${base}/aggregatedMonthlyConsumerUsage?year=2026&application=a&KPIName=k&consumer=c`), 400, 'mdsp.core.generic.missingParameter');
-    expectUtsError(await stack.rest('GET', `${base}/aggregatedMonthlyProviderUsage?month=13&year=2026&application=a&KPIName=k`), 400, 'mdsp.core.generic.invalidParameter');
+    expectUtsError(
+      await stack.rest('GET', `${base}/aggregatedMonthlyConsumerUsage?year=2026&application=a&KPIName=k&consumer=c`),
+      400,
+      'mdsp.core.generic.missingParameter',
+    );
+    expectUtsError(
+      await stack.rest('GET', `${base}/aggregatedMonthlyProviderUsage?month=13&year=2026&application=a&KPIName=k`),
+      400,
+      'mdsp.core.generic.invalidParameter',
+    );
     expectUtsError(await post('/usagesJobs', { users: [{ resources: [] }] }), 400, 'mdsp.core.generic.missingRequestBodyProperty');
-    expectUtsError(await post('/usages', { CustomerTenantID: 't', UTSUsageData: [{ UsageData: [{ usageUnit: 'h', usageDate: recent(0) }] }] }), 400, 'mdsp.core.generic.missingRequestBodyProperty');
+    expectUtsError(
+      await post('/usages', { CustomerTenantID: 't', UTSUsageData: [{ UsageData: [{ usageUnit: 'h', usageDate: recent(0) }] }] }),
+      400,
+      'mdsp.core.generic.missingRequestBodyProperty',
+    );
     expectUtsError(await post('/usagesJobs', jobBody('uts-bad', [{ value: '12' }])), 400, 'mdsp.core.generic.invalidRequestBodyProperty');
     expectUtsError(await post('/usagesJobs', { users: [], extra: 1 }), 400, 'mdsp.core.generic.invalidRequestBodyProperty');
     // A date the graph's DateTime refuses: the whole request is refused, nothing is stored.
-    expectUtsError(await post('/usagesJobs', jobBody('uts-bad', [{ value: 1 }, { value: 2, datetime: '2026-02-30T00:00:00Z' }])), 400, 'mdsp.core.generic.invalidRequestBodyProperty');
+    expectUtsError(
+      await post('/usagesJobs', jobBody('uts-bad', [{ value: 1 }, { value: 2, datetime: '2026-02-30T00:00:00Z' }])),
+      400,
+      'mdsp.core.generic.invalidRequestBodyProperty',
+    );
     expectUtsError(await post('/usagesJobs', '{"users": ['), 400, 'mdsp.core.generic.invalidRequestBodyProperty');
     expect(await usageCount('uts-bad')).toBe(0);
     expectUtsError(await stack.rest('GET', `${base}/usagesJobs/00000000-0000-0000-0000-000000000000`), 404, 'mdsp.core.generic.noMatch');
     expectUtsError(await stack.rest('GET', `${base}/usagesJobs/00000000-0000-0000-0000-000000000000/errors`), 404, 'mdsp.core.generic.noMatch');
-    expectUtsError(await stack.rest('GET', `${base}/aggregatedMonthlyProviderUsage?month=1&year=2026&application=none&KPIName=none`), 404, 'mdsp.core.generic.noMatch');
+    expectUtsError(
+      await stack.rest('GET', `${base}/aggregatedMonthlyProviderUsage?month=1&year=2026&application=none&KPIName=none`),
+      404,
+      'mdsp.core.generic.noMatch',
+    );
     expectUtsError(await stack.rest('GET', `${base}/nothing-here`), 404, 'mdsp.core.generic.noMatch');
     expectUtsError(await post('/rules', { application: 'uts-app', unit: 'asset-count' }), 409, 'mdsp.core.generic.conflict');
     expectUtsError(await post('/usagesJobs', 'users=1', { 'content-type': 'text/plain' }), 415, 'mdsp.core.generic.unsupportedMediaType');
@@ -217,11 +294,20 @@ describe('rules and KPIs over REST', () => {
     const list = await stack.rest('GET', `${base}/rules?application=cfg-app&active=false`);
     expect(list.body).toEqual({ rules: [patched.body], page: { number: 0, size: 20, totalElements: 1, totalPages: 1 } });
     expectUtsError(await stack.rest('PATCH', `${base}/rules/${rule.body.id}`, { application: 'other' }), 400, 'mdsp.core.generic.invalidRequestBodyProperty');
-    expectUtsError(await stack.rest('POST', `${base}/rules`, { application: 'cfg-app', unit: 'v', minValue: 5, maxValue: 1 }), 400, 'mdsp.core.generic.invalidRequestBodyProperty');
+    expectUtsError(
+      await stack.rest('POST', `${base}/rules`, { application: 'cfg-app', unit: 'v', minValue: 5, maxValue: 1 }),
+      400,
+      'mdsp.core.generic.invalidRequestBodyProperty',
+    );
     expect((await stack.rest('DELETE', `${base}/rules/${rule.body.id}`)).status).toBe(204);
     expectUtsError(await stack.rest('GET', `${base}/rules/${rule.body.id}`), 404, 'mdsp.core.generic.noMatch');
 
-    const kpi = await stack.rest('POST', `${base}/kpis`, { application: 'cfg-app', KPIName: 'asset-count', KPIDisplayName: 'asset count', aggregationFunction: { aggregationFunctionDaily: 'MAX' } });
+    const kpi = await stack.rest('POST', `${base}/kpis`, {
+      application: 'cfg-app',
+      KPIName: 'asset-count',
+      KPIDisplayName: 'asset count',
+      aggregationFunction: { aggregationFunctionDaily: 'MAX' },
+    });
     expect(kpi.status, JSON.stringify(kpi.body)).toBe(201);
     expect(kpi.body).toEqual({
       id: expect.any(String),
@@ -238,7 +324,11 @@ describe('rules and KPIs over REST', () => {
     expect(kpiPatched.body.aggregationFunction).toEqual({ aggregationFunctionDaily: 'MAX', aggregationFunctionMonthly: 'SUM', preFill: 'NONE' });
     expect((await stack.rest('GET', `${base}/kpis?application=cfg-app`)).body.kpis).toEqual([kpiPatched.body]);
     expectUtsError(await stack.rest('POST', `${base}/kpis`, { application: 'cfg-app', KPIName: 'asset-count' }), 409, 'mdsp.core.generic.conflict');
-    expectUtsError(await stack.rest('POST', `${base}/kpis`, { application: 'cfg-app', KPIName: 'x', aggregationFunction: { aggregationFunctionDaily: 'AVG' } }), 400, 'mdsp.core.generic.invalidRequestBodyProperty');
+    expectUtsError(
+      await stack.rest('POST', `${base}/kpis`, { application: 'cfg-app', KPIName: 'x', aggregationFunction: { aggregationFunctionDaily: 'AVG' } }),
+      400,
+      'mdsp.core.generic.invalidRequestBodyProperty',
+    );
     expect((await stack.rest('DELETE', `${base}/kpis/${kpi.body.id}`)).status).toBe(204);
   });
 });

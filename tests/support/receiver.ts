@@ -40,7 +40,10 @@ export async function startReceiver(answer: (attempt: number) => number): Promis
     async waitForAccepted(count, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (accepted().length < count) {
-        if (Date.now() > deadline) throw new Error(`${accepted().length} of ${count} deliveries accepted; requests: ${requests.map((r) => `${r.status} ${r.body.eventType}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `${accepted().length} of ${count} deliveries accepted; requests: ${requests.map((r) => `${r.status} ${r.body.eventType}`).join(', ')}`,
+          );
         await sleep(10);
       }
       return accepted();

@@ -32,7 +32,8 @@ export function subscribe(wsUrl: string, query: string, variables: Record<string
     async received(count, ms = 5_000) {
       const deadline = Date.now() + ms;
       while (state.events.length < count) {
-        if (Date.now() > deadline) throw new Error(`got ${state.events.length} of ${count} events: ${JSON.stringify(state.events)} errors ${JSON.stringify(state.errors)}`);
+        if (Date.now() > deadline)
+          throw new Error(`got ${state.events.length} of ${count} events: ${JSON.stringify(state.events)} errors ${JSON.stringify(state.errors)}`);
         await sleep(10);
       }
       return state.events;

@@ -34,6 +34,10 @@ describe('dailySeries', () => {
     expect(series.get('["b","p"]')!.map((d) => d.value)).toEqual([0, 5, 0]);
   });
   it('leaves them out with NONE', () => {
-    expect(dailySeries(found, days, 'NONE').get('["b","p"]')!.map((d) => d.day)).toEqual(['2026-01-02']);
+    expect(
+      dailySeries(found, days, 'NONE')
+        .get('["b","p"]')!
+        .map((d) => d.day),
+    ).toEqual(['2026-01-02']);
   });
 });

@@ -20,21 +20,41 @@ const json = fc.letrec((tie) => ({
     fc.array(tie('value'), { maxLength: 3 }),
     tie('object'),
   ),
-  object: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((entries) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`)),
+  object: fc
+    .array(fc.tuple(key, tie('value')), { maxLength: 4 })
+    .map((entries) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`)),
 })).value;
 
 /** Keys MongoDB would read as operators or paths, anywhere in a value. */
 const operatorKey = (value: unknown): boolean =>
-  value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => k.startsWith('$') || k.includes('.') || k === '__proto__' || operatorKey(v));
+  value !== null &&
+  typeof value === 'object' &&
+  Object.entries(value).some(([k, v]) => k.startsWith('$') || k.includes('.') || k === '__proto__' || operatorKey(v));
 
 /** Near-valid bodies: a real body with one attribute replaced by something hostile. */
-const v5Body = fc.record({ attribute: fc.constantFrom('usageType', 'status', 'usageCharacteristic', 'relatedParty', 'product', 'usageSpecification', '@type', 'description', 'externalIdentifier', 'usageProductPrice'), value: json }).map(({ attribute, value }) => ({
-  '@type': 'ProductUsage',
-  usageType: 'voice',
-  usageCharacteristic: [{ '@type': 'IntegerCharacteristic', name: 'duration', valueType: 'integer', value: 1 }],
-  relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer', partyOrPartyRole: { '@type': 'PartyRef', id: 'p' } }],
-  [attribute]: value,
-}));
+const v5Body = fc
+  .record({
+    attribute: fc.constantFrom(
+      'usageType',
+      'status',
+      'usageCharacteristic',
+      'relatedParty',
+      'product',
+      'usageSpecification',
+      '@type',
+      'description',
+      'externalIdentifier',
+      'usageProductPrice',
+    ),
+    value: json,
+  })
+  .map(({ attribute, value }) => ({
+    '@type': 'ProductUsage',
+    usageType: 'voice',
+    usageCharacteristic: [{ '@type': 'IntegerCharacteristic', name: 'duration', valueType: 'integer', value: 1 }],
+    relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer', partyOrPartyRole: { '@type': 'PartyRef', id: 'p' } }],
+    [attribute]: value,
+  }));
 
 const mappings: [string, SpecSchemaName, (body: Record<string, unknown>) => unknown, fc.Arbitrary<unknown>][] = [
   ['v5 ProductUsage', 'v5.ProductUsage_FVO', productUsageFromV5, fc.oneof(v5Body, json)],

@@ -15,13 +15,19 @@ const json = fc.letrec((tie) => ({
     fc.array(tie('value'), { maxLength: 4 }),
     tie('object'),
   ),
-  object: fc.array(fc.tuple(hostileKey, tie('value')), { maxLength: 5 }).map((entries) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`)),
+  object: fc
+    .array(fc.tuple(hostileKey, tie('value')), { maxLength: 5 })
+    .map((entries) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`)),
 })).value;
 const object = json.filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v));
 
 const hasForbiddenKey = (value: unknown): boolean =>
-  value !== null && typeof value === 'object' && Object.keys(value).some((k) => ['__proto__', 'constructor', 'prototype'].includes(k) || hasForbiddenKey((value as Record<string, unknown>)[k]));
-const pointer = fc.array(fc.oneof(hostileKey, fc.constantFrom('0', '1', '-', '~0', '~1', '99')), { maxLength: 3 }).map((tokens) => (tokens.length ? `/${tokens.join('/')}` : ''));
+  value !== null &&
+  typeof value === 'object' &&
+  Object.keys(value).some((k) => ['__proto__', 'constructor', 'prototype'].includes(k) || hasForbiddenKey((value as Record<string, unknown>)[k]));
+const pointer = fc
+  .array(fc.oneof(hostileKey, fc.constantFrom('0', '1', '-', '~0', '~1', '99')), { maxLength: 3 })
+  .map((tokens) => (tokens.length ? `/${tokens.join('/')}` : ''));
 const operation = fc.record(
   {
     op: fc.constantFrom('add', 'remove', 'replace', 'move', 'copy', 'test', 'delete', 42),

@@ -50,7 +50,10 @@ describe('JSON patch (RFC 6902)', () => {
     ).toEqual({
       id: 'u1',
       status: 'rated',
-      usageCharacteristic: [{ name: 'z', value: 0 }, { name: 'b', value: 2 }],
+      usageCharacteristic: [
+        { name: 'z', value: 0 },
+        { name: 'b', value: 2 },
+      ],
       relatedParty: [{ role: 'customer' }],
       usageType: 'rated',
     });

@@ -9,7 +9,10 @@ const rootFieldsOf = (name: string) => {
   const document = parse(readFileSync(`schema/${name}.graphql`, 'utf8'));
   const fields: string[] = [];
   for (const definition of document.definitions) {
-    if ((definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.OBJECT_TYPE_EXTENSION) && ['Query', 'Mutation', 'Subscription'].includes(definition.name.value)) {
+    if (
+      (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.OBJECT_TYPE_EXTENSION) &&
+      ['Query', 'Mutation', 'Subscription'].includes(definition.name.value)
+    ) {
       for (const field of definition.fields ?? []) fields.push(`${definition.name.value}.${field.name.value}`);
     }
   }
@@ -21,12 +24,10 @@ const doc = (text: string): DocumentNode => parse(text);
 
 describe('the scope map', () => {
   it('decides every root field of every subgraph (a new field without a decision needs admin; list it here to decide)', () => {
-    const undecided = ['usage', 'specification', 'party']
-      .flatMap(rootFieldsOf)
-      .filter((field) => {
-        const [type, name] = field.split('.') as ['Query' | 'Mutation' | 'Subscription', string];
-        return !(name in rootFieldScopes[type]);
-      });
+    const undecided = ['usage', 'specification', 'party'].flatMap(rootFieldsOf).filter((field) => {
+      const [type, name] = field.split('.') as ['Query' | 'Mutation' | 'Subscription', string];
+      return !(name in rootFieldScopes[type]);
+    });
     expect(undecided).toEqual([]);
   });
 
@@ -37,7 +38,9 @@ describe('the scope map', () => {
     expect(missingScope(doc('mutation { ... on Mutation { createParty(input: {}) { id } } }'), undefined, reader)).toBe(Scope.PARTY_MANAGE);
     expect(missingScope(doc('mutation { ...F } fragment F on Mutation { deleteProductUsage(id: "1") { id } }'), undefined, reader)).toBe(Scope.USAGE_WRITE);
     expect(missingScope(doc('query A { productUsages { totalCount } } mutation B { createKpi(input: {}) { id } }'), 'A', reader)).toBeNull();
-    expect(missingScope(doc('query A { productUsages { totalCount } } mutation B { createKpi(input: {}) { id } }'), 'B', reader)).toBe(Scope.SPECIFICATION_MANAGE);
+    expect(missingScope(doc('query A { productUsages { totalCount } } mutation B { createKpi(input: {}) { id } }'), 'B', reader)).toBe(
+      Scope.SPECIFICATION_MANAGE,
+    );
     expect(missingScope(doc('{ somethingNew }'), undefined, reader)).toBe(Scope.ADMIN);
     expect(missingScope(doc('{ somethingNew }'), undefined, caller(Scope.ADMIN))).toBeNull();
     // A fragment that spreads itself does not loop.

@@ -6,13 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { badRequest } from '../../rest-adapter/errors.js';
 import { readSpecDocuments, specDir, specDocuments, SpecLoadError } from '../../rest-adapter/spec/load.js';
 import { servedOpenApi } from '../../rest-adapter/spec/openapi.js';
-import {
-  createSpecValidators,
-  specSchemaNames,
-  specValidators,
-  validate,
-  type SpecSchemaName,
-} from '../../rest-adapter/spec/validators.js';
+import { createSpecValidators, specSchemaNames, specValidators, validate, type SpecSchemaName } from '../../rest-adapter/spec/validators.js';
 
 type Json = Record<string, any>;
 
@@ -46,7 +40,13 @@ const productUsageRes = (): Json => ({
       partyOrPartyRole: { '@type': 'PartyRoleRef', '@referredType': 'PartyRole', id: 'role-7', partyId: 'party-9', partyName: 'Acme' },
     },
   ],
-  usageSpecification: { '@type': 'ProductUsageSpecificationRef', '@referredType': 'ProductUsageSpecification', id: 'spec-1', name: 'Data session', version: '1' },
+  usageSpecification: {
+    '@type': 'ProductUsageSpecificationRef',
+    '@referredType': 'ProductUsageSpecification',
+    id: 'spec-1',
+    name: 'Data session',
+    version: '1',
+  },
   product: { '@type': 'ProductRef', '@referredType': 'Product', id: 'product-1', name: 'Mobile 10 GB' },
 });
 
@@ -181,7 +181,10 @@ describe('TMF635 v5 bodies', () => {
   });
 
   it('tells PartyRef from PartyRoleRef by @type and reports one branch only', () => {
-    const withParty = (partyOrPartyRole: Json) => ({ ...productUsageCreate(), relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer', partyOrPartyRole }] });
+    const withParty = (partyOrPartyRole: Json) => ({
+      ...productUsageCreate(),
+      relatedParty: [{ '@type': 'RelatedPartyRefOrPartyRoleRef', role: 'customer', partyOrPartyRole }],
+    });
     expect(validate('v5.ProductUsage_FVO', withParty({ '@type': 'Individual', id: 'p' }))).toEqual([
       {
         field: '/relatedParty/0/partyOrPartyRole/@type',
@@ -280,12 +283,13 @@ describe('servedOpenApi', () => {
     Array.isArray(node)
       ? node.flatMap(refsIn)
       : node && typeof node === 'object'
-        ? Object.entries(node).flatMap(([k, v]) =>
-            k === '$ref' ? [v as string] : k === 'mapping' ? Object.values(v as Json).map(String) : refsIn(v),
-          )
+        ? Object.entries(node).flatMap(([k, v]) => (k === '$ref' ? [v as string] : k === 'mapping' ? Object.values(v as Json).map(String) : refsIn(v)))
         : [];
   const resolves = (doc: Json, ref: string) =>
-    ref.slice(2).split('/').reduce<any>((node, part) => node?.[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')], doc) !== undefined;
+    ref
+      .slice(2)
+      .split('/')
+      .reduce<any>((node, part) => node?.[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')], doc) !== undefined;
 
   it('publishes the v5 paths we serve at our URL, with every component they use and no other', () => {
     const doc = servedOpenApi('v5', {

@@ -13,12 +13,43 @@ const catalogues: [string, FieldCatalogue][] = [
 /** Parameter names: real attributes with and without operators, and what an attacker would try. */
 const names = (catalogue: FieldCatalogue) =>
   fc.oneof(
-    fc.constantFrom(...Object.keys(catalogue), 'fields', 'offset', 'limit', 'sort', 'filter', '$where', 'status[$ne]', '__proto__', 'constructor', 'status.$gt'),
-    fc.constantFrom(...Object.keys(catalogue)).chain((key) => fc.constantFrom(`${key}.eq`, `${key}.gt`, `${key}.gte`, `${key}.lt`, `${key}.lte`, `${key}.ne`, `${key}.$gt`)),
+    fc.constantFrom(
+      ...Object.keys(catalogue),
+      'fields',
+      'offset',
+      'limit',
+      'sort',
+      'filter',
+      '$where',
+      'status[$ne]',
+      '__proto__',
+      'constructor',
+      'status.$gt',
+    ),
+    fc
+      .constantFrom(...Object.keys(catalogue))
+      .chain((key) => fc.constantFrom(`${key}.eq`, `${key}.gt`, `${key}.gte`, `${key}.lt`, `${key}.lte`, `${key}.ne`, `${key}.$gt`)),
     fc.string({ maxLength: 40 }),
   );
 const values = fc.oneof(
-  fc.constantFrom('', '$ne', '{"$gt":""}', '["a"]', 'null', 'NaN', 'Infinity', '-0', '1e999', '2026-02-30', '2026-11-24T10:00:00', '2026-11-24T10:00:00Z', 'rated', 'initialized,rated', 'a,,b', 'true'),
+  fc.constantFrom(
+    '',
+    '$ne',
+    '{"$gt":""}',
+    '["a"]',
+    'null',
+    'NaN',
+    'Infinity',
+    '-0',
+    '1e999',
+    '2026-02-30',
+    '2026-11-24T10:00:00',
+    '2026-11-24T10:00:00Z',
+    'rated',
+    'initialized,rated',
+    'a,,b',
+    'true',
+  ),
   fc.string({ maxLength: 60, unit: 'binary' }),
   fc.integer().map(String),
   fc.double().map(String),

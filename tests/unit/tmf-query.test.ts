@@ -81,7 +81,12 @@ describe('parseListQuery: paging and defaults', () => {
 describe('parseListQuery: fields and sort', () => {
   it('accepts catalogue keys, their dotted prefixes and the markers; drops repeats', () => {
     expect(parse('fields=status,relatedParty,usageProductPrice.price,relatedParty.id,href,@baseType,status').fields).toEqual([
-      'status', 'relatedParty', 'usageProductPrice.price', 'relatedParty.id', 'href', '@baseType',
+      'status',
+      'relatedParty',
+      'usageProductPrice.price',
+      'relatedParty.id',
+      'href',
+      '@baseType',
     ]);
   });
 
@@ -119,8 +124,9 @@ describe('parseListQuery: fields and sort', () => {
 
 describe('parseListQuery: attribute filters', () => {
   it('translates a realistic query, conditions in parameter order', () => {
-    const query = 'status=rated,failed&creationDate.gte=2026-01-01T00:00:00Z&relatedParty.id=p1&creationDate.lt=2026-02-01'
-      + '&fields=status,relatedParty&offset=10&limit=50&sort=-creationDate&usageSpecification.id.eq=s1';
+    const query =
+      'status=rated,failed&creationDate.gte=2026-01-01T00:00:00Z&relatedParty.id=p1&creationDate.lt=2026-02-01' +
+      '&fields=status,relatedParty&offset=10&limit=50&sort=-creationDate&usageSpecification.id.eq=s1';
     expect(parse(query)).toEqual({
       fields: ['status', 'relatedParty'],
       offset: 10,
@@ -153,9 +159,17 @@ describe('parseListQuery: attribute filters', () => {
   });
 
   it.each([
-    ['creationDate.gte=2026-01-01,2026-02-01', 'creationDate.gte', 'takes exactly one value; a comma list (OR) is only for creationDate=a,b; got "2026-01-01,2026-02-01"'],
+    [
+      'creationDate.gte=2026-01-01,2026-02-01',
+      'creationDate.gte',
+      'takes exactly one value; a comma list (OR) is only for creationDate=a,b; got "2026-01-01,2026-02-01"',
+    ],
     ['status.gt=rated', 'status.gt', 'cannot be compared with gt; "status" takes only status=value'],
-    ['ratedProductUsage.isBilled.lt=true', 'ratedProductUsage.isBilled.lt', 'cannot be compared with lt; "ratedProductUsage.isBilled" takes only ratedProductUsage.isBilled=value'],
+    [
+      'ratedProductUsage.isBilled.lt=true',
+      'ratedProductUsage.isBilled.lt',
+      'cannot be compared with lt; "ratedProductUsage.isBilled" takes only ratedProductUsage.isBilled=value',
+    ],
     ['status.ne=rated', 'status.ne', 'uses an unknown operator "ne"; use eq, gt, gte, lt, lte'],
     ['status=paid', 'status', 'must be one of initialized, rejected, validated, rated, corrected, superseded, notRated, failed; got "paid"'],
     ['status=rated,,failed', 'status', 'needs a non-empty value (a comma list may not have empty entries)'],
@@ -225,9 +239,26 @@ describe('parseListQuery: value types', () => {
   });
 
   it.each([
-    '2026-02-30', '2025-02-29', '1900-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '2026-01-31T24:00:00Z',
-    '2026-01-31T10:60:00Z', '2026-01-31T10:00:60Z', '2026-01-31T10:00:00', '2026-01-31T10:00Z', '2026-01-31 10:00:00Z',
-    '2026-01-31T10:00:00+24:00', '2026-1-31', '26-01-31', 'yesterday', '1767225600', '9999-12-31T23:00:00-02:00', '２０２６-01-31',
+    '2026-02-30',
+    '2025-02-29',
+    '1900-02-29',
+    '2026-04-31',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-01-00',
+    '2026-01-31T24:00:00Z',
+    '2026-01-31T10:60:00Z',
+    '2026-01-31T10:00:60Z',
+    '2026-01-31T10:00:00',
+    '2026-01-31T10:00Z',
+    '2026-01-31 10:00:00Z',
+    '2026-01-31T10:00:00+24:00',
+    '2026-1-31',
+    '26-01-31',
+    'yesterday',
+    '1767225600',
+    '9999-12-31T23:00:00-02:00',
+    '２０２６-01-31',
   ])('refuses the date-time %s', (value) => {
     expect(errorOf([['creationDate', value]])).toEqual({
       parameter: 'creationDate',
@@ -253,7 +284,9 @@ describe('parseListQuery: value types', () => {
     expect(parse([['usageType', emoji]]).conditions[0]?.values).toEqual([emoji]);
     expect(parse([['usageType', 'Ünïcødé {not json ]']]).conditions[0]?.values).toEqual(['Ünïcødé {not json ]']);
     for (const bad of ['x'.repeat(1025), 'a\u0000b', 'tab\there', 'new\nline', 'c1\u0085']) {
-      expect(errorOf([['usageType', bad]]).message).toMatch(/^Parameter "usageType" must be a text of at most 1024 characters without control characters; got ".*"\.$/s);
+      expect(errorOf([['usageType', bad]]).message).toMatch(
+        /^Parameter "usageType" must be a text of at most 1024 characters without control characters; got ".*"\.$/s,
+      );
     }
   });
 });
@@ -353,14 +386,19 @@ describe('parseListQuery properties', () => {
   });
 
   // Valid queries, so the success branch above is not left to luck.
-  const dateTime = fc
-    .date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true })
-    .map((d) => d.toISOString());
+  const dateTime = fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
   const filter = fc.oneof(
     fc.tuple(fc.constantFrom('creationDate', 'lastUpdate'), fc.constantFrom('', '.gt', '.gte', '.lt', '.lte'), dateTime),
-    fc.tuple(fc.constant('usageProductPrice.price.dutyFreeAmount.value'), fc.constantFrom('', '.gt', '.lte'), fc.double({ noNaN: true, noDefaultInfinity: true }).map(String)),
-    fc.tuple(fc.constantFrom('usageType', 'relatedParty.id', 'id'), fc.constantFrom('', '.eq'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
-      .filter((s) => !/[,\p{Cc}]/u.test(s) && !/^[$[{]/.test(s))),
+    fc.tuple(
+      fc.constant('usageProductPrice.price.dutyFreeAmount.value'),
+      fc.constantFrom('', '.gt', '.lte'),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+    ),
+    fc.tuple(
+      fc.constantFrom('usageType', 'relatedParty.id', 'id'),
+      fc.constantFrom('', '.eq'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((s) => !/[,\p{Cc}]/u.test(s) && !/^[$[{]/.test(s)),
+    ),
     fc.tuple(fc.constant('status'), fc.constant(''), fc.constantFrom(...v5Statuses)),
   );
 

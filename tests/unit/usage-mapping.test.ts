@@ -5,9 +5,7 @@ import { newUsageDocument, storedPatch } from '../../subgraphs/usage/mappers.js'
 describe('usageFilter', () => {
   it('translates each typed field to its stored path and ANDs them', () => {
     const gte = new Date('2026-01-01T00:00:00Z');
-    expect(
-      usageFilter({ status: ['rated'], relatedPartyId: ['p1', 'p2'], usageSpecificationId: ['s1'], usageDate: { gte } }),
-    ).toEqual({
+    expect(usageFilter({ status: ['rated'], relatedPartyId: ['p1', 'p2'], usageSpecificationId: ['s1'], usageDate: { gte } })).toEqual({
       status: { $in: ['rated'] },
       'relatedParty.partyOrPartyRole.id': { $in: ['p1', 'p2'] },
       'usageSpecification.id': { $in: ['s1'] },

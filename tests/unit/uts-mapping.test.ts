@@ -23,7 +23,19 @@ describe('usagesFromJobBody', () => {
     const out = usagesFromJobBody({
       users: [{ tenantId: 't', userId: 'u', userType: 'agent', resources: [{ application: 'a', alias: 'al', resource: 'r', usages: [usage(1), usage(2)] }] }],
     });
-    expect(out).toEqual([1, 2].map((value) => ({ tenantId: 't', userId: 'u', userType: 'agent', application: 'a', alias: 'al', resource: 'r', value, unit: 'u', datetime: '2026-11-24T10:00:00Z' })));
+    expect(out).toEqual(
+      [1, 2].map((value) => ({
+        tenantId: 't',
+        userId: 'u',
+        userType: 'agent',
+        application: 'a',
+        alias: 'al',
+        resource: 'r',
+        value,
+        unit: 'u',
+        datetime: '2026-11-24T10:00:00Z',
+      })),
+    );
   });
   it('counts usages across all users: 200 pass, 201 are refused whole with 413', () => {
     expect(usagesFromJobBody(body(100, 100))).toHaveLength(200);
@@ -31,10 +43,13 @@ describe('usagesFromJobBody', () => {
   });
   it('tells a missing property from a wrong one, naming its path', () => {
     expect(codeOf(() => usagesFromJobBody({ users: [{ resources: [] }] }))).toEqual([400, 'mdsp.core.generic.missingRequestBodyProperty']);
-    expect(codeOf(() => usagesFromJobBody({ users: [{ tenantId: 't', userType: 'robot', resources: [] }] }))).toEqual([400, 'mdsp.core.generic.invalidRequestBodyProperty']);
-    expect(() => usagesFromJobBody({ users: [{ tenantId: 't', resources: [{ application: 'a', resource: 'r', usages: [{ value: 'x', unit: 'u', datetime: 'd' }] }] }] })).toThrow(
-      'users[0].resources[0].usages[0].value must be a number.',
-    );
+    expect(codeOf(() => usagesFromJobBody({ users: [{ tenantId: 't', userType: 'robot', resources: [] }] }))).toEqual([
+      400,
+      'mdsp.core.generic.invalidRequestBodyProperty',
+    ]);
+    expect(() =>
+      usagesFromJobBody({ users: [{ tenantId: 't', resources: [{ application: 'a', resource: 'r', usages: [{ value: 'x', unit: 'u', datetime: 'd' }] }] }] }),
+    ).toThrow('users[0].resources[0].usages[0].value must be a number.');
     expect(codeOf(() => usagesFromJobBody({ users: [] }))).toEqual([400, 'mdsp.core.generic.invalidRequestBodyProperty']);
   });
 });
@@ -57,7 +72,11 @@ describe('parameters', () => {
     expect(codeOf(() => paging(new URLSearchParams('size=1001'), 20, 1000))).toEqual([400, 'mdsp.core.generic.invalidParameter']);
   });
   it('maps KPI bodies to the graph, refusing unknown properties', () => {
-    expect(kpiIn({ application: 'a', KPIName: 'k', aggregationFunction: { aggregationFunctionMonthly: 'MAX' } }, false)).toEqual({ application: 'a', name: 'k', monthlyFunction: 'MAX' });
+    expect(kpiIn({ application: 'a', KPIName: 'k', aggregationFunction: { aggregationFunctionMonthly: 'MAX' } }, false)).toEqual({
+      application: 'a',
+      name: 'k',
+      monthlyFunction: 'MAX',
+    });
     expect(codeOf(() => kpiIn({ KPIName: 'k' }, true))).toEqual([400, 'mdsp.core.generic.invalidRequestBodyProperty']);
   });
 });

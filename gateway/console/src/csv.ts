@@ -22,7 +22,10 @@ const cell = (value: unknown): string => {
 };
 
 export function usagesToCsv(ndjson: string): string {
-  const usages = ndjson.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ExportedUsage);
+  const usages = ndjson
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ExportedUsage);
   const names = [...new Set(usages.flatMap((u) => (u.usageCharacteristic ?? []).map((c) => c.name)))].sort();
   const header = ['id', 'usageDate', 'creationDate', 'status', 'usageType', 'usageSpecification.id', 'relatedParty', ...names];
   const rows = usages.map((u) => {

@@ -69,7 +69,13 @@ export function subscribe<TData, TVariables>(
         if (first) handlers.error(new GraphError(first.message, (first.extensions as { code?: string } | undefined)?.code));
         else if (result.data) handlers.next(result.data);
       },
-      error: (error) => handlers.error(new GraphError(error instanceof Error ? error.message : 'The live connection closed.', (error as { code?: number }).code === 4401 ? 'UNAUTHENTICATED' : undefined)),
+      error: (error) =>
+        handlers.error(
+          new GraphError(
+            error instanceof Error ? error.message : 'The live connection closed.',
+            (error as { code?: number }).code === 4401 ? 'UNAUTHENTICATED' : undefined,
+          ),
+        ),
       complete: () => undefined,
     },
   );

@@ -9,8 +9,7 @@ import { newSpecificationDocument, specificationListFields } from '../mappers.js
 import type { Resolvers } from '../generated/resolvers.js';
 import { ingestionResolvers } from './ingestion.js';
 
-const specificationHref = (publicUrl: string, id: string) =>
-  `${publicUrl}/tmf-api/usageManagement/v4/usageSpecification/${id}`;
+const specificationHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-api/usageManagement/v4/usageSpecification/${id}`;
 
 export const resolvers: Resolvers = {
   DateTime,
@@ -28,8 +27,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     ...ingestionResolvers.Mutation,
-    createProductUsageSpecification: (_root, { input }, { repository }) =>
-      repository.insert(newSpecificationDocument(input, randomUUID(), new Date())),
+    createProductUsageSpecification: (_root, { input }, { repository }) => repository.insert(newSpecificationDocument(input, randomUUID(), new Date())),
     updateProductUsageSpecification: async (_root, { id, patch }, { repository }) => {
       const { $set, $unset } = patchUpdate(patch, { required: ['name', 'type'], lists: specificationListFields, now: new Date() });
       const updated = await repository.update(id, Object.keys($unset).length ? { $set, $unset } : { $set });

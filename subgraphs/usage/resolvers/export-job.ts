@@ -26,7 +26,10 @@ export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'de
     // Per tenant (exportJobs is the caller's tenant's view): one tenant's exports never hold back another's.
     const unfinished = await exportJobs.unfinishedCount();
     if (unfinished >= settings.exportMaxConcurrent) {
-      throw tooManyRequests(`${unfinished} export jobs are waiting or running; at most ${settings.exportMaxConcurrent} at once. Try again when one has finished.`, 10);
+      throw tooManyRequests(
+        `${unfinished} export jobs are waiting or running; at most ${settings.exportMaxConcurrent} at once. Try again when one has finished.`,
+        10,
+      );
     }
     const contentType = input.contentType ?? 'application/json';
     if (!contentTypes.includes(contentType)) throw badUserInput(`contentType must be one of ${contentTypes.join(', ')}.`, 'contentType');

@@ -48,8 +48,7 @@ export const hubQueries: Pick<QueryResolvers, 'hub'> = {
  */
 const deliveriesOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'deliveries'>) =>
   context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.deliveries : context.deliveries;
-const hubsOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'hubs'>) =>
-  context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.hubs : context.hubs;
+const hubsOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'hubs'>) => (context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.hubs : context.hubs);
 
 export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | 'leaseHubDeliveries' | 'completeHubDelivery' | 'failHubDelivery'> = {
   createHub: async (_root, { input }, { outbox, hubs, settings }) => {

@@ -30,7 +30,8 @@ export const ingestionQueries: Pick<QueryResolvers, 'usageIngestJob' | 'usageIng
     return { kind: 'loaded', totalCount, items };
   },
   dailyUsageAggregates: (_root, { offset, limit, ...args }, { aggregator, settings }) => aggregator.daily(args, page(offset, limit, settings.paging), today()),
-  monthlyUsageAggregates: (_root, { offset, limit, ...args }, { aggregator, settings }) => aggregator.monthly(args, page(offset, limit, settings.paging), today()),
+  monthlyUsageAggregates: (_root, { offset, limit, ...args }, { aggregator, settings }) =>
+    aggregator.monthly(args, page(offset, limit, settings.paging), today()),
 };
 
 export const ingestionMutations: Pick<MutationResolvers, 'ingestProductUsages' | 'createUsageIngestJob'> = {

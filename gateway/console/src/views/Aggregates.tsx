@@ -34,7 +34,11 @@ export function Aggregates({ onUnauthenticated }: ViewProps) {
     return (
       <Stack>
         <Status loading={kpis.loading} error={kpis.error} onUnauthenticated={onUnauthenticated} />
-        {kpis.data && <Text c="dimmed" data-testid="empty">No KPI is defined yet: create one (GraphQL createKpi or the usage-transparency KPI endpoint) to see aggregates.</Text>}
+        {kpis.data && (
+          <Text c="dimmed" data-testid="empty">
+            No KPI is defined yet: create one (GraphQL createKpi or the usage-transparency KPI endpoint) to see aggregates.
+          </Text>
+        )}
       </Stack>
     );
   }
@@ -43,7 +47,10 @@ export function Aggregates({ onUnauthenticated }: ViewProps) {
   const items = monthly.data?.monthlyUsageAggregates.items ?? [];
   const providers = new Set(items.map((a) => a.provider));
   const monthlyRows = items.map((a) => ({ consumer: providers.size > 1 ? `${a.consumer} · ${a.provider}` : a.consumer, value: a.value }));
-  const dailyRows = (daily.data?.dailyUsageAggregates.items ?? []).map((a) => ({ day: providers.size > 1 ? `${a.period.slice(8)} · ${a.provider}` : a.period.slice(8), value: a.value }));
+  const dailyRows = (daily.data?.dailyUsageAggregates.items ?? []).map((a) => ({
+    day: providers.size > 1 ? `${a.period.slice(8)} · ${a.provider}` : a.period.slice(8),
+    value: a.value,
+  }));
 
   return (
     <Stack>
@@ -73,7 +80,9 @@ export function Aggregates({ onUnauthenticated }: ViewProps) {
       </Paper>
       <Paper withBorder p="md">
         <Group justify="space-between" align="end">
-          <Title order={5}>Days of {selected ?? '—'} ({kpi?.dailyFunction.toLowerCase()})</Title>
+          <Title order={5}>
+            Days of {selected ?? '—'} ({kpi?.dailyFunction.toLowerCase()})
+          </Title>
           <Select label="Consumer" data={consumers} value={selected ?? null} onChange={setConsumer} allowDeselect={false} disabled={consumers.length === 0} />
         </Group>
         <Status loading={daily.loading && !!selected} error={daily.error} empty={!!selected && dailyRows.length === 0} onUnauthenticated={onUnauthenticated} />

@@ -1,6 +1,12 @@
 import { Button, Drawer, Group, MultiSelect, Pagination, ScrollArea, Stack, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useState } from 'react';
-import { ConsoleUsagesDocument, type ConsoleUsageRowFragment, type ProductUsageFilter, type ProductUsageSortField, type ProductUsageStatus } from '../generated';
+import {
+  ConsoleUsagesDocument,
+  type ConsoleUsageRowFragment,
+  type ProductUsageFilter,
+  type ProductUsageSortField,
+  type ProductUsageStatus,
+} from '../generated';
 import { useGraph } from '../use-graph';
 import { Status, formatDate, statuses, type ViewProps } from './common';
 import { UsageDetail } from './UsageDetail';
@@ -26,7 +32,10 @@ const noFilters: Filters = { party: '', specification: '', status: [], from: '',
 
 /** The typed filter the graph takes; empty fields are left out, dates are whole UTC days. */
 function toFilter(f: Filters): ProductUsageFilter {
-  const usageDate = { ...(f.from ? { gte: `${f.from}T00:00:00Z` } : {}), ...(f.to ? { lt: new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString() } : {}) };
+  const usageDate = {
+    ...(f.from ? { gte: `${f.from}T00:00:00Z` } : {}),
+    ...(f.to ? { lt: new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString() } : {}),
+  };
   return {
     ...(f.party.trim() ? { relatedPartyId: [f.party.trim()] } : {}),
     ...(f.specification.trim() ? { usageSpecificationId: [f.specification.trim()] } : {}),
@@ -55,8 +64,7 @@ export function Explorer({ onUnauthenticated }: ViewProps) {
     setFilters(draft);
     setPage(1);
   };
-  const sortBy = (field: ProductUsageSortField) =>
-    setSort((s) => ({ field, direction: s.field === field && s.direction === 'DESC' ? 'ASC' : 'DESC' }));
+  const sortBy = (field: ProductUsageSortField) => setSort((s) => ({ field, direction: s.field === field && s.direction === 'DESC' ? 'ASC' : 'DESC' }));
 
   return (
     <Stack>
@@ -66,8 +74,19 @@ export function Explorer({ onUnauthenticated }: ViewProps) {
         <MultiSelect label="Status" data={[...statuses]} value={draft.status} onChange={(status) => setDraft({ ...draft, status })} clearable miw={180} />
         <TextInput label="From" type="date" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />
         <TextInput label="To" type="date" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />
-        <Button onClick={apply} data-testid="apply">Apply</Button>
-        <Button variant="subtle" onClick={() => { setDraft(noFilters); setFilters(noFilters); setPage(1); }}>Clear</Button>
+        <Button onClick={apply} data-testid="apply">
+          Apply
+        </Button>
+        <Button
+          variant="subtle"
+          onClick={() => {
+            setDraft(noFilters);
+            setFilters(noFilters);
+            setPage(1);
+          }}
+        >
+          Clear
+        </Button>
       </Group>
       <Text size="sm" c="dimmed" data-testid="total">
         {usages ? `${usages.totalCount} usage${usages.totalCount === 1 ? '' : 's'}` : ' '}
@@ -104,9 +123,7 @@ export function Explorer({ onUnauthenticated }: ViewProps) {
         </Table>
       </ScrollArea>
       <Status loading={loading && !usages} error={error} empty={usages?.items.length === 0} onUnauthenticated={onUnauthenticated} />
-      {usages && usages.totalCount > pageSize && (
-        <Pagination total={Math.ceil(usages.totalCount / pageSize)} value={page} onChange={setPage} />
-      )}
+      {usages && usages.totalCount > pageSize && <Pagination total={Math.ceil(usages.totalCount / pageSize)} value={page} onChange={setPage} />}
       <Drawer opened={open !== null} onClose={() => setOpen(null)} position="right" size="lg" title="Usage">
         {open && <UsageDetail id={open} onUnauthenticated={onUnauthenticated} />}
       </Drawer>

@@ -44,7 +44,14 @@ export function ExportCsv({ specificationId, month, onUnauthenticated }: { speci
   };
   // run never rejects: every failure of the export ends in its catch, shown as the 'failed' state.
   return (
-    <Button variant="light" onClick={() => void run()} loading={state === 'running'} disabled={!specificationId} color={state === 'failed' ? 'red' : undefined} data-testid="export-csv">
+    <Button
+      variant="light"
+      onClick={() => void run()}
+      loading={state === 'running'}
+      disabled={!specificationId}
+      color={state === 'failed' ? 'red' : undefined}
+      data-testid="export-csv"
+    >
       {state === 'failed' ? 'Export failed: try again' : 'Usages as CSV'}
     </Button>
   );

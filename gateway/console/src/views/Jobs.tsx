@@ -21,8 +21,18 @@ export function Jobs({ onUnauthenticated }: ViewProps) {
   return (
     <Stack>
       <Group align="end">
-        <TextInput label="Day" type="date" value={date} onChange={(e) => { setDate(e.currentTarget.value); setPage(1); }} />
-        <Text size="sm" c="dimmed">{jobs ? `${jobs.totalCount} job${jobs.totalCount === 1 ? '' : 's'}` : ''}</Text>
+        <TextInput
+          label="Day"
+          type="date"
+          value={date}
+          onChange={(e) => {
+            setDate(e.currentTarget.value);
+            setPage(1);
+          }}
+        />
+        <Text size="sm" c="dimmed">
+          {jobs ? `${jobs.totalCount} job${jobs.totalCount === 1 ? '' : 's'}` : ''}
+        </Text>
       </Group>
       <ScrollArea>
         <Table miw={700} highlightOnHover data-testid="jobs">
@@ -73,8 +83,12 @@ function JobErrors({ id, onUnauthenticated }: { id: string } & ViewProps) {
       {errors?.items.map((e) => (
         <Stack key={e.index} gap={2}>
           <Group gap="xs">
-            <Badge color="red" variant="light">{e.rule}</Badge>
-            <Text size="sm">usage #{e.index}: {e.message}</Text>
+            <Badge color="red" variant="light">
+              {e.rule}
+            </Badge>
+            <Text size="sm">
+              usage #{e.index}: {e.message}
+            </Text>
           </Group>
           <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
             {JSON.stringify(e.usage)}

@@ -20,13 +20,17 @@ export function LiveFeed({ onUnauthenticated }: ViewProps) {
 
   useEffect(
     () =>
-      subscribe(ConsoleUsageEventsDocument, {}, {
-        next: ({ productUsageEvents: event }) => {
-          if (pausedRef.current) setWaiting((w) => [event, ...w].slice(0, kept));
-          else setEvents((e) => [event, ...e].slice(0, kept));
+      subscribe(
+        ConsoleUsageEventsDocument,
+        {},
+        {
+          next: ({ productUsageEvents: event }) => {
+            if (pausedRef.current) setWaiting((w) => [event, ...w].slice(0, kept));
+            else setEvents((e) => [event, ...e].slice(0, kept));
+          },
+          error: setError,
         },
-        error: setError,
-      }),
+      ),
     [],
   );
   const resume = () => {
@@ -39,11 +43,17 @@ export function LiveFeed({ onUnauthenticated }: ViewProps) {
     <Stack>
       <Group>
         {paused ? (
-          <Button onClick={resume} data-testid="resume">Resume ({waiting.length} waiting)</Button>
+          <Button onClick={resume} data-testid="resume">
+            Resume ({waiting.length} waiting)
+          </Button>
         ) : (
-          <Button variant="light" onClick={() => setPaused(true)} data-testid="pause">Pause</Button>
+          <Button variant="light" onClick={() => setPaused(true)} data-testid="pause">
+            Pause
+          </Button>
         )}
-        <Text size="sm" c="dimmed">The newest {kept} events, newest first.</Text>
+        <Text size="sm" c="dimmed">
+          The newest {kept} events, newest first.
+        </Text>
       </Group>
       <Status loading={false} error={error} empty={!error && events.length === 0} onUnauthenticated={onUnauthenticated} />
       {events.length > 0 && (

@@ -46,11 +46,17 @@ export function UsageDetail({ id, onUnauthenticated }: { id: string } & ViewProp
           ))}
         </Table.Tbody>
       </Table>
-      {usage.usageCharacteristic.length === 0 && <Text c="dimmed" size="sm">None.</Text>}
+      {usage.usageCharacteristic.length === 0 && (
+        <Text c="dimmed" size="sm">
+          None.
+        </Text>
+      )}
 
       <Title order={5}>Prices</Title>
       {usage.usageProductPrice.length === 0 ? (
-        <Text c="dimmed" size="sm">Not rated.</Text>
+        <Text c="dimmed" size="sm">
+          Not rated.
+        </Text>
       ) : (
         <Table>
           <Table.Tbody>

@@ -8,8 +8,19 @@ export interface ViewProps {
 }
 
 export const statuses = [
-  'initialized', 'validated', 'rated', 'corrected', 'superseded', 'notRated', 'rejected', 'failed',
-  'received', 'guided', 'rerated', 'recycled', 'billed',
+  'initialized',
+  'validated',
+  'rated',
+  'corrected',
+  'superseded',
+  'notRated',
+  'rejected',
+  'failed',
+  'received',
+  'guided',
+  'rerated',
+  'recycled',
+  'billed',
 ] as const;
 
 export const formatDate = (value: string | null | undefined) => (value ? new Date(value).toISOString().replace('T', ' ').slice(0, 19) : '—');
