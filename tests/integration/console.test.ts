@@ -126,9 +126,11 @@ describe('the usage console', () => {
     dataOf(await stack.request(CreateKpiDocument, { input: { application: 'console-app', name: 'minutes', displayName: 'Minutes', unit: 'min' } }));
     dataOf(await stack.request(CreateRuleDocument, { input: { application: 'console-app', unit: 'min', maxValue: 100 } }));
     // Two consumers this month; one usage over the rule's maximum, which the job reports as an error.
-    const at = (day: number) => `${month}-${String(day).padStart(2, '0')}T09:00:00Z`;
+    // The first of the month at 08:00, today at 09:00: on the 1st they are still two usages (a usage's
+    // idempotency key includes its datetime, not its value).
+    const at = (day: number, hour: number) => `${month}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z`;
     const today = now.getUTCDate();
-    const usages = (values: [number, number][]) => values.map(([value, day]) => ({ value, unit: 'min', datetime: at(day) }));
+    const usages = (values: [number, number][]) => values.map(([value, day], i) => ({ value, unit: 'min', datetime: at(day, i === 0 && day === 1 ? 8 : 9) }));
     const job = await stack.rest('POST', '/api/usagetransparency/v3/usagesJobs', {
       users: [
         {
