@@ -93,6 +93,8 @@ function provision(log?: (message: string) => void): Promise<void> {
   });
 }
 
+const refusedQuery = /\tERROR\tdocumentdb\/tracer\.go:\d+\tQuery\t/;
+
 function startSupervisor(dataDir: string, timeoutMs: number, log?: (message: string) => void): Promise<Database> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(supervisor, ['-config', dbConfig, '-data-dir', dataDir, '-log-level', 'error'], {
@@ -105,6 +107,10 @@ function startSupervisor(dataDir: string, timeoutMs: number, log?: (message: str
       stderr = `${stderr}${line}\n`.slice(-4_000);
       // The supervisor's own lines (creating the cluster, a PostgreSQL restart) are rare and worth a
       // log line; PostgreSQL's warnings only once running (before, they are in the failure message).
+      // FerretDB logs each query the database refused (a duplicate key, a statement timeout, a
+      // collection not created yet) at ERROR from its tracer; the client gets each as its own error,
+      // so they are nobody's news in the operator's log.
+      if (refusedQuery.test(line)) return;
       if (ready || line.startsWith('usage-graph-db: ')) (log ?? console.error)(`database: ${line}`);
     });
     const fail = (why: string) => {
