@@ -17,6 +17,7 @@ import { useExportDownloads } from './plugins/export-downloads.js';
 import { maskError } from './plugins/mask-errors.js';
 import { useExecutionData } from './plugins/execution-data.js';
 import { upstreamConnectionParams, useUpstreamSignature } from './plugins/upstream-signature.js';
+import { useUpstreamTimeout } from './plugins/upstream-timeout.js';
 import { exportDownloadAuthorizer } from './export-authorizer.js';
 import { runtimeLogger } from './runtime-logger.js';
 import { withWebSocketAuth, type AuthenticatedExtra } from './websocket-auth.js';
@@ -90,8 +91,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     landingPage: options.ide,
     graphiql: options.ide ? { title: 'Usage graph' } : false,
     maskedErrors: { maskError },
-    // A subgraph that does not answer in time fails the request instead of holding it.
-    upstreamTimeout: options.limits.subgraphTimeoutMs,
     // Subscriptions reach the usage subgraph over graphql-ws on its /graphql (the runtime would try
     // SSE otherwise, which Apollo Server refuses as a possible cross-site request).
     // The signed caller rides in the connection params (plugins/upstream-signature.ts).
@@ -113,6 +112,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       useOperationLimits(options.limits.operations),
       useExecutionData(),
       useUpstreamSignature(options.auth.internalSecret),
+      // A subgraph that does not answer in time fails the request instead of holding it.
+      useUpstreamTimeout(options.limits.subgraphTimeoutMs),
       ...(evictions ? [useEntityCache(entityCache, evictions.evict)] : []),
       useExportDownloads(options.usageSubgraphUrl, exportDownloadAuthorizer(callers, options.auth.internalSecret)),
     ],

@@ -70,7 +70,7 @@ const schema = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
-  DB_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  DB_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
   QUERY_PLANNER: z.enum(['rust', 'js']).default('rust'),
   ENTITY_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
   ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(50_000),
@@ -185,8 +185,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DEFAULT_PAGE_SIZE > e.MAX_PAGE_SIZE) {
     throw new ConfigError(`Invalid configuration (DEFAULT_PAGE_SIZE ${e.DEFAULT_PAGE_SIZE} exceeds MAX_PAGE_SIZE ${e.MAX_PAGE_SIZE}).`);
   }
-  // A database call that outlived the gateway's wait would be cancelled by nobody and answered to nobody.
-  if (e.DB_TIMEOUT_MS >= e.SUBGRAPH_TIMEOUT_MS) {
+  // A database call that outlived the gateway's wait would be cancelled by nobody and answered to
+  // nobody. Unset, it is 10 s, or less to leave the subgraph a fifth of a shorter SUBGRAPH_TIMEOUT_MS.
+  const dbTimeoutMs = e.DB_TIMEOUT_MS ?? Math.max(1, Math.min(10_000, Math.floor(e.SUBGRAPH_TIMEOUT_MS * 0.8)));
+  if (e.DB_TIMEOUT_MS !== undefined && e.DB_TIMEOUT_MS >= e.SUBGRAPH_TIMEOUT_MS) {
     throw new ConfigError(`Invalid configuration (DB_TIMEOUT_MS ${e.DB_TIMEOUT_MS} must be below SUBGRAPH_TIMEOUT_MS ${e.SUBGRAPH_TIMEOUT_MS}).`);
   }
   return {
@@ -204,7 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gatewayUrl: e.GATEWAY_URL,
     mongodbUri: e.MONGODB_URI,
     mongodbDb: e.MONGODB_DB,
-    mongodbTimeoutMs: e.DB_TIMEOUT_MS,
+    mongodbTimeoutMs: dbTimeoutMs,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
