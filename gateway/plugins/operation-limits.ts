@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { cachedMeasure } from '../operation-cost.js';
+import { cachedMeasure, maxNesting } from '../operation-cost.js';
 
 export interface OperationLimits {
   maxDepth: number;
@@ -29,7 +29,8 @@ export function useOperationLimits(limits: OperationLimits): GatewayPlugin {
     const measure = measureOperation(args.schema, args.document, args.operationName, args.variableValues, limits.pageSize);
     if (!measure) return;
     if (measure.depth > limits.maxDepth) {
-      return setResultAndStopExecution({ errors: [refused(`The operation is ${measure.depth} fields deep; at most ${limits.maxDepth} are allowed.`)] });
+      const deep = measure.depth > maxNesting ? `more than ${maxNesting}` : String(measure.depth);
+      return setResultAndStopExecution({ errors: [refused(`The operation is ${deep} fields deep; at most ${limits.maxDepth} are allowed.`)] });
     }
     if (measure.aliases > limits.maxAliases) {
       return setResultAndStopExecution({ errors: [refused(`The operation uses ${measure.aliases} aliases; at most ${limits.maxAliases} are allowed.`)] });

@@ -418,3 +418,22 @@ describe(`${total} hostile requests against the REST facade (seed ${seed})`, () 
     expect((await stack.rest('GET', `${v5}/productUsage/${ids.usage}`)).status).toBe(200);
   }, 300_000);
 });
+
+describe('hostile GraphQL documents at the gateway', () => {
+  it('refuses a chain of 3,000 fragments each spreading the next twice (about 100 KB), and answers on', async () => {
+    const n = 3_000;
+    const document = `query { productUsages(limit: 1) { ...F0 } }\n${Array.from({ length: n }, (_, i) => `fragment F${i} on ProductUsagePage { ...F${i + 1} ...F${i + 1} }`).join('\n')}\nfragment F${n} on ProductUsagePage { totalCount }`;
+    expect(document.length).toBeGreaterThan(100_000);
+    const refused = await stack.post(JSON.stringify({ query: document }));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      errors: [
+        {
+          message: `The operation may resolve ${Number.MAX_SAFE_INTEGER} fields; at most 50000 are allowed. Ask for smaller pages or fewer fields.`,
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        },
+      ],
+    });
+    expect((await stack.post(JSON.stringify({ query: '{ productUsages(limit: 1) { totalCount } }' }))).status).toBe(200);
+  });
+});

@@ -86,6 +86,17 @@ describe('operation shape', () => {
     });
     expect((await run('{ productUsages(limit: 100) { items { id usageType } } }')).status).toBe(200);
   });
+
+  it('measures fragments spread again and again once: a 1.3 KB doubling chain is refused at once, and the gateway answers on', async () => {
+    const chain = (n: number) =>
+      `query { productUsages(limit: 1) { ...F0 } }\n${Array.from({ length: n }, (_, i) => `fragment F${i} on ProductUsagePage { ...F${i + 1} ...F${i + 1} }`).join('\n')}\nfragment F${n} on ProductUsagePage { totalCount }`;
+    expect(chain(22).length).toBeLessThan(1_500);
+    expect(await run(chain(22))).toEqual({
+      status: 400,
+      body: shapeError(`The operation may resolve ${1 + 2 ** 22} fields; at most 500 are allowed. Ask for smaller pages or fewer fields.`),
+    });
+    expect((await run('{ productUsages(limit: 1) { totalCount } }')).status).toBe(200);
+  });
 });
 
 describe('websocket subscriptions', () => {
