@@ -40,10 +40,19 @@ const byGraphCode: Record<string, { status: number; reason: string }> = {
   [ErrorCode.TOO_MANY_REQUESTS]: { status: 429, reason: 'Too Many Requests' },
 };
 
+/**
+ * The facade's operations are fixed documents: the gateway refuses one only for its shape limits
+ * (GRAPHQL_MAX_COST and the like), which the client's `limit` and `fields` drive. Its message speaks
+ * GraphQL; a REST client is told what to change instead.
+ */
+const shapeRefusals = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
+export const tooLargeForOneRequest = 'The request asks for more than this server answers at once; ask for a smaller limit or fewer fields.';
+
 /** A graph error as a TMF error; anything unknown is a 500 with no internal detail. */
 export function fromGraphError(code: string | undefined, message: string, retryAfter?: string | null): TmfError {
   const known = code ? byGraphCode[code] : undefined;
   if (!known) return internalError();
+  if (code && shapeRefusals.has(code)) return new TmfError(known.status, known.reason, tooLargeForOneRequest);
   // RFC 6750: a 401 names the scheme the client should use; a 429 says when to come back.
   const headers: Record<string, string> = known.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
   if (known.status === 429) headers['retry-after'] = retryAfter && /^\d{1,6}$/.test(retryAfter) ? retryAfter : '1';

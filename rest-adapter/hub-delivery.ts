@@ -13,6 +13,9 @@ import { v4Base } from './routes/usage-v4.js';
 
 type Delivery = LeaseHubDeliveriesMutation['leaseHubDeliveries'][number];
 
+/** Deliveries the worker leases per round. */
+export const leaseBatch = 50;
+
 export interface HubDeliveryOptions {
   gateway: GatewayClient;
   publicUrl: string;
@@ -66,7 +69,8 @@ export class HubDeliveryWorker {
     while (!this.stopping) {
       let leased: Delivery[] = [];
       try {
-        leased = (await gateway.run(LeaseHubDeliveriesDocument, { worker: this.worker, limit: 50, leaseSeconds: 30 }, await this.bearer())).leaseHubDeliveries;
+        leased = (await gateway.run(LeaseHubDeliveriesDocument, { worker: this.worker, limit: leaseBatch, leaseSeconds: 30 }, await this.bearer()))
+          .leaseHubDeliveries;
         await Promise.all(leased.map((delivery) => this.deliver(delivery)));
       } catch (error) {
         logger.warn('webhook delivery round failed; retrying', error);

@@ -67,7 +67,7 @@ const schema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
-  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(100_000),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   DB_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),

@@ -429,7 +429,7 @@ describe('hostile GraphQL documents at the gateway', () => {
     expect(refused.body).toEqual({
       errors: [
         {
-          message: `The operation may resolve ${Number.MAX_SAFE_INTEGER} fields; at most 50000 are allowed. Ask for smaller pages or fewer fields.`,
+          message: `The operation may resolve ${Number.MAX_SAFE_INTEGER} fields; at most 100000 are allowed. Ask for smaller pages or fewer fields.`,
           extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
         },
       ],

@@ -72,3 +72,30 @@ describe('TMF error bodies', () => {
     await expectError(await stack.rest('POST', `${v5}/productUsage`, { ...validUsage, description: 'x'.repeat(5000) }), 413);
   });
 });
+
+describe('the largest documented page', () => {
+  it('is served: limit=1000 with every attribute passes the gateway cost limit', async () => {
+    const response = await stack.rest('GET', '/tmf-api/productUsageManagement/v5/productUsage?limit=1000');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-result-count')).toBe(String((response.body as unknown[]).length));
+  });
+});
+
+describe('a page larger than an operator allows', () => {
+  it('is a TMF 400 saying what to change, with no GraphQL in it', async () => {
+    const strict = await startStack('rest_errors_cost', { GRAPHQL_MAX_COST: '100' });
+    try {
+      const response = await strict.rest('GET', '/tmf-api/productUsageManagement/v5/productUsage?limit=50');
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({
+        '@type': 'Error',
+        code: '400',
+        reason: 'Bad Request',
+        message: 'The request asks for more than this server answers at once; ask for a smaller limit or fewer fields.',
+        status: '400',
+      });
+    } finally {
+      await strict.close();
+    }
+  });
+});
