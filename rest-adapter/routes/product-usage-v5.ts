@@ -27,7 +27,7 @@ export function productUsageV5(gateway: GatewayClient, publicUrl: string): Resou
     cursors: true,
     list: async (query) => (await gateway.run(RestListProductUsagesDocument, graphListArguments(query))).productUsages,
     get: async (id) => (await gateway.run(RestGetProductUsageDocument, { id })).productUsage ?? null,
-    create: async (input) => (await gateway.run(RestCreateProductUsageDocument, { input })).createProductUsage,
+    create: async (input, idempotencyKey) => (await gateway.run(RestCreateProductUsageDocument, { input, idempotencyKey })).createProductUsage,
     update: async (id, patch) => (await gateway.run(RestUpdateProductUsageDocument, { id, patch })).updateProductUsage,
     remove: async (id) => void (await gateway.run(RestDeleteProductUsageDocument, { id })),
     toTmf: (usage) => productUsageToV5(usage, `${publicUrl}${path}/${usage.id}`),

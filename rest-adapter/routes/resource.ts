@@ -24,7 +24,8 @@ export interface ResourceDefinition<TItem, TInput, TPatch> {
   cursors?: boolean;
   list(query: ListQuery): Promise<{ totalCount: number; items: TItem[]; nextCursor?: string | null; previousCursor?: string | null }>;
   get(id: string): Promise<TItem | null>;
-  create(input: TInput): Promise<TItem>;
+  /** `idempotencyKey`: the request's Idempotency-Key header, where the resource takes one. */
+  create(input: TInput, idempotencyKey?: string): Promise<TItem>;
   update(id: string, patch: TPatch): Promise<TItem>;
   remove(id: string): Promise<void>;
   toTmf(item: TItem): Json;
@@ -99,6 +100,18 @@ function changes(before: Record<string, unknown>, after: Record<string, unknown>
 }
 
 /**
+ * The Idempotency-Key header (IETF httpapi draft "The Idempotency-Key HTTP Header Field", as Stripe
+ * and others use it): the graph stores a create once per key and tenant and answers a resend with the
+ * stored resource (resolvers/mutation.ts). Checked there; one header, not a list.
+ */
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  if (Array.isArray(header)) throw badRequest('Send one Idempotency-Key header.');
+  return header;
+}
+
+/**
  * RFC 8288 links to the neighbouring pages, for lists with cursors: the same query with `after` (next)
  * or `before` (prev) set to the graph's cursor and `offset` dropped. Relative to the request's own
  * URL, as RFC 8288 allows, so they hold behind any proxy that serves the facade under its path.
@@ -149,7 +162,7 @@ export function registerResource<TItem, TInput extends object, TPatch>(
     for (const key of ['id', 'href', 'creationDate', 'lastUpdate']) {
       if (key in body) throw badRequest(`Attribute "${key}" is set by the server; leave it out of the create body.`);
     }
-    const created = await resource.create(resource.fromTmf(body));
+    const created = await resource.create(resource.fromTmf(body), idempotencyKeyOf(request));
     const tmf = resource.toTmf(created);
     reply.header('Location', String(tmf.href));
     return reply.code(201).type(json).send(projectFields(tmf, fields));

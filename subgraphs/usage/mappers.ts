@@ -20,6 +20,8 @@ export type ProductUsageDocument = Omit<ProductUsage, '__typename' | 'id' | 'hre
   relatedParty: RelatedPartyDocument[];
   /** Set on usages that arrived through ingestion (ingestion.ts). */
   ingest?: IngestFields;
+  /** Set on usages created with an idempotency key (resolvers/mutation.ts): the key and the create input's hash. */
+  idempotency?: { key: string; hash: string };
   /** The caller's tenant, stamped by the repository (shared/repository.ts); never shown to clients. */
   tenant?: string;
 };

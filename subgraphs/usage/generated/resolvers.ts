@@ -226,6 +226,12 @@ export type Mutation = {
   /** Starts exporting the usages that match the filter; the job runs in the background. */
   createExportJob: ExportJob;
   createHub: Hub;
+  /**
+   * Creates a usage. With an idempotencyKey (1-255 visible ASCII characters, unique per tenant), sending
+   * the same key and input again answers the usage stored the first time, with no second usage and no
+   * second event; the same key with another input fails with CONFLICT. The way to retry a create whose
+   * answer was lost (a timeout, SERVICE_UNAVAILABLE).
+   */
   createProductUsage: ProductUsage;
   /** Accepts a batch (at most INGEST_MAX_JOB_USAGES, 10000 by default) to be ingested in the background. */
   createUsageIngestJob: UsageIngestJob;
@@ -269,6 +275,7 @@ export type MutationCreateHubArgs = {
 
 
 export type MutationCreateProductUsageArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: ProductUsageInput;
 };
 
