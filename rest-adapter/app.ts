@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../subgraphs/shared/logger.js';
-import { internalError, notFound, payloadTooLarge, TmfError, unsupportedMediaType } from './errors.js';
+import { internalError, notFound, payloadTooLarge, serviceUnavailable, TmfError, unsupportedMediaType } from './errors.js';
 import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
 import { registerAnonymousPreflight } from './anonymous-preflight.js';
 import { registerAuthentication } from './authentication.js';
@@ -42,6 +42,8 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     logger: false,
+    // A request arriving while the facade stops gets the TMF 503 below, not Fastify's own body.
+    return503OnClosing: false,
   });
 
   // Only JSON bodies: application/json, and the two PATCH formats, parsed the same way.
@@ -69,6 +71,16 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   app.setNotFoundHandler((request, reply) => {
     const tmf = notFound(`No resource at ${request.method} ${request.url.split('?')[0]}.`);
     return reply.code(404).type('application/json').send(tmf.body());
+  });
+
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+    if (closing) throw serviceUnavailable('The server is shutting down; try again.');
   });
 
   // Every operation a route sends carries the caller's own credential (gateway-client.ts). The

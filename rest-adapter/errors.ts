@@ -55,11 +55,14 @@ export function fromGraphError(code: string | undefined, message: string, retryA
   if (code && shapeRefusals.has(code)) return new TmfError(known.status, known.reason, tooLargeForOneRequest);
   // RFC 6750: a 401 names the scheme the client should use; a 429 says when to come back.
   const headers: Record<string, string> = known.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-  if (known.status === 429) headers['retry-after'] = retryAfter && /^\d{1,6}$/.test(retryAfter) ? retryAfter : '1';
+  // RFC 9110 §10.2.3: also on 503, and on 504 since the same retry helps; seconds as the graph says, else 1.
+  if (known.status === 429 || known.status === 503 || known.status === 504) headers['retry-after'] = retryAfter && /^\d{1,6}$/.test(retryAfter) ? retryAfter : '1';
   return new TmfError(known.status, known.reason, message, headers);
 }
 
 export const badRequest = (message: string) => new TmfError(400, 'Bad Request', message);
+/** Ours to fix, worth a retry: the graph behind the facade is unreachable, or the facade is stopping. */
+export const serviceUnavailable = (message: string) => new TmfError(503, 'Service Unavailable', message, { 'retry-after': '1' });
 export const notFound = (message: string) => new TmfError(404, 'Not Found', message);
 export const internalError = () => new TmfError(500, 'Internal Server Error', 'The server could not complete the request.');
 export const methodNotAllowed = (method: string, allowed: readonly string[]) =>

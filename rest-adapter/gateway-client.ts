@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
 import { Agent, request as httpRequest } from 'node:http';
-import { fromGraphError, internalError, TmfError } from './errors.js';
+import { fromGraphError, internalError, serviceUnavailable } from './errors.js';
 
 interface GraphQLResponse<T> {
   data?: T | null;
@@ -52,7 +52,7 @@ export class GatewayClient {
       retryAfter = answer.retryAfter;
       body = JSON.parse(answer.text) as GraphQLResponse<TData>;
     } catch {
-      throw new TmfError(503, 'Service Unavailable', 'The usage graph is unavailable; try again shortly.');
+      throw serviceUnavailable('The usage graph is unavailable; try again shortly.');
     }
     const first = body.errors?.[0];
     if (first) throw fromGraphError(first.extensions?.code, first.message, retryAfter);

@@ -62,6 +62,7 @@ describe('a subgraph that does not answer in time', () => {
     await whileHanging('usage', async () => {
       const tmf = await stack.rest('GET', v5List);
       expect(tmf.status).toBe(504);
+      expect(tmf.headers.get('retry-after')).toBe('1');
       expect(tmf.body).toEqual({
         '@type': 'Error',
         code: '504',
@@ -100,6 +101,7 @@ describe('a subgraph that cannot be reached', () => {
     await whileDown('usage', async () => {
       const tmf = await stack.rest('GET', v5List);
       expect(tmf.status).toBe(503);
+      expect(tmf.headers.get('retry-after')).toBe('1');
       expect(tmf.body).toEqual({
         '@type': 'Error',
         code: '503',
