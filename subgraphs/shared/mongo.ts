@@ -6,7 +6,8 @@ export function clientOptions(extra: MongoClientOptions = {}): MongoClientOption
   return {
     // Fail a request in seconds when the database is gone, rather than hanging the gateway.
     serverSelectionTimeoutMS: 5_000,
-    // FerretDB does not implement retryable writes; MongoDB does not need them for single-document writes here.
+    // FerretDB 2 does not implement retryable writes: it ignores a write's txnNumber (the same $inc
+    // sent twice in one session with one txnNumber applies twice, tried on 2.7), so a retry is not safe.
     retryWrites: false,
     ...extra,
   };

@@ -6,7 +6,7 @@ import { badUserInput } from './errors.js';
 /**
  * Building blocks that translate typed GraphQL arguments into MongoDB queries. They only accept
  * values that GraphQL has already coerced (lists of scalars, Dates), never raw client objects, and
- * stay within what MongoDB 6+ and FerretDB 1.24 both run.
+ * stay within what MongoDB 6+ and FerretDB 2 both run (docs/database.md, "What the queries use").
  */
 
 export interface Page {

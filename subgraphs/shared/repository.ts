@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter, IndexDescriptionInfo, MongoError, OptionalUnlessRequiredId, Sort, UpdateFilter } from 'mongodb';
+import type { Collection, Db, Filter, OptionalUnlessRequiredId, Sort, UpdateFilter } from 'mongodb';
 import { commandTimeoutOf, withDriverErrors } from './mongo.js';
 import type { Page } from './query.js';
 import { asSortSpec, keysetFilter, reversed } from './cursor.js';
@@ -51,21 +51,9 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     const collection = db.collection<D>(name);
     const timeout = commandTimeoutOf(db);
     if (timeout !== undefined) boundedCollections.set(collection, timeout);
-    // Only the missing ones: FerretDB 1.24 drops the connection ("slice bounds out of range") when
-    // one createIndexes call names several indexes that all exist already.
-    const existing = await withDriverErrors<IndexDescriptionInfo[]>(
-      () =>
-        collection
-          .listIndexes()
-          .toArray()
-          .catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
-      `Reading ${name} indexes`,
-    );
-    const have = new Set(existing.map((index) => JSON.stringify(index.key)));
-    const missing = indexes.filter((key) => !have.has(JSON.stringify(key)));
-    if (missing.length) {
-      await withDriverErrors(() => collection.createIndexes(missing.map((key) => ({ key }))), `Creating ${name} indexes`);
-    }
+    // One command for all of them; indexes that exist already are left as they are. None at all is
+    // an error to the database ("at least one index"), so that call is not made.
+    if (indexes.length) await withDriverErrors(() => collection.createIndexes(indexes.map((key) => ({ key }))), `Creating ${name} indexes`);
     return collection;
   }
 
@@ -89,23 +77,14 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     return this.tenant === undefined ? doc : { ...doc, tenant: this.tenant };
   }
 
-  /**
-   * The document with this id if it is this view's. Read by `_id` alone and checked here: FerretDB 1.24
-   * uses the _id index only for a filter that names `_id` and nothing else (its explain's
-   * `filterPushdown`; `{ _id, tenant }` scans the whole collection). `_id` is unique across tenants and
-   * no operation changes a document's tenant, so the check is as good as the filter.
-   */
-  protected async findOwn(id: string, action: string): Promise<T | null> {
-    const doc = (await withDriverErrors(() => this.collection.findOne({ _id: id } as Filter<T>, this.bounded), action)) as (T & Tenanted) | null;
-    return doc && (this.tenant === undefined || doc.tenant === this.tenant) ? doc : null;
+  /** `{ _id: id }` within this view's tenant: another tenant's id matches nothing. */
+  private byId(id: string): Filter<T> {
+    return this.scope({ _id: id } as Filter<T>);
   }
 
+  /** The documents of this view with these ids, in one query (none asked, none read). */
   async findByIds(ids: readonly string[]): Promise<T[]> {
-    // One id (a get, a client polling its job) as an equality, which FerretDB answers from the _id index (see findOwn).
-    if (ids.length === 1) {
-      const doc = await this.findOwn(ids[0]!, `Reading ${this.noun}s`);
-      return doc ? [doc] : [];
-    }
+    if (!ids.length) return [];
     return withDriverErrors(
       () => this.collection.find(this.scope({ _id: { $in: [...ids] } } as Filter<T>), this.bounded).toArray() as Promise<T[]>,
       `Reading ${this.noun}s`,
@@ -152,19 +131,17 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     return stamped;
   }
 
-  // Updates and deletes by id check the tenant with findOwn first and then write by `_id` alone, for
-  // FerretDB's _id index (see findOwn): one indexed read more rather than a scan of the collection.
+  // Updates and deletes by id are one command each, on the tenant-scoped filter: another tenant's
+  // document is not matched, so it is neither changed nor returned (null, as for an unknown id).
 
   async update(id: string, update: UpdateFilter<T>): Promise<T | null> {
-    if (this.tenant !== undefined && !(await this.findOwn(id, `Updating a ${this.noun}`))) return null;
     return withDriverErrors(
-      () => this.collection.findOneAndUpdate({ _id: id } as Filter<T>, update, { returnDocument: 'after' }) as Promise<T | null>,
+      () => this.collection.findOneAndUpdate(this.byId(id), update, { returnDocument: 'after' }) as Promise<T | null>,
       `Updating a ${this.noun}`,
     );
   }
 
   async delete(id: string): Promise<T | null> {
-    if (this.tenant !== undefined && !(await this.findOwn(id, `Deleting a ${this.noun}`))) return null;
-    return withDriverErrors(() => this.collection.findOneAndDelete({ _id: id } as Filter<T>) as Promise<T | null>, `Deleting a ${this.noun}`);
+    return withDriverErrors(() => this.collection.findOneAndDelete(this.byId(id)) as Promise<T | null>, `Deleting a ${this.noun}`);
   }
 }

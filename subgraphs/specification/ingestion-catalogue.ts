@@ -34,9 +34,9 @@ export class IngestionCatalogue {
   }
 
   /**
-   * Attaches to this subgraph's collections without creating their indexes: the specification
-   * subgraph's start-up does that, and FerretDB 1.24 drops the connection when two createIndexes on
-   * one collection run at once.
+   * Attaches to this subgraph's collections without touching their indexes: they are the
+   * specification subgraph's, and its start-up creates them (and drops the old cross-tenant unique
+   * ones, which two start-ups at once could race on). Creating them here too would only repeat it.
    */
   static open(db: Db): IngestionCatalogue {
     return new IngestionCatalogue(IngestionRuleRepository.attach(db), KpiRepository.attach(db), SpecificationRepository.attach(db));

@@ -18,7 +18,7 @@ export class IngestionRuleRepository extends DocumentRepository<IngestionRuleDoc
     // Unique per tenant: each tenant has its own rule per application and unit.
     const collection = await this.collectionWithIndexes<IngestionRuleDocument>(db, 'ingestionRules', []);
     await dropIndex(collection, { application: 1, unit: 1 });
-    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), { tenant: 1, application: 1, unit: 1 });
+    await uniqueIndex(collection, { tenant: 1, application: 1, unit: 1 });
     return new IngestionRuleRepository(collection, 'ingestion rule');
   }
 
@@ -45,7 +45,7 @@ export class KpiRepository extends DocumentRepository<KpiDocument> {
     // Unique per tenant: each tenant names its own KPIs.
     const collection = await this.collectionWithIndexes<KpiDocument>(db, 'kpis', []);
     await dropIndex(collection, { application: 1, name: 1 });
-    await uniqueIndex(collection.createIndex.bind(collection), collection.listIndexes.bind(collection), { tenant: 1, application: 1, name: 1 });
+    await uniqueIndex(collection, { tenant: 1, application: 1, name: 1 });
     return new KpiRepository(collection, 'KPI');
   }
 
@@ -76,21 +76,9 @@ async function dropIndex<D extends Document>(collection: Collection<D>, key: Ind
   if (old) await withDriverErrors(() => collection.dropIndex(old.name as string), 'Dropping an index');
 }
 
-/** Creates a unique index unless it exists (FerretDB 1.24 drops the connection on a repeated createIndexes). */
-async function uniqueIndex(
-  create: (key: IndexKey, options: { unique: true }) => Promise<string>,
-  list: () => { toArray(): Promise<{ key: unknown }[]> },
-  key: IndexKey,
-): Promise<void> {
-  const existing = await withDriverErrors(
-    () =>
-      list()
-        .toArray()
-        .catch((error: MongoError) => (error.code === 26 ? [] : Promise.reject(error))),
-    'Reading indexes',
-  );
-  if (existing.some((index) => JSON.stringify(index.key) === JSON.stringify(key))) return;
-  await withDriverErrors(() => create(key, { unique: true }), 'Creating a unique index');
+/** Creates a unique index on `key` (idempotent: an index that exists already is left as it is). */
+async function uniqueIndex<D extends Document>(collection: Collection<D>, key: IndexKey): Promise<void> {
+  await withDriverErrors(() => collection.createIndex(key, { unique: true }), 'Creating a unique index');
 }
 
 /**

@@ -40,8 +40,9 @@ export function lastDayOfMonth(month: string): string {
 }
 
 /**
- * Folds values with one function. `values` are in time order (LAST takes the final one). COUNT of
- * days counts the days folded (prefilled ones included); COUNT of usages is their number.
+ * Folds a month's daily values with one function (a day's usages are folded in the database,
+ * ProductUsageRepository.dayGroups). `values` are in day order (LAST takes the final one); COUNT
+ * counts the days folded, prefilled ones included.
  */
 export function fold(fn: AggregationFunction, values: readonly number[]): number {
   if (!values.length) return 0;
@@ -91,9 +92,9 @@ const monthPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /**
  * Daily and monthly aggregates of a KPI, computed when asked from the day and month keys stored on
- * each ingested usage, so a late usage counts in the period it belongs to. SUM and COUNT of a day
- * run as one $group in the database; MIN, MAX and LAST stream the day's values through a cursor,
- * because FerretDB 1.24 answers "not implemented" for the $min, $max, $first and $last accumulators.
+ * each ingested usage, so a late usage counts in the period it belongs to. A day is one $group in
+ * the database ($sum, $min, $max, or $last after a sort by usageDate, with the count of usages
+ * beside it); the days of a month are folded here, where the prefilled days exist.
  */
 export class UsageAggregator {
   constructor(
@@ -105,25 +106,6 @@ export class UsageAggregator {
     const kpi = await this.catalogue.kpi(application, kpiName);
     if (!kpi) throw notFound('Kpi', `${application}/${kpiName}`);
     return kpi;
-  }
-
-  private async days(kpi: KpiDocument, filter: Filter<ProductUsageDocument>): Promise<DayAggregate[]> {
-    if (kpi.dailyFunction === 'SUM' || kpi.dailyFunction === 'COUNT') {
-      const groups = await this.usages.dayGroups(filter);
-      return groups.map((g) => ({ ...g, value: kpi.dailyFunction === 'SUM' ? g.sum : g.count }));
-    }
-    // Only what the fold needs is kept per day: the running value (the cursor is in usageDate order).
-    const days = new Map<string, DayAggregate>();
-    for await (const v of this.usages.dayValues(filter)) {
-      const key = JSON.stringify([v.consumer, v.provider, v.day]);
-      const day = days.get(key);
-      if (!day) days.set(key, { ...v, count: 1 });
-      else {
-        day.value = fold(kpi.dailyFunction, [day.value, v.value]);
-        day.count += 1;
-      }
-    }
-    return [...days.values()];
   }
 
   private filter(kpi: KpiDocument, period: Filter<ProductUsageDocument>, consumer?: string | null, provider?: string | null): Filter<ProductUsageDocument> {
@@ -146,7 +128,10 @@ export class UsageAggregator {
     const days = daysBetween(args.from, args.to);
     if (days.length > 366) throw badUserInput('A daily range covers at most 366 days.', 'to');
     const kpi = await this.kpiOf(args.application, args.kpiName);
-    const found = await this.days(kpi, this.filter(kpi, { 'ingest.day': { $gte: args.from, $lte: args.to } }, args.consumer, args.provider));
+    const found = await this.usages.dayGroups(
+      this.filter(kpi, { 'ingest.day': { $gte: args.from, $lte: args.to } }, args.consumer, args.provider),
+      kpi.dailyFunction,
+    );
     const rows = [...dailySeries(found, days, kpi.preFill).values()].flat();
     return {
       kpi: { id: kpi._id },
@@ -166,7 +151,7 @@ export class UsageAggregator {
     const last = lastDayOfMonth(args.month);
     const until = last < today ? last : today;
     const days = until >= `${args.month}-01` ? daysBetween(`${args.month}-01`, until) : [];
-    const found = await this.days(kpi, this.filter(kpi, { 'ingest.month': args.month }, args.consumer, args.provider));
+    const found = await this.usages.dayGroups(this.filter(kpi, { 'ingest.month': args.month }, args.consumer, args.provider), kpi.dailyFunction);
     // Days past `until` (usages dated in the future) still count: they are in the month.
     const extra = [...new Set(found.map((r) => r.day).filter((d) => d > until))].sort();
     const series = dailySeries(found, [...days, ...extra], kpi.preFill);

@@ -16,7 +16,7 @@ import type { ProductUsageDocument } from './mappers.js';
 export type IngestFields = Omit<NormalizedUsage, 'datetime' | 'externalIdentifier'> & {
   key: string;
   hash: string;
-  /** yyyy-mm-dd and yyyy-mm of usageDate in UTC, stored at write time (no date-part operators on FerretDB). */
+  /** yyyy-mm-dd and yyyy-mm of usageDate in UTC, stored at write time so that aggregates match and group on them through an index. */
   day: string;
   month: string;
   processStatus: UsageProcessStatus;

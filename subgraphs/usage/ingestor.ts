@@ -107,8 +107,8 @@ export class UsageIngestor {
     }
 
     const duplicates = await this.usages.insertNew(candidates.map((c) => c.doc));
-    // Only on a resend, and by _id equalities (see findEach).
-    const stored = await this.usages.findEach(candidates.filter((_, n) => duplicates.has(n)).map((c) => c.doc._id));
+    // Only on a resend (no duplicates: no read).
+    const stored = await this.usages.findByIds(candidates.filter((_, n) => duplicates.has(n)).map((c) => c.doc._id));
     const storedById = new Map(stored.map((doc) => [doc._id, doc]));
     const created: ProductUsageDocument[] = [];
     candidates.forEach(({ i, doc }, n) => {

@@ -31,8 +31,9 @@ export function createUsageLoaders(repository: ProductUsageRepository, paging: {
      * Reverse lookups (Party.productUsages, ...). The gateway sends every parent of a page in one
      * `_entities` request, so the keys of one batch share their arguments: the counts for all
      * parents cost one aggregate, and only parents with usages on the requested page need a `find`.
-     * MongoDB has no portable per-group limit (no $facet or window functions on FerretDB), so those
-     * finds run one per parent, concurrently.
+     * Those finds run one per parent, concurrently, each the same sorted page as any list of usages
+     * (DocumentRepository.find); a per-parent limit in one aggregate ($setWindowFields, which MongoDB 6+ and
+     * FerretDB 2 both run) would have to repeat that paging in a pipeline.
      */
     usagesByRelation: new DataLoader<RelationKey, PageSource<ProductUsageDocument>, string>(
       async (keys) => {

@@ -2,6 +2,7 @@ import { MongoBulkWriteError, type Db, type Document, type Filter, type Sort, ty
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
+import type { KpiDocument } from '../specification/ingestion-catalogue.js';
 import type { ProductUsageDocument } from './mappers.js';
 
 export const usageCollectionName = 'productUsages';
@@ -21,27 +22,35 @@ const indexes: IndexKey[] = [
   { tenant: 1, [usagePaths.relatedPartyRole]: 1 },
   { tenant: 1, [usagePaths.productId]: 1 },
   { tenant: 1, [usagePaths.externalIdentifierId]: 1 },
+  // Attributes the TMF lists (v5 and v4) filter on that a partner plausibly narrows by: the usage's
+  // @type, and the specification and product by name. Other `where` paths are filtered within the
+  // tenant's index range (docs/database.md, "Indexes and plans").
+  { tenant: 1, type: 1 },
+  { tenant: 1, 'usageSpecification.name': 1 },
+  { tenant: 1, 'product.name': 1 },
   // Aggregates of ingested usages: one KPI (application and unit) in one month or range of days.
   { tenant: 1, 'ingest.application': 1, 'ingest.unit': 1, 'ingest.month': 1 },
   { tenant: 1, 'ingest.application': 1, 'ingest.unit': 1, 'ingest.day': 1 },
 ];
 
-/** One day's usages of one consumer and provider, folded in the database (sum and count run on both databases). */
+/** One day's usages of one consumer and provider, folded in the database: their value by one function, and their number. */
 export interface DayGroup {
   consumer: string;
   provider: string;
   day: string;
-  sum: number;
+  value: number;
   count: number;
 }
 
-/** What min, max and last need of each usage (FerretDB 1.24 has no $min/$max/$last accumulators). */
-export interface DayValue {
-  consumer: string;
-  provider: string;
-  day: string;
-  value: number;
-}
+/** How a KPI's daily function folds the values of a day's usages, as a $group accumulator. */
+const dayAccumulators: Record<KpiDocument['dailyFunction'], Document> = {
+  SUM: { $sum: '$ingest.value' },
+  COUNT: { $sum: 1 },
+  MIN: { $min: '$ingest.value' },
+  MAX: { $max: '$ingest.value' },
+  // The value of the day's latest usage: the pipeline sorts by usageDate (then _id) first.
+  LAST: { $last: '$ingest.value' },
+};
 
 /** The only code that touches the productUsages collection. */
 export class ProductUsageRepository extends DocumentRepository<ProductUsageDocument> {
@@ -85,50 +94,20 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   }
 
   /**
-   * The stored usages with these ids, each read by an _id equality (16 at a time). FerretDB 1.24
-   * answers `_id: {$in}` by scanning the collection, which grows without bound; equalities use the
-   * index on both databases. For resends, where the ids of a batch are all known.
+   * Per consumer, provider and day: the values of the usages matching `filter` folded by `fn`, and
+   * how many there are, in one aggregate.
    */
-  async findEach(ids: readonly string[]): Promise<ProductUsageDocument[]> {
-    const found: ProductUsageDocument[] = [];
-    for (let start = 0; start < ids.length; start += 16) {
-      const docs = await Promise.all(ids.slice(start, start + 16).map((id) => this.findOwn(id, 'Reading usages')));
-      for (const doc of docs) if (doc) found.push(doc);
-    }
-    return found;
-  }
-
-  /**
-   * Per consumer, provider and day: the sum and count of the values of the usages matching `filter`.
-   * Two pipelines of one accumulator each: FerretDB 1.24 computes only the first accumulator of a
-   * $group and answers 0 for the others (tried against the embedded database).
-   */
-  async dayGroups(filter: Filter<ProductUsageDocument>): Promise<DayGroup[]> {
-    const group = (accumulator: Document) =>
-      withDriverErrors(
-        () =>
-          this.collection
-            .aggregate<{ _id: { c: string; p: string; d: string }; v: number }>(
-              [{ $match: this.scope(filter) }, { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, v: accumulator } }],
-              this.bounded,
-            )
-            .toArray(),
-        'Aggregating usages',
-      );
-    const [sums, counts] = await Promise.all([group({ $sum: '$ingest.value' }), group({ $sum: 1 })]);
-    const key = (id: { c: string; p: string; d: string }) => JSON.stringify([id.c, id.p, id.d]);
-    const countOf = new Map(counts.map((row) => [key(row._id), row.v]));
-    return sums.map(({ _id, v }) => ({ consumer: _id.c, provider: _id.p, day: _id.d, sum: v, count: countOf.get(key(_id)) ?? 0 }));
-  }
-
-  /** The values of the usages matching `filter` in usageDate order, streamed (memory stays flat). */
-  dayValues(filter: Filter<ProductUsageDocument>): AsyncIterable<DayValue> {
-    const cursor = this.collection
-      .find(this.scope(filter), { projection: { _id: 0, ingest: 1 } })
-      .sort({ usageDate: 1, _id: 1 })
-      .batchSize(5_000)
-      .map((doc) => ({ consumer: doc.ingest!.tenant, provider: doc.ingest!.provider, day: doc.ingest!.day, value: doc.ingest!.value }));
-    return cursor;
+  async dayGroups(filter: Filter<ProductUsageDocument>, fn: KpiDocument['dailyFunction']): Promise<DayGroup[]> {
+    const pipeline: Document[] = [
+      { $match: this.scope(filter) },
+      ...(fn === 'LAST' ? [{ $sort: { usageDate: 1, _id: 1 } }] : []),
+      { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, value: dayAccumulators[fn], count: { $sum: 1 } } },
+    ];
+    const rows = await withDriverErrors(
+      () => this.collection.aggregate<{ _id: { c: string; p: string; d: string }; value: number; count: number }>(pipeline, this.bounded).toArray(),
+      'Aggregating usages',
+    );
+    return rows.map(({ _id, value, count }) => ({ consumer: _id.c, provider: _id.p, day: _id.d, value, count }));
   }
 
   /**
