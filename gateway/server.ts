@@ -18,6 +18,7 @@ import { maskError } from './plugins/mask-errors.js';
 import { useExecutionData } from './plugins/execution-data.js';
 import { upstreamConnectionParams, useUpstreamSignature } from './plugins/upstream-signature.js';
 import { useUpstreamTimeout } from './plugins/upstream-timeout.js';
+import { readinessListener } from './readiness.js';
 import { exportDownloadAuthorizer } from './export-authorizer.js';
 import { runtimeLogger } from './runtime-logger.js';
 import { withWebSocketAuth, type AuthenticatedExtra } from './websocket-auth.js';
@@ -121,7 +122,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // The adapter's Node request listener, the one the adapter itself calls for a Node request: it
   // answers (or logs) every failure itself, so the promise it returns never rejects; Node's type says so.
-  const server = createServer(runtime.requestListener);
+  const readiness = readinessListener(options.supergraphSdl);
+  const server = createServer((request, response) => {
+    if (!readiness(request, response)) runtime.requestListener(request, response);
+  });
   // Longer than the REST facade's idle keep-alive (30 s), so the client side closes idle connections
   // first and a request never lands on one this server is closing (ECONNRESET, found under load).
   server.keepAliveTimeout = 75_000;

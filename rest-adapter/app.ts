@@ -7,6 +7,7 @@ import { registerAuthentication } from './authentication.js';
 import { checkedJsonParser } from './json-body.js';
 import { withAuthorization, type GatewayClient } from './gateway-client.js';
 import { registerDocs } from './routes/docs.js';
+import { registerHealth } from './routes/health.js';
 import { registerExportJobs } from './routes/export-job-v5.js';
 import { registerHubs } from './routes/hub.js';
 import { productUsageV5 } from './routes/product-usage-v5.js';
@@ -97,5 +98,6 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerHubs(app, gateway, publicUrl);
   registerUts(app, gateway, publicUrl, paging, options.logger);
   registerDocs(app, publicUrl);
+  registerHealth(app, options.gatewayUrl);
   return app;
 }

@@ -45,6 +45,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
     for (const definition of definitions) {
       subgraphs.push(
         await startSubgraph(definition, {
+          db,
           host: config.host,
           port: config.ports[definition.name],
           bodyLimitBytes: config.bodyLimitBytes,

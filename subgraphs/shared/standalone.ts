@@ -34,7 +34,9 @@ export async function runStandalone<C extends object>(
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
   const bus = await createEventBus(config.redisUrl);
-  const running = await startSubgraph(await build(openDatabase(client, config.mongodbDb, config.mongodbTimeoutMs), subgraphSettings(config), log, bus), {
+  const db = openDatabase(client, config.mongodbDb, config.mongodbTimeoutMs);
+  const running = await startSubgraph(await build(db, subgraphSettings(config), log, bus), {
+    db,
     host: config.host,
     port: config.ports[name],
     bodyLimitBytes: config.bodyLimitBytes,

@@ -10,11 +10,13 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import type { Db } from 'mongodb';
 import { WebSocketServer } from 'ws';
 import type { RequestCaller } from './caller.js';
 import { createErrorFormatter, ErrorCode } from './errors.js';
 import { verifyCaller } from './internal-signature.js';
 import type { Logger } from './logger.js';
+import { readinessOf, readinessResponse } from './readiness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -58,6 +60,8 @@ export interface ListenOptions {
   /** The key the gateway signs callers with, and how old a signature may be (README, "Security"). */
   internalAuth: { secret: string; maxAgeSeconds: number };
   logger: Logger;
+  /** The subgraph's database: /readyz answers 503 while it does not answer a ping. */
+  db: Db;
 }
 
 export async function startSubgraph<TContext extends object>(definition: SubgraphDefinition<TContext>, options: ListenOptions): Promise<RunningSubgraph> {
@@ -84,6 +88,11 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
     const url = new URL(req.url ?? '/', 'http://subgraph');
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (url.pathname === '/readyz') {
+      const { status, body } = readinessResponse(await readinessOf({ database: () => options.db.command({ ping: 1 }) }, () => 'the database'));
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
       return;
     }
     // Only the gateway may call a subgraph: it verified the client and signed who is calling.

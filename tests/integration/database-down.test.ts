@@ -40,6 +40,14 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('when the database stops', () 
       ).json();
     try {
       expect(await ask('{ productUsages { totalCount } }')).toEqual({ data: { productUsages: { totalCount: 0 } } });
+      for (const url of [
+        system.gateway.url.replace('/graphql', '/readyz'),
+        `${system.rest.url}/readyz`,
+        ...system.subgraphs.map((s) => s.url.replace('/graphql', '/readyz')),
+      ]) {
+        const response = await fetch(url);
+        expect({ url, status: response.status, body: await response.json() }).toEqual({ url, status: 200, body: { status: 'ready' } });
+      }
       await database.stop();
       const result = (await ask('{ productUsages { totalCount } }')) as { errors: { message: string; extensions: object }[] };
       expect(result.errors).toEqual([
@@ -50,6 +58,34 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('when the database stops', () 
         },
       ]);
       expect((await fetch(system.gateway.url.replace('/graphql', '/healthz'))).status).toBe(200);
+
+      // Readiness says what health does not: every service reports the database that does not answer.
+      const ready = async (url: string) => {
+        const response = await fetch(url);
+        return { status: response.status, body: (await response.json()) as unknown };
+      };
+      const usage = system.subgraphs.find((s) => s.name === 'usage')!.url.replace('/graphql', '/readyz');
+      const databaseGone = {
+        status: 'unavailable',
+        unavailable: { database: expect.stringMatching(/^the database (does not answer|did not answer within 2 s)$/) },
+      };
+      expect(await ready(usage)).toEqual({ status: 503, body: databaseGone });
+      const gateway = await ready(system.gateway.url.replace('/graphql', '/readyz'));
+      expect(gateway).toEqual({
+        status: 503,
+        body: {
+          status: 'unavailable',
+          unavailable: {
+            usage: 'the usage service is not ready',
+            specification: 'the specification service is not ready',
+            party: 'the party service is not ready',
+          },
+        },
+      });
+      expect(await ready(`${system.rest.url}/readyz`)).toEqual({
+        status: 503,
+        body: { status: 'unavailable', unavailable: { gateway: 'the gateway is not ready' } },
+      });
     } finally {
       await system.close();
       await client.close();

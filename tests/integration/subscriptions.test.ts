@@ -111,6 +111,7 @@ describe('usage events through the gateway', () => {
     // The same subgraph comes back on the same port, as a restarted process would.
     const definition = await buildUsageSubgraph(stack.db, subgraphSettings(stack.config), createLogger('error'), stack.system.bus);
     stack.system.subgraphs[index] = await startSubgraph(definition, {
+      db: stack.db,
       host: '127.0.0.1',
       port: Number(new URL(usage.url).port),
       bodyLimitBytes: stack.config.bodyLimitBytes,
