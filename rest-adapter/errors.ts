@@ -56,7 +56,8 @@ export function fromGraphError(code: string | undefined, message: string, retryA
   // RFC 6750: a 401 names the scheme the client should use; a 429 says when to come back.
   const headers: Record<string, string> = known.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
   // RFC 9110 §10.2.3: also on 503, and on 504 since the same retry helps; seconds as the graph says, else 1.
-  if (known.status === 429 || known.status === 503 || known.status === 504) headers['retry-after'] = retryAfter && /^\d{1,6}$/.test(retryAfter) ? retryAfter : '1';
+  if (known.status === 429 || known.status === 503 || known.status === 504)
+    headers['retry-after'] = retryAfter && /^\d{1,6}$/.test(retryAfter) ? retryAfter : '1';
   return new TmfError(known.status, known.reason, message, headers);
 }
 
