@@ -38,8 +38,12 @@ export function runtimeLogger(log: Logger): HiveLogger {
         write(level: HiveLogLevel, attrs, message) {
           const extensions = (attrs as { extensions?: { code?: unknown; http?: { status?: unknown } } } | null | undefined)?.extensions;
           const status = Number(extensions?.http?.status);
+          // Variable coercion errors (a client's bad variable) reach the log without a code, and
+          // their message quotes the value: the client's mistake, and its data.
+          const text = message ?? (attrs as { message?: unknown } | null)?.message;
+          const coercion = typeof text === 'string' && text.startsWith('Variable "$');
           const clientError =
-            level === 'error' && ((typeof extensions?.code === 'string' && clientFacing.has(extensions.code)) || (status >= 400 && status < 500));
+            level === 'error' && (coercion || (typeof extensions?.code === 'string' && clientFacing.has(extensions.code)) || (status >= 400 && status < 500));
           const at = clientError || level === 'trace' ? 'debug' : level;
           log[at](message ?? (attrs as { message?: string } | null)?.message ?? 'runtime', withoutUserData(attrs ?? undefined));
         },

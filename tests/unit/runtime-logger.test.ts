@@ -39,4 +39,10 @@ describe('the runtime logger', () => {
       extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'usage', request: { url: 'http://127.0.0.1:4001/graphql', method: 'POST' } },
     });
   });
+
+  it('logs a client\u2019s bad variable at debug, not as an incident', () => {
+    const { log, lines } = capture();
+    runtimeLogger(log).error({ message: 'Variable "$patch" got invalid value { secret: 1 }' }, 'Variable "$patch" got invalid value { secret: 1 }');
+    expect(lines.map((line) => line.level)).toEqual(['debug']);
+  });
 });
