@@ -56,6 +56,7 @@ const dayAccumulators: Record<KpiDocument['dailyFunction'], Document> = {
 export class ProductUsageRepository extends DocumentRepository<ProductUsageDocument> {
   /** Set by the server on every create and ingestion (mappers.ts, ingestion.ts). */
   protected override readonly alwaysPresent: ReadonlySet<string> = new Set(['_id', 'creationDate', 'lastUpdate']);
+  protected override readonly serverTimes: ReadonlySet<string> = new Set(['creationDate', 'lastUpdate']);
 
   static async open(db: Db): Promise<ProductUsageRepository> {
     return new ProductUsageRepository(await this.collectionWithIndexes<ProductUsageDocument>(db, usageCollectionName, indexes), 'usage');

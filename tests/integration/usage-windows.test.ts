@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsagePageDocument } from '../operations/generated.js';
+import { dataOf, startStack, type Stack } from '../support/stack.js';
+
+// Newest-first pages of a large collection are read through recency windows
+// (DocumentRepository.windowFor): the page must be exactly the one the whole sorted list gives, for
+// the first page, an offset page, cursor pages and a filtered page, whichever window fills it.
+let stack: Stack;
+const total = 24_000;
+const hour = 3_600_000;
+const finds: unknown[] = [];
+beforeAll(async () => {
+  stack = await startStack('usage_windows');
+  const usages = stack.db.collection('productUsages');
+  const now = Date.now();
+  for (let start = 0; start < total; start += 6_000) {
+    await usages.insertMany(
+      Array.from({ length: 6_000 }, (_, j) => {
+        const i = start + j;
+        // Dense in the last hours, sparse further back: 2,000 in the last 2 hours, the rest over 200 days,
+        // a few in the future (a writer's clock ahead), and pairs with the same instant.
+        const age = i < 2_000 ? (i % 1_000) * 7_200 : i < 2_010 ? -60_000 : Math.floor(((i - 2_000) / (total - 2_000)) ** 2 * 200 * 24) * hour;
+        const at = new Date(now - age);
+        return {
+          _id: `w-${String(i).padStart(6, '0')}` as never,
+          tenant: 'test-tenant',
+          usageType: i % 7 === 0 ? 'rare' : 'common',
+          creationDate: at,
+          lastUpdate: at,
+          status: 'initialized',
+          type: 'ProductUsage',
+          relatedParty: [],
+          usageCharacteristic: [],
+        };
+      }),
+    );
+  }
+  stack.db.client.on('commandStarted', (event) => {
+    if (event.commandName === 'find' && event.command.find === 'productUsages') finds.push(event.command.filter);
+  });
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** The truth: the whole list sorted by the driver, newest first with _id breaking ties. */
+const truth = async (filter: object, skip: number, limit: number) =>
+  (
+    await stack.db
+      .collection('productUsages')
+      .find({ tenant: 'test-tenant', ...filter }, { projection: { _id: 1 } })
+      .sort({ creationDate: -1, _id: -1 })
+      .skip(skip)
+      .limit(limit)
+      .toArray()
+  ).map((doc) => String(doc._id));
+
+const page = async (variables: object) => dataOf(await stack.request(UsagePageDocument, variables as never)).productUsages;
+const ids = (result: { items: { id: string }[] }) => result.items.map((item) => item.id);
+
+describe('newest-first pages of a large collection', () => {
+  it('are the pages of the whole sorted list, read through a recency window', async () => {
+    finds.length = 0;
+    expect(ids(await page({ limit: 20 }))).toEqual(await truth({}, 0, 20));
+    // The page came from a window: a creationDate lower bound in the find's filter.
+    expect(JSON.stringify(finds)).toContain('"creationDate":{"$gte"');
+    expect(ids(await page({ limit: 50, offset: 3_000 }))).toEqual(await truth({}, 3_000, 50));
+    expect(ids(await page({ limit: 20, filter: { usageType: ['rare'] } }))).toEqual(await truth({ usageType: 'rare' }, 0, 20));
+  });
+
+  it('walk by cursor exactly as offset pages, into the sparse past and back', async () => {
+    let result = await page({ limit: 500 });
+    const walked = [...ids(result)];
+    for (let i = 0; i < 8 && result.nextCursor; i++) {
+      result = await page({ limit: 500, after: result.nextCursor });
+      walked.push(...ids(result));
+    }
+    expect(walked).toEqual(await truth({}, 0, walked.length));
+    const back = await page({ limit: 500, before: result.previousCursor });
+    expect(ids(back)).toEqual(walked.slice(-1_000, -500));
+  });
+});
