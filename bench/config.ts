@@ -24,6 +24,12 @@ export interface BenchConfig {
   subscribers: number;
   /** Usages (and parties) of the gateway scenario's own database (see scenarios/gateways.ts). */
   gatewayUsages: number;
+  /** The volume scenario (issue 13): usages of its database, of the small one beside it, parties and specifications per tenant, request pairs per row. */
+  volumeUsages: number;
+  volumeSmallUsages: number;
+  volumeParties: number;
+  volumeSpecifications: number;
+  volumeSamples: number;
   mongodbUri?: string;
   database: string;
   dataDir: string;
@@ -46,20 +52,28 @@ const knobs = {
   pageSize: { env: 'BENCH_PAGE_SIZE', default: 100 },
   subscribers: { env: 'BENCH_SUBSCRIBERS', default: 1_000 },
   gatewayUsages: { env: 'BENCH_GATEWAY_USAGES', default: 100 },
+  volumeUsages: { env: 'BENCH_VOLUME_USAGES', default: 1_000_000 },
+  volumeSmallUsages: { env: 'BENCH_VOLUME_SMALL_USAGES', default: 10_000 },
+  volumeParties: { env: 'BENCH_VOLUME_PARTIES', default: 10_000 },
+  volumeSpecifications: { env: 'BENCH_VOLUME_SPECIFICATIONS', default: 100 },
+  volumeSamples: { env: 'BENCH_VOLUME_SAMPLES', default: 100 },
 } as const;
 
 type NumericKnob = keyof typeof knobs;
 
-export const usage = `npm run bench [-- --usages=N --page-usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
+export const usage = `npm run bench [-- [SCENARIO ...] --usages=N --page-usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
                       --connections=N --page-size=N --subscribers=N --gateway-usages=N --profile=auto|always|never --results=PATH
-                      --only=gateways,fan-out,... --levers]
+                      --only=gateways,fan-out,... --levers --volume-usages=N --volume-small-usages=N --volume-parties=N
+                      --volume-specifications=N --volume-samples=N]
+SCENARIO names (e.g. \`npm run bench -- volume\`) are added to --only; \`volume\` (issue 13) runs only when named.
 Each flag has an environment variable (BENCH_USAGES, BENCH_DURATION, ..., BENCH_PROFILE, BENCH_RESULTS).
 MONGODB_URI runs against that server instead of the embedded FerretDB; BENCH_DB names the database
 (default usage_graph_bench), which the bench drops and seeds again at every run.`;
 
 export function loadBenchConfig(argv = process.argv.slice(2), env = process.env): BenchConfig {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       ...Object.fromEntries(Object.keys(knobs).map((name) => [kebab(name), { type: 'string' as const }])),
       profile: { type: 'string' },
@@ -94,10 +108,7 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
     dataDir: '.data/bench',
     resultsPath: values.results ?? env.BENCH_RESULTS ?? 'bench/RESULTS.md',
     levers: Boolean(values.levers) || env.BENCH_LEVERS === '1',
-    only: (values.only ?? env.BENCH_ONLY ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean),
+    only: [...(values.only ?? env.BENCH_ONLY ?? '').split(','), ...positionals].map((name) => name.trim()).filter(Boolean),
   };
 }
 

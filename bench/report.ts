@@ -46,11 +46,12 @@ export async function describeEnvironment(db: Db, kind: 'ferretdb' | 'external')
     .command({ buildInfo: 1 })
     .catch((): Record<string, unknown> => ({}));
   // The embedded build reports "unknown" (see scripts/ferretdb/main.go); its pin is in go.mod.
-  const pinned = /FerretDB\/FerretDB (v[\d.]+)/.exec(readFileSync(path.join(root, 'scripts/ferretdb/go.mod'), 'utf8'))?.[1];
+  const pinned = /FerretDB\/FerretDB(?:\/v2)? (v[\d.]+)/.exec(readFileSync(path.join(root, 'scripts/ferretdb/go.mod'), 'utf8'))?.[1];
   const reported = typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;
-  const ferret = reported === 'unknown' && kind === 'ferretdb' ? pinned : reported;
+  // FerretDB 2 reports no ferretdbVersion at all: the embedded one is the pin.
+  const ferret = (reported === undefined || reported === 'unknown') && kind === 'ferretdb' ? pinned : reported;
   const database = ferret
-    ? `FerretDB ${ferret} (${kind === 'ferretdb' ? 'embedded, SQLite' : 'MONGODB_URI'}; reports MongoDB ${String(info.version)})`
+    ? `FerretDB ${ferret} (${kind === 'ferretdb' ? 'embedded, on PostgreSQL 18 + DocumentDB' : 'MONGODB_URI'}; reports MongoDB ${String(info.version)})`
     : `MongoDB ${String(info.version ?? 'unknown')} (MONGODB_URI)`;
   let commit = 'unknown';
   try {
@@ -99,11 +100,50 @@ function whatMoved(): string[] {
   }
 }
 
+const topStart = '<!-- volume:start';
+const topEnd = '<!-- volume:end -->';
+
+/** The sections an opt-in scenario wrote at the top of `text` (between its markers, headings included), or ''. */
+function topBlock(text: string): string {
+  const start = text.indexOf(topStart);
+  const end = text.indexOf(topEnd);
+  if (start < 0 || end < start) return '';
+  const heading = text.lastIndexOf('\n## ', start);
+  return text.slice(heading < 0 ? start : heading + 1, end + topEnd.length);
+}
+
+function readResults(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Writes `section` at the top of the existing RESULTS.md (after its title line), replacing what an
+ * earlier run of the same scenario wrote there and keeping every other section as it is.
+ */
+export function writeTopSection(config: BenchConfig, section: Section): string {
+  const file = path.resolve(root, config.resultsPath);
+  let text = readResults(file) || '# Bench results\n';
+  const old = topBlock(text);
+  if (old) text = text.replace(`${old}\n\n`, '').replace(old, '');
+  const block = `## ${section.title}\n\n${section.markdown.trim()}`;
+  const firstLineEnd = text.indexOf('\n');
+  text = `${text.slice(0, firstLineEnd + 1)}\n${block}\n${text.slice(firstLineEnd + 1).replace(/^\n+/, '\n')}`;
+  writeFileSync(file, text);
+  return file;
+}
+
 export function writeResults(config: BenchConfig, environment: Environment, seedSeconds: number, sections: Section[]): string {
   const file = path.resolve(root, config.resultsPath);
+  // What an opt-in scenario (volume) wrote at the top stays: this run did not measure it.
+  const kept = topBlock(readResults(file));
   const text = [
     '# Bench results',
     '',
+    ...(kept ? [kept, ''] : []),
     'Written by `npm run bench` (see [README.md](README.md)); every figure below comes from the run described here.',
     '',
     table(

@@ -27,6 +27,11 @@ export interface Section {
   /** Markdown under the section's heading: tables and a "what this means" paragraph. */
   markdown: string;
   summary: string[];
+  /**
+   * `top`: written at the top of the existing RESULTS.md, replacing the section an earlier run of the
+   * same scenario wrote there and keeping the rest (volume.ts: a run of its own, too long for `npm run bench`).
+   */
+  placement?: 'top';
 }
 
 /**
@@ -36,6 +41,10 @@ export interface Section {
  */
 export interface Scenario {
   name: string;
+  /** Runs only when named (`npm run bench -- volume`), never in the default run of everything. */
+  optIn?: boolean;
+  /** Seeds its own databases: a run of only such scenarios skips the main seed. */
+  ownData?: boolean;
   /** One section, or several when one run measures several things (the gateways and the raw driver). */
   run(context: BenchContext): Promise<Section | Section[]>;
 }

@@ -17,7 +17,7 @@ const batchSize = 1_000;
 const day = 86_400_000;
 
 /** mulberry32: small, fast and good enough to vary the data reproducibly. */
-function generator(seed: number) {
+export function generator(seed: number) {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -39,7 +39,7 @@ const givenNames = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Fran
 const familyNames = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Lee'];
 const statuses = ['initialized', 'validated', 'rated', 'rated', 'rated', 'guided', 'billed', 'notRated'] as const;
 
-function specification(i: number, now: number): Document {
+export function specification(i: number, now: number): Document {
   const kind = kinds[i % kinds.length]!;
   const date = new Date(now - 400 * day + i * 1_000);
   return {
@@ -58,7 +58,7 @@ function specification(i: number, now: number): Document {
   };
 }
 
-function party(i: number, now: number, random: ReturnType<typeof generator>): Document {
+export function party(i: number, now: number, random: ReturnType<typeof generator>): Document {
   const date = new Date(now - 300 * day + i * 1_000);
   if (i % 5 === 4) {
     const name = `${random.pick(familyNames)} ${random.pick(['Telecom', 'Logistics', 'Fleet', 'Energy'])} ${i}`;
@@ -90,11 +90,20 @@ function party(i: number, now: number, random: ReturnType<typeof generator>): Do
 
 const reference = (doc: Document) => ({ id: doc._id as string, type: 'PartyRef', referredType: doc.kind as string });
 
-function usage(i: number, count: number, now: number, specs: Document[], parties: Document[], random: ReturnType<typeof generator>): Document {
+/** Usage `i` of `count`, created `stepMs` after the one before it, the last one `stepMs` before `now`. */
+export function usage(
+  i: number,
+  count: number,
+  now: number,
+  specs: Document[],
+  parties: Document[],
+  random: ReturnType<typeof generator>,
+  stepMs = 60_000,
+): Document {
   const spec = specs[random.int(specs.length)]!;
   const customer = parties[random.int(parties.length)]!;
   const payer = random.next() < 0.7 ? customer : parties[random.int(parties.length)]!;
-  const created = new Date(now - (count - i) * 60_000);
+  const created = new Date(now - (count - i) * stepMs);
   const volume = 1 + random.int(1_000_000);
   const net = Math.round(volume * 0.0002 * 100) / 100;
   return {

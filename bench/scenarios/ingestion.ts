@@ -29,7 +29,7 @@ interface UtsUsage {
 
 let runSerial = 0;
 /** Fresh usages: a tenant per run, a resource per usage, dates within the last day. */
-function freshUsages(): UtsUsage[][] {
+export function freshUsages(): UtsUsage[][] {
   runSerial += 1;
   const tenantId = `bench-${Date.now().toString(36)}-${runSerial}`;
   const now = Date.now();
@@ -57,6 +57,11 @@ async function pool<T>(items: readonly T[], send: (item: T) => Promise<void>): P
 /** The run's credential (bench/auth.ts), sent with every request. */
 let authorization = '';
 
+/** For another scenario that reuses these paths (volume.ts). */
+export function setIngestionAuthorization(value: string): void {
+  authorization = value;
+}
+
 async function post(url: string, body: unknown): Promise<any> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
   const text = await response.text();
@@ -67,7 +72,7 @@ async function post(url: string, body: unknown): Promise<any> {
 const mutation = `mutation BenchIngest($usages: [UsageIngestInput!]!) { ingestProductUsages(usages: $usages) { storedCount rejectedCount } }`;
 
 /** usages/s through the UTS jobs: from the first POST until the last job has finished. */
-async function viaJobs(system: SystemProcess, batches: UtsUsage[][]): Promise<number> {
+export async function viaJobs(system: Pick<SystemProcess, 'restUrl'>, batches: UtsUsage[][]): Promise<number> {
   const base = `${system.restUrl}/api/usagetransparency/v3`;
   const ids: string[] = [];
   const start = performance.now();
@@ -105,7 +110,7 @@ async function viaMutation(system: SystemProcess, batches: UtsUsage[][]): Promis
 }
 
 /** The documents ingestion stores for these usages, inserted raw with the same batching and concurrency. */
-async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
+export async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
   const now = new Date();
   const docs = batches.map((usages) =>
     usages.map((u) => {

@@ -11,6 +11,8 @@ const db = client.db(process.env.MONGODB_DB);
 const usages = db.collection<Document & { _id: string }>('productUsages');
 const specifications = db.collection<Document & { _id: string }>('productUsageSpecifications');
 const parties = db.collection<Document & { _id: string }>('parties');
+// BENCH_TENANT: one tenant's page, as the subgraphs scope every query (volume.ts seeds two tenants).
+const tenantScope = process.env.BENCH_TENANT ? { tenant: process.env.BENCH_TENANT } : {};
 
 interface Reference {
   id: string;
@@ -20,7 +22,7 @@ interface Reference {
 async function page(limit: number, offset: number): Promise<unknown> {
   // The usage subgraph's default order: newest first, ties broken by id.
   const docs = await usages
-    .find({}, { sort: { creationDate: -1, _id: -1 }, skip: offset, limit, projection: { usageSpecification: 1, relatedParty: 1 } })
+    .find(tenantScope, { sort: { creationDate: -1, _id: -1 }, skip: offset, limit, projection: { usageSpecification: 1, relatedParty: 1 } })
     .toArray();
   const specIds = [...new Set(docs.flatMap((d) => (d.usageSpecification ? [(d.usageSpecification as Reference).id] : [])))];
   const partyRefs = docs.flatMap((d) => (d.relatedParty as { partyOrPartyRole: Reference }[]).map((r) => r.partyOrPartyRole));
