@@ -65,7 +65,11 @@ describe('newest-first pages of a large collection', () => {
     // The page came from a window: a creationDate lower bound in the find's filter.
     expect(JSON.stringify(finds)).toContain('"creationDate":{"$gte"');
     expect(ids(await page({ limit: 50, offset: 3_000 }))).toEqual(await truth({}, 3_000, 50));
-    expect(ids(await page({ limit: 20, filter: { usageType: ['rare'] } }))).toEqual(await truth({ usageType: 'rare' }, 0, 20));
+    // A filtered list is one query on the filter's index, and the same page.
+    const rare = await truth({ usageType: 'rare' }, 0, 20);
+    finds.length = 0;
+    expect(ids(await page({ limit: 20, filter: { usageType: ['rare'] } }))).toEqual(rare);
+    expect(finds).toHaveLength(1);
   });
 
   it('walk by cursor exactly as offset pages, into the sparse past and back', async () => {
