@@ -1,5 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { callbackAgent, isPrivateCallbackError, PrivateCallbackError, refusedCallback, type PrivateCallbacks } from './callback-agent.js';
 import type { GatewayClient } from './gateway-client.js';
@@ -48,6 +47,10 @@ export class HubDeliveryWorker {
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly agent;
+  /** Deliveries on their way, by id: at most one per hub (the graph leases one per hub at a time). */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Wakes the loop early: a delivery finished (its hub may have more) or the worker stops. */
+  private wake: () => void = () => {};
 
   constructor(private readonly options: HubDeliveryOptions) {
     this.agent = callbackAgent(options.privateCallbacks);
@@ -59,26 +62,51 @@ export class HubDeliveryWorker {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.wake();
     await this.running;
+    await Promise.all(this.inFlight.values());
     await this.agent.close();
   }
 
+  /**
+   * Each round leases what is due (one delivery per hub) and sets each delivery off on its own; it
+   * does not wait for them. A hub whose receiver is slow or never answers (until the per-delivery
+   * timeout) holds only its own next delivery back: the loop leases again for the other hubs as soon
+   * as any delivery finishes, or after a short idle wait.
+   */
   private async loop(): Promise<void> {
     const { gateway, logger } = this.options;
     let idle = 100;
     while (!this.stopping) {
+      const woken = new Promise<void>((resolve) => (this.wake = resolve));
+      const room = leaseBatch - this.inFlight.size;
       let leased: Delivery[] = [];
-      try {
-        leased = (await gateway.run(LeaseHubDeliveriesDocument, { worker: this.worker, limit: leaseBatch, leaseSeconds: 30 }, await this.bearer()))
-          .leaseHubDeliveries;
-        await Promise.all(leased.map((delivery) => this.deliver(delivery)));
-      } catch (error) {
-        logger.warn('webhook delivery round failed; retrying', error);
+      if (room > 0) {
+        try {
+          leased = (await gateway.run(LeaseHubDeliveriesDocument, { worker: this.worker, limit: room, leaseSeconds: 30 }, await this.bearer()))
+            .leaseHubDeliveries;
+        } catch (error) {
+          logger.warn('webhook delivery round failed; retrying', error);
+        }
       }
+      for (const delivery of leased) this.track(delivery);
       // Idle: look again soon after activity, then less often (at most once per idleMs).
-      idle = leased.length ? 100 : Math.min(idle * 2, this.options.idleMs ?? 1_000);
-      if (leased.length === 0 && !this.stopping) await sleep(idle);
+      idle = leased.length || this.inFlight.size ? 100 : Math.min(idle * 2, this.options.idleMs ?? 1_000);
+      if (this.stopping) break;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, idle)))]);
+      clearTimeout(timer);
     }
+  }
+
+  private track(delivery: Delivery): void {
+    const done = this.deliver(delivery)
+      .catch((error: unknown) => this.options.logger.warn('webhook delivery could not be reported; its lease runs out and it is retried', error))
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.wake();
+      });
+    this.inFlight.set(delivery.id, done);
   }
 
   private async bearer(): Promise<string> {

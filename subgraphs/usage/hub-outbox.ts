@@ -5,8 +5,8 @@ import type { DeliveryRepository, HubDocument, HubRepository } from './hub-repos
 import type { ExportJobDocument } from './mappers.js';
 
 /**
- * Turns each usage event into durable deliveries, one per active hub of the event's tenant whose
- * filter matches. The list of hubs is read at most once a second (other instances' registrations
+ * Turns each usage event into durable deliveries, one per active or suspended hub of the event's
+ * tenant whose filter matches (a suspended hub's events are kept for when it is registered again). The list of hubs is read at most once a second (other instances' registrations
  * show up within that). It holds the unscoped repositories: it serves every tenant's events, and the
  * delivery worker leases across tenants (README, "Tenant isolation").
  */
@@ -23,8 +23,8 @@ export class HubOutbox {
     this.cache = undefined;
   }
 
-  async activeHubs(): Promise<HubDocument[]> {
-    if (!this.cache || Date.now() - this.cache.at > 1_000) this.cache = { at: Date.now(), hubs: await this.hubs.active() };
+  async receivingHubs(): Promise<HubDocument[]> {
+    if (!this.cache || Date.now() - this.cache.at > 1_000) this.cache = { at: Date.now(), hubs: await this.hubs.receiving() };
     return this.cache.hubs;
   }
 
@@ -55,7 +55,7 @@ export class HubOutbox {
   }
 
   async enqueue(event: HubEvent): Promise<void> {
-    const hubs = (await this.activeHubs()).filter((hub) => this.wants(hub, event));
+    const hubs = (await this.receivingHubs()).filter((hub) => this.wants(hub, event));
     if (!hubs.length) return;
     const seq = this.nextSeq();
     const serialized = BSON.EJSON.stringify(event, { relaxed: false });

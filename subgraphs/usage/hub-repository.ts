@@ -9,7 +9,15 @@ export type HubDocument = Omit<Hub, '__typename' | 'id'> & {
   eventTypes: HubEventType[] | null;
   /** Stamped by the repository: the hub receives this tenant's events only. */
   tenant?: string;
+  /** After a failed attempt, no delivery to this hub is tried before this time (the hub's backoff). */
+  retryAt?: Date | null;
+  /** The worker that holds the hub: deliveries to one hub are made one at a time, in order. */
+  leaseOwner?: string | null;
+  leaseUntil?: Date | null;
 };
+
+/** Free to lease: no worker holds it, or its lease ran out. */
+const unleased = (now: Date) => ({ $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] });
 
 /** One event owed to one hub. `event` is the HubEvent as extended JSON (dates kept). */
 export interface DeliveryDocument {
@@ -34,35 +42,104 @@ export class HubRepository extends DocumentRepository<HubDocument> {
     return new HubRepository(await this.collectionWithIndexes<HubDocument>(db, 'hubs', [{ status: 1 }, { tenant: 1, status: 1 }]), 'hub');
   }
 
-  active(): Promise<HubDocument[]> {
-    return withDriverErrors(() => this.collection.find(this.scope({ status: 'active' })).toArray(), 'Reading hubs');
+  /** Hubs that events are queued for: active ones, and suspended ones (theirs are kept for when they resume). */
+  receiving(): Promise<HubDocument[]> {
+    return withDriverErrors(() => this.collection.find(this.scope({ status: { $in: ['active', 'suspended'] } })).toArray(), 'Reading hubs');
   }
 
-  recordSuccess(id: string): Promise<unknown> {
-    return withDriverErrors(() => this.collection.updateOne(this.scope({ _id: id }), { $set: { consecutiveFailures: 0, lastError: null } }), 'Updating a hub');
+  /** The hub registered with this callback, query and version (in this view's tenant), if any. */
+  findRegistration(callback: string, query: string | null, apiVersion: HubDocument['apiVersion']): Promise<HubDocument | null> {
+    return withDriverErrors(() => this.collection.findOne(this.scope({ callback, query, apiVersion })), 'Reading hubs');
   }
 
-  /** Counts a failure; suspends the hub when it reaches `maxFailures`. */
-  async recordFailure(id: string, error: string, maxFailures: number): Promise<void> {
-    const hub = await withDriverErrors(
+  /** Registering again: the hub is active again with a clean failure count and no backoff. */
+  resume(id: string): Promise<HubDocument | null> {
+    return withDriverErrors(
       () =>
         this.collection.findOneAndUpdate(
           this.scope({ _id: id }),
+          { $set: { status: 'active', consecutiveFailures: 0, retryAt: null } },
+          { returnDocument: 'after' },
+        ),
+      'Resuming a hub',
+    );
+  }
+
+  /**
+   * Takes the hub for one delivery, if it is active, out of its backoff and held by no other worker.
+   * One delivery at a time per hub is what makes its failure count a count of attempts in a row.
+   */
+  lease(id: string, worker: string, now: Date, until: Date): Promise<HubDocument | null> {
+    return withDriverErrors(
+      () =>
+        this.collection.findOneAndUpdate(
+          this.scope({ _id: id, status: 'active', $and: [{ $or: [{ retryAt: null }, { retryAt: { $lte: now } }] }, unleased(now)] }),
+          { $set: { leaseOwner: worker, leaseUntil: until } },
+          { returnDocument: 'after' },
+        ),
+      'Leasing a hub',
+    );
+  }
+
+  release(id: string, worker: string): Promise<unknown> {
+    return withDriverErrors(
+      () => this.collection.updateOne(this.scope({ _id: id, leaseOwner: worker }), { $set: { leaseOwner: null, leaseUntil: null } }),
+      'Releasing a hub',
+    );
+  }
+
+  /** A delivery succeeded: the failure streak ends, and the worker lets go of the hub. */
+  recordSuccess(id: string, worker: string): Promise<unknown> {
+    return withDriverErrors(
+      () =>
+        this.collection.updateOne(this.scope({ _id: id, leaseOwner: worker }), {
+          $set: { consecutiveFailures: 0, lastError: null, retryAt: null, leaseOwner: null, leaseUntil: null },
+        }),
+      'Updating a hub',
+    );
+  }
+
+  /**
+   * Counts a failed attempt (the worker holds the hub, so attempts are counted one at a time, in
+   * order); the hub then backs off (`delay(failures so far)`) before any of its deliveries is tried
+   * again, and is suspended when the streak reaches `maxFailures`. The lease is let go last, so no
+   * other worker takes the hub before its backoff is set.
+   */
+  async recordFailure(id: string, worker: string, error: string, maxFailures: number, delay: (failures: number) => number): Promise<void> {
+    const hub = await withDriverErrors(
+      () =>
+        this.collection.findOneAndUpdate(
+          this.scope({ _id: id, leaseOwner: worker }),
           { $inc: { consecutiveFailures: 1 }, $set: { lastError: error } },
           { returnDocument: 'after' },
         ),
       'Updating a hub',
     );
-    if (hub && hub.status === 'active' && hub.consecutiveFailures >= maxFailures) {
-      await withDriverErrors(() => this.collection.updateOne(this.scope({ _id: id }), { $set: { status: 'suspended' } }), 'Suspending a hub');
-    }
+    if (!hub) return;
+    const suspend = hub.status === 'active' && hub.consecutiveFailures >= maxFailures;
+    await withDriverErrors(
+      () =>
+        this.collection.updateOne(this.scope({ _id: id, leaseOwner: worker }), {
+          $set: {
+            retryAt: new Date(Date.now() + delay(hub.consecutiveFailures - 1)),
+            leaseOwner: null,
+            leaseUntil: null,
+            ...(suspend ? { status: 'suspended' as const } : {}),
+          },
+        }),
+      suspend ? 'Suspending a hub' : 'Updating a hub',
+    );
   }
 }
 
 const deliveryIndexes: IndexKey[] = [
   { nextAttemptAt: 1, seq: 1 },
   { hubId: 1, subjectId: 1, seq: 1 },
+  { hubId: 1, seq: 1 },
 ];
+
+/** How far down a hub's queue `headFor` looks for a delivery it may send now. */
+const headWindow = 200;
 
 /** The only code that touches the hubDeliveries collection: the durable outbox of webhook events. */
 export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
@@ -75,38 +152,50 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
   }
 
   /**
-   * Deliveries a worker may take now: due, not leased, for an active hub, and first in line for
-   * their hub and subject (an earlier event of the same usage or job that is waiting for a retry
-   * holds the later ones back, so each subject's events arrive in order).
+   * The hubs that have a delivery due and not leased, those with the oldest such event first, at
+   * most `limit`. One hub with a long queue takes one place here, not its queue's length.
    */
-  async due(now: Date, limit: number, activeHubIds: ReadonlySet<string>): Promise<DeliveryDocument[]> {
-    const candidates = await withDriverErrors(
+  async hubsWithDue(now: Date, limit: number): Promise<string[]> {
+    const groups = await withDriverErrors(
       () =>
         this.collection
-          .find(this.scope({ nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] }))
-          .sort({ seq: 1 })
-          .limit(limit * 4)
+          .aggregate<{ _id: string; seq: number }>([
+            { $match: this.scope({ nextAttemptAt: { $lte: now }, ...unleased(now) }) },
+            { $group: { _id: '$hubId', seq: { $min: '$seq' } } },
+            { $sort: { seq: 1 } },
+            { $limit: limit },
+          ])
           .toArray(),
       'Finding due hub deliveries',
     );
-    const eligible = candidates.filter((d) => activeHubIds.has(d.hubId));
-    if (!eligible.length) return [];
-    const heads = await withDriverErrors(
-      () =>
-        this.collection
-          .find(
-            this.scope({ hubId: { $in: [...new Set(eligible.map((d) => d.hubId))] }, subjectId: { $in: [...new Set(eligible.map((d) => d.subjectId))] } }),
-            { projection: { hubId: 1, subjectId: 1, seq: 1 } },
-          )
-          .toArray(),
+    return groups.map((g) => g._id);
+  }
+
+  /**
+   * The delivery of this hub to send next: the earliest in the hub's order that is due and first
+   * in line for its subject (an earlier event of the same usage or job that waits for a retry holds
+   * the later ones back, so each subject's events arrive in order; other subjects go on).
+   */
+  async headFor(hubId: string, now: Date): Promise<DeliveryDocument | null> {
+    const queue = await withDriverErrors(
+      () => this.collection.find(this.scope({ hubId })).sort({ seq: 1 }).limit(headWindow).toArray(),
       'Ordering hub deliveries',
     );
-    const first = new Map<string, number>();
-    for (const d of heads) {
-      const key = `${d.hubId}\u0000${d.subjectId}`;
-      first.set(key, Math.min(first.get(key) ?? Number.POSITIVE_INFINITY, d.seq));
+    const held = new Set<string>();
+    for (const d of queue) {
+      const free = d.leaseUntil === null || d.leaseUntil === undefined || d.leaseUntil < now;
+      if (!held.has(d.subjectId) && free && d.nextAttemptAt <= now) return d;
+      held.add(d.subjectId);
     }
-    return eligible.filter((d) => first.get(`${d.hubId}\u0000${d.subjectId}`) === d.seq).slice(0, limit);
+    return null;
+  }
+
+  /** Registering a hub again: its waiting deliveries are due now (still in their order). */
+  async dueNowForHub(hubId: string, now: Date): Promise<void> {
+    await withDriverErrors(
+      () => this.collection.updateMany(this.scope({ hubId, nextAttemptAt: { $gt: now } }), { $set: { nextAttemptAt: now } }),
+      'Rescheduling hub deliveries',
+    );
   }
 
   lease(id: string, worker: string, now: Date, until: Date): Promise<DeliveryDocument | null> {

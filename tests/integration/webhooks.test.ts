@@ -196,3 +196,101 @@ describe('TMF hub webhooks', () => {
     expect((await stack.rest('POST', `${v5}/hub`, { callback: 'http://example.com/x' })).body.message).toMatch(/@type/);
   });
 });
+
+describe('TMF hub webhooks under faults', () => {
+  const hubState = async (id: string) => (await stack.rest('GET', `${v5}/hub/${id}`)).body;
+  const register = async (callback: string, query: string) => (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback, query })).body;
+
+  it('counts a burst of failures to one hub as one streak of attempts, not one failure per delivery', async () => {
+    let up = false;
+    const receiver = await startReceiver(() => (up ? 200 : 503));
+    try {
+      const hub = await register(receiver.url, 'usageType=burst');
+      // Eight events queued before the worker looks: they are all due at once when it starts.
+      await stack.system.rest.close();
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push(dataOf(await stack.request(CreateUsageDocument, { input: { usageType: 'burst' } })).createProductUsage.id);
+      await stack.startRest();
+      // The receiver is down until the hub has recorded its first failure, then it is back.
+      await expect.poll(async () => (await hubState(hub.id)).lastError, { interval: 5, timeout: 10_000 }).toBe('The callback answered HTTP 503.');
+      up = true;
+      const accepted = await receiver.waitForAccepted(8);
+      expect(accepted.map((r) => r.body.event.productUsage.id).sort()).toEqual([...ids].sort());
+      expect(receiver.requests.filter((r) => r.status === 503).length).toBeLessThan(4);
+      expect(await hubState(hub.id)).toMatchObject({ status: 'active' });
+      await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('keeps the events made while a hub is suspended and delivers them in order once it is registered again', async () => {
+    let up = false;
+    const receiver = await startReceiver(() => (up ? 200 : 503));
+    try {
+      const query = 'usageType=while-suspended';
+      const hub = await register(receiver.url, query);
+      const first = (await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'while-suspended' })).body;
+      await expect.poll(async () => (await hubState(hub.id)).status, { timeout: 10_000 }).toBe('suspended');
+      expect(receiver.requests).toHaveLength(4);
+      await stack.rest('PATCH', `${v5}/productUsage/${first.id}`, { '@type': 'ProductUsage', status: 'rated' });
+      const second = (await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'while-suspended' })).body;
+      expect(receiver.requests).toHaveLength(4);
+
+      up = true;
+      const again = await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback: receiver.url, query });
+      expect(again.status).toBe(201);
+      expect(again.body).toMatchObject({ id: hub.id, status: 'active' });
+      const accepted = await receiver.waitForAccepted(3);
+      expect(accepted.map((r) => [r.body.eventType, r.body.event.productUsage.id])).toEqual([
+        ['ProductUsageCreateEvent', first.id],
+        ['ProductUsageStateChangeEvent', first.id],
+        ['ProductUsageCreateEvent', second.id],
+      ]);
+      await expect.poll(async () => (await hubState(hub.id)).lastError).toBeUndefined();
+      await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('registering the same callback and query again is the same hub, with its queued deliveries kept', async () => {
+    const receiver = await startReceiver((attempt) => (attempt === 1 ? 500 : 200));
+    try {
+      const query = 'usageType=registered-twice';
+      const hub = await register(receiver.url, query);
+      const first = (await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'registered-twice' })).body;
+      // Its delivery failed once and waits for a retry when the hub is registered again.
+      await expect.poll(() => receiver.requests.map((r) => r.status)).toEqual([500]);
+      const again = await register(receiver.url, query);
+      expect(again.id).toBe(hub.id);
+      const second = (await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'registered-twice' })).body;
+      const accepted = await receiver.waitForAccepted(2);
+      expect(accepted.map((r) => r.body.event.productUsage.id).sort()).toEqual([first.id, second.id].sort());
+      expect(receiver.accepted()).toHaveLength(2);
+      await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
+      expect((await stack.rest('GET', `${v5}/hub/${hub.id}`)).status).toBe(404);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a receiver that never answers delays its own hub only', async () => {
+    const stuck = await startReceiver(() => new Promise<number>(() => {}));
+    const healthy = await startReceiver(() => 200);
+    try {
+      const stuckHub = await register(stuck.url, 'usageType=stuck-hub');
+      const healthyHub = await register(healthy.url, 'usageType=healthy-hub');
+      await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'stuck-hub' });
+      await expect.poll(() => stuck.requests.length).toBe(1);
+      for (let i = 0; i < 3; i++) await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'healthy-hub' });
+      // Well within the 5 s the stuck callback is given before it counts as failed.
+      await expect.poll(() => healthy.accepted().length, { timeout: 2_500 }).toBe(3);
+      expect(stuck.requests).toHaveLength(1);
+      await stack.rest('DELETE', `${v5}/hub/${stuckHub.id}`);
+      await stack.rest('DELETE', `${v5}/hub/${healthyHub.id}`);
+    } finally {
+      await Promise.all([stuck.close(), healthy.close()]);
+    }
+  });
+});

@@ -9,7 +9,11 @@ export interface Received {
   body: any;
 }
 
-/** A real HTTP webhook receiver on a free port; `answer` decides each response's status. */
+/**
+ * A real HTTP webhook receiver on a free port; `answer` decides each response's status. A request is
+ * in `requests` from the moment its body has arrived (status 0 until answered), so an answer that is
+ * a promise which never settles is a receiver that never answers.
+ */
 export interface Receiver {
   url: string;
   requests: Received[];
@@ -18,21 +22,24 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(answer: (attempt: number) => number): Promise<Receiver> {
+export async function startReceiver(answer: (attempt: number) => number | Promise<number>): Promise<Receiver> {
   const requests: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      const status = answer(requests.length + 1);
-      requests.push({ status, headers: req.headers, raw, body: JSON.parse(raw) });
-      res.writeHead(status).end();
+      const received: Received = { status: 0, headers: req.headers, raw, body: JSON.parse(raw) };
+      requests.push(received);
+      void Promise.resolve(answer(requests.length)).then((status) => {
+        received.status = status;
+        if (!res.destroyed) res.writeHead(status).end();
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const accepted = () => requests.filter((r) => r.status < 300);
+  const accepted = () => requests.filter((r) => r.status >= 200 && r.status < 300);
   return {
     url: `http://127.0.0.1:${port}/events`,
     requests,
@@ -48,6 +55,10 @@ export async function startReceiver(answer: (attempt: number) => number): Promis
       }
       return accepted();
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -225,6 +225,7 @@ export type Mutation = {
   completeHubDelivery: Scalars['Boolean']['output'];
   /** Starts exporting the usages that match the filter; the job runs in the background. */
   createExportJob: ExportJob;
+  /** Registers a hub; the same callback, query and version again (same tenant) resumes that hub, with its kept deliveries. */
   createHub: Hub;
   /**
    * Creates a usage. With an idempotencyKey (1-255 visible ASCII characters, unique per tenant), sending
@@ -250,7 +251,8 @@ export type Mutation = {
   ingestProductUsages: IngestProductUsagesResult;
   /**
    * For a delivery worker: leases up to `limit` deliveries that are due and first in line for their hub
-   * and usage, for `leaseSeconds`. A worker that dies leaves its leases to expire, so nothing is lost.
+   * and usage, for `leaseSeconds`: at most one per hub, and none for a hub another delivery holds or that
+   * backs off after a failure. A worker that dies leaves its leases to expire, so nothing is lost.
    */
   leaseHubDeliveries: Array<HubDelivery>;
   /** Fails with NOT_FOUND when there is no such usage. */

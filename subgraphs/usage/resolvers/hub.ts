@@ -51,12 +51,24 @@ const deliveriesOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'deliver
 const hubsOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'hubs'>) => (context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.hubs : context.hubs);
 
 export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | 'leaseHubDeliveries' | 'completeHubDelivery' | 'failHubDelivery'> = {
-  createHub: async (_root, { input }, { outbox, hubs, settings }) => {
+  createHub: async (_root, { input }, { outbox, hubs, deliveries, settings }) => {
     checkCallback(input.callback, settings.hubPrivateCallbacks);
+    const query = input.query ?? null;
+    // The same callback and query again (same tenant and version) is the same hub: it resumes, with
+    // the deliveries it has waiting, which are due at once.
+    const existing = await hubs.findRegistration(input.callback, query, input.apiVersion);
+    if (existing) {
+      const resumed = await hubs.resume(existing._id);
+      if (resumed) {
+        await deliveries.dueNowForHub(resumed._id, new Date());
+        outbox.invalidate();
+        return resumed;
+      }
+    }
     const hub: HubDocument = {
       _id: randomUUID(),
       callback: input.callback,
-      query: input.query ?? null,
+      query,
       apiVersion: input.apiVersion,
       status: 'active',
       creationDate: new Date(),
@@ -80,18 +92,25 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     const size = Math.min(Math.max(limit ?? 50, 1), 500);
     const seconds = Math.min(Math.max(leaseSeconds ?? 30, 1), 600);
     const now = new Date();
+    const until = new Date(now.getTime() + seconds * 1_000);
     const [hubs, deliveries] = [hubsOf(context), deliveriesOf(context)];
-    const active = new Set((await hubs.active()).map((hub) => hub._id));
+    // At most one delivery per hub, and only for a hub no worker holds: deliveries to one hub are
+    // made one at a time, in order, so its failure count is of attempts in a row; hubs do not wait
+    // for each other.
     const leased: LeasedDelivery[] = [];
-    for (const candidate of await deliveries.due(now, size, active)) {
-      const doc = await deliveries.lease(candidate._id, worker, now, new Date(now.getTime() + seconds * 1_000));
+    for (const hubId of await deliveries.hubsWithDue(now, size * 4)) {
+      if (leased.length >= size) break;
+      if (!(await hubs.lease(hubId, worker, now, until))) continue;
+      const head = await deliveries.headFor(hubId, now);
+      const doc = head && (await deliveries.lease(head._id, worker, now, until));
       if (doc) leased.push({ doc, event: BSON.EJSON.parse(doc.event, { relaxed: false }) as HubEvent });
+      else await hubs.release(hubId, worker);
     }
     return leased;
   },
   completeHubDelivery: async (_root, { id, worker }, context) => {
     const done = await deliveriesOf(context).complete(id, worker);
-    if (done) await hubsOf(context).recordSuccess(done.hubId);
+    if (done) await hubsOf(context).recordSuccess(done.hubId, worker);
     return Boolean(done);
   },
   failHubDelivery: async (_root, { id, worker, error }, context) => {
@@ -100,7 +119,8 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     const [current] = await deliveries.findByIds([id]);
     if (!current || current.leaseOwner !== worker) return false;
     const rescheduled = await deliveries.retryLater(id, worker, new Date(Date.now() + retryDelay(current.attempt, baseMs, maxMs)));
-    if (rescheduled) await hubsOf(context).recordFailure(rescheduled.hubId, error.slice(0, 500), maxFailures);
+    if (rescheduled)
+      await hubsOf(context).recordFailure(rescheduled.hubId, worker, error.slice(0, 500), maxFailures, (failures) => retryDelay(failures, baseMs, maxMs));
     return Boolean(rescheduled);
   },
 };
