@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
 import { WebSocketServer } from 'ws';
-import type { GatewayTuning } from '../subgraphs/shared/config.js';
+import { defaultHttpLimits, httpServerOptions, type GatewayTuning, type HttpLimits } from '../subgraphs/shared/config.js';
 import type { EventBus } from '../subgraphs/shared/event-bus.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { EntityCache, shareEvictions } from './entity-cache.js';
@@ -54,6 +54,8 @@ export interface GatewayOptions {
   limits: GatewayLimits;
   /** Planner and caches (config.gateway). */
   tuning: GatewayTuning;
+  /** Connection cap and HTTP timeouts (config.http; default defaultHttpLimits). */
+  http?: HttpLimits;
   /** Carries entity cache evictions between gateway instances (Redis with REDIS_URL). */
   bus: EventBus;
   logger: Logger;
@@ -123,13 +125,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The adapter's Node request listener, the one the adapter itself calls for a Node request: it
   // answers (or logs) every failure itself, so the promise it returns never rejects; Node's type says so.
   const readiness = readinessListener(options.supergraphSdl);
-  const server = createServer((request, response) => {
+  // Idle keep-alive connections are closed HTTP_KEEPALIVE_TIMEOUT_MS (75 s) after their last response,
+  // plus the 1 s Node 24 adds past the `Keep-Alive: timeout` it advertises. Keep it longer than the REST
+  // facade's client keeps an idle connection, so the client side closes first and a request never lands
+  // on one this server is closing (ECONNRESET, found under load). Connections that send nothing or stop
+  // mid-request are answered 408 and closed; past HTTP_MAX_CONNECTIONS they are closed at once.
+  const limits = options.http ?? defaultHttpLimits;
+  const server = createServer(httpServerOptions(limits), (request, response) => {
     if (!readiness(request, response)) runtime.requestListener(request, response);
   });
-  // Longer than the REST facade's idle keep-alive (30 s), so the client side closes idle connections
-  // first and a request never lands on one this server is closing (ECONNRESET, found under load).
-  server.keepAliveTimeout = 75_000;
-  server.headersTimeout = 76_000;
+  server.maxConnections = limits.maxConnections;
   const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint, maxPayload: options.websocket.maxMessageBytes });
   const ws = serveGraphQLWs(
     sockets,

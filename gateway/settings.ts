@@ -12,11 +12,12 @@ const gatewayLimits = (config: Config): GatewayLimits => ({
 });
 
 /** What both ways of running the gateway (gateway/index.ts, scripts/system.ts) take from the configuration. */
-export const gatewaySettings = (config: Config): Pick<GatewayOptions, 'host' | 'port' | 'ide' | 'websocket' | 'limits' | 'tuning'> => ({
+export const gatewaySettings = (config: Config): Pick<GatewayOptions, 'host' | 'port' | 'ide' | 'websocket' | 'limits' | 'tuning' | 'http'> => ({
   host: config.host,
   port: config.ports.gateway,
   ide: config.env !== 'production',
   websocket: config.websocket,
   limits: gatewayLimits(config),
   tuning: config.gateway,
+  http: config.http,
 });

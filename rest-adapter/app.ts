@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { defaultHttpLimits, type HttpLimits } from '../subgraphs/shared/config.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import { internalError, notFound, payloadTooLarge, serviceUnavailable, TmfError, unsupportedMediaType } from './errors.js';
 import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
@@ -30,14 +31,24 @@ export interface RestAppOptions {
   anonymousPreflight: 'empty' | 'refuse';
   /** Longest list a body may hold (json-body.ts); at least the ingestion batch size. Default 1000. */
   maxListItems?: number;
+  /** Connection cap and HTTP timeouts (config.http; default defaultHttpLimits). */
+  http?: HttpLimits;
   logger: Logger;
 }
 
 /** Builds the TMF635 REST facade (no listening: server.ts does that). */
 export async function buildRestApp(options: RestAppOptions): Promise<FastifyInstance> {
   const log = options.logger.child('rest');
+  const limits = options.http ?? defaultHttpLimits;
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
+    // Fastify's own options for Node's timeouts (README, "Limits"): an idle keep-alive connection is
+    // closed after keepAliveTimeout; one that sends nothing or stops mid-request is answered 408 and
+    // closed after the headers or request timeout, found by Node every checkIntervalMs. No socket
+    // inactivity timeout (connectionTimeout): an answer in progress is bounded by the gateway's own.
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs },
     routerOptions: { ignoreTrailingSlash: true },
     // A body that tries to reach Object.prototype is refused outright (400), never stripped.
     onProtoPoisoning: 'error',
@@ -46,6 +57,8 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     // A request arriving while the facade stops gets the TMF 503 below, not Fastify's own body.
     return503OnClosing: false,
   });
+  // Fastify has no option for it: connections past the cap are closed by Node as they are accepted.
+  app.server.maxConnections = limits.maxConnections;
 
   // Only JSON bodies: application/json, and the two PATCH formats, parsed the same way.
   app.removeAllContentTypeParsers();

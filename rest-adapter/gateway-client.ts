@@ -31,7 +31,9 @@ export const forwardedHeaders = (): Record<string, string> => {
  */
 export class GatewayClient {
   private readonly printed = new WeakMap<DocumentNode, string>();
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
+  // Idle sockets are closed after 30 s, before the gateway's keep-alive timeout (75 s) closes them
+  // under a request (ECONNRESET): Node's Agent alone reuses a socket past the server's advertised timeout.
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, timeout: 30_000 });
 
   constructor(private readonly url: string) {}
 

@@ -22,6 +22,7 @@ const adapter = await startRestAdapter({
   maxListItems: Math.max(1000, config.ingest.maxBatch),
   host: config.host,
   port: config.ports.rest,
+  http: config.http,
   bodyLimitBytes: config.bodyLimitBytes,
   paging: config.paging,
   logger: log,

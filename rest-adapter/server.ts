@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HttpLimits } from '../subgraphs/shared/config.js';
 import type { Logger } from '../subgraphs/shared/logger.js';
 import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
 import { buildRestApp } from './app.js';
@@ -8,6 +10,8 @@ import type { Paging } from './routes/resource.js';
 
 export interface RunningRestAdapter {
   url: string;
+  /** Fastify's node:http server (tests count its connections). */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,8 @@ export interface RestAdapterOptions {
   port: number;
   bodyLimitBytes: number;
   paging: Paging;
+  /** Connection cap and HTTP timeouts (config.http; default defaultHttpLimits). */
+  http?: HttpLimits;
   logger: Logger;
 }
 
@@ -51,6 +57,7 @@ export async function startRestAdapter(options: RestAdapterOptions): Promise<Run
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}`,
+    server: app.server,
     async close() {
       await deliveries.stop();
       await app.close();

@@ -49,6 +49,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
           host: config.host,
           port: config.ports[definition.name],
           bodyLimitBytes: config.bodyLimitBytes,
+          http: config.http,
           internalAuth: { secret: auth.internalSecret, maxAgeSeconds: config.auth.internalMaxAgeSeconds },
           logger,
         }),
@@ -80,6 +81,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       port: config.ports.rest,
       bodyLimitBytes: config.bodyLimitBytes,
       paging: config.paging,
+      http: config.http,
       logger,
     }).catch(async (error: unknown) => {
       await gateway.close();

@@ -75,6 +75,10 @@ const schema = z.object({
   ENTITY_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
   ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(50_000),
   EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(4),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
+  HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(75_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
 });
 
 export type Env = z.input<typeof schema>;
@@ -111,7 +115,51 @@ export interface Config {
   auth: AuthConfig;
   limits: LimitsConfig;
   gateway: GatewayTuning;
+  /** Connection limits of every HTTP server (gateway, REST facade, subgraphs): README, "Limits". */
+  http: HttpLimits;
 }
+
+/**
+ * Connection limits of one HTTP server (each listening server of a process has its own). Node closes
+ * what exceeds them itself (measured on Node 24, tests/integration/connections.test.ts):
+ * - a connection beyond `maxConnections` is accepted and closed at once, without a byte;
+ * - a connection that sends nothing, or stops inside the request line or headers, is answered
+ *   `408 Request Timeout` and closed `headersTimeoutMs` after it opened (or after the request's first
+ *   byte), give or take `checkIntervalMs`; one whose body is unfinished after `requestTimeoutMs` too;
+ * - an idle keep-alive connection is closed without a byte `keepAliveTimeoutMs` after its last
+ *   response, plus the 1 s Node 24 adds (`keepAliveTimeoutBuffer`) to what the response advertises
+ *   (`Keep-Alive: timeout=<s>`), so a client that honours the hint never reuses one being closed.
+ * Upgraded connections (websockets) are out of the HTTP timeouts' reach: graphql-ws pings them
+ * instead (WS_KEEPALIVE_MS at the gateway, 12 s at the subgraphs). They do count against `maxConnections`.
+ */
+export interface HttpLimits {
+  maxConnections: number;
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** How often Node looks for connections past the headers or request timeout (Node's default is 30 s). */
+  checkIntervalMs: number;
+}
+
+/** Every 5 s, or four times per headers timeout when that is shorter (never under 100 ms). */
+const checkInterval = (headersTimeoutMs: number) => Math.max(100, Math.min(5_000, Math.floor(headersTimeoutMs / 4)));
+
+/** The limits with nothing configured (servers started without a configuration: tests, bench). */
+export const defaultHttpLimits: HttpLimits = {
+  maxConnections: 10_000,
+  keepAliveTimeoutMs: 75_000,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 60_000,
+  checkIntervalMs: checkInterval(20_000),
+};
+
+/** The node:http createServer options that carry `limits` (maxConnections is set on the server). */
+export const httpServerOptions = (limits: HttpLimits) => ({
+  keepAliveTimeout: limits.keepAliveTimeoutMs,
+  headersTimeout: limits.headersTimeoutMs,
+  requestTimeout: limits.requestTimeoutMs,
+  connectionsCheckingInterval: limits.checkIntervalMs,
+});
 
 /** How the gateway plans and runs operations (README, "Gateway"). */
 export interface GatewayTuning {
@@ -191,6 +239,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DB_TIMEOUT_MS !== undefined && e.DB_TIMEOUT_MS >= e.SUBGRAPH_TIMEOUT_MS) {
     throw new ConfigError(`Invalid configuration (DB_TIMEOUT_MS ${e.DB_TIMEOUT_MS} must be below SUBGRAPH_TIMEOUT_MS ${e.SUBGRAPH_TIMEOUT_MS}).`);
   }
+  // Node refuses to start a server whose headers timeout is longer than its request timeout.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid configuration (HTTP_HEADERS_TIMEOUT_MS ${e.HTTP_HEADERS_TIMEOUT_MS} must not exceed HTTP_REQUEST_TIMEOUT_MS ${e.HTTP_REQUEST_TIMEOUT_MS}).`,
+    );
+  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -254,6 +308,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gateway: {
       queryPlanner: e.QUERY_PLANNER,
       entityCache: { ttlSeconds: e.ENTITY_CACHE_TTL_SECONDS, maxEntries: e.ENTITY_CACHE_MAX_ENTRIES },
+    },
+    http: {
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      checkIntervalMs: checkInterval(e.HTTP_HEADERS_TIMEOUT_MS),
     },
   };
 }

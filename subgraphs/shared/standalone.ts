@@ -40,6 +40,7 @@ export async function runStandalone<C extends object>(
     host: config.host,
     port: config.ports[name],
     bodyLimitBytes: config.bodyLimitBytes,
+    http: config.http,
     internalAuth: { secret: internalSecret(config.auth, config.dataDir), maxAgeSeconds: config.auth.internalMaxAgeSeconds },
     logger: log,
   });

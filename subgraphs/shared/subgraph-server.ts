@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import type { RequestCaller } from './caller.js';
 import { createErrorFormatter, ErrorCode } from './errors.js';
 import { verifyCaller } from './internal-signature.js';
+import { defaultHttpLimits, httpServerOptions, type HttpLimits } from './config.js';
 import type { Logger } from './logger.js';
 import { readinessOf, readinessResponse } from './readiness.js';
 
@@ -62,6 +63,8 @@ export interface ListenOptions {
   logger: Logger;
   /** The subgraph's database: /readyz answers 503 while it does not answer a ping. */
   db: Db;
+  /** Connection cap and HTTP timeouts (config.http; default defaultHttpLimits). */
+  http?: HttpLimits;
 }
 
 export async function startSubgraph<TContext extends object>(definition: SubgraphDefinition<TContext>, options: ListenOptions): Promise<RunningSubgraph> {
@@ -76,7 +79,12 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
   });
   await apollo.start();
 
-  const server = createServer((req, res) => {
+  // Idle keep-alive connections (HTTP_KEEPALIVE_TIMEOUT_MS, 75 s) outlive the gateway's, so the
+  // gateway closes them first: a server closing one just as the gateway reuses it resets a request
+  // (found by tests/integration/hostile.test.ts). Silent or unfinished requests are answered 408 and
+  // closed; connections past HTTP_MAX_CONNECTIONS are closed at once (README, "Limits").
+  const limits = options.http ?? defaultHttpLimits;
+  const server = createServer(httpServerOptions(limits), (req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error('request failed', error);
       if (!res.headersSent) sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
@@ -167,10 +175,7 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
       )
     : undefined;
 
-  // Idle keep-alive connections outlive the gateway's, so the gateway closes them first: a server
-  // closing one just as the gateway reuses it resets a request (found by tests/integration/hostile.test.ts).
-  server.keepAliveTimeout = 75_000;
-  server.headersTimeout = 76_000;
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
