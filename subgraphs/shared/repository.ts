@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter, OptionalUnlessRequiredId, Sort, UpdateFilter } from 'mongodb';
+import { ExpiringMap } from './expiring-map.js';
 import { commandTimeoutOf, withDriverErrors } from './mongo.js';
 import type { Page } from './query.js';
 import { asSortSpec, keysetFilter, reversed, type SortSpec } from './cursor.js';
@@ -137,13 +138,21 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
    * page the whole list would give, since every document outside the window is older than every one
    * in it; only the window's few thousand index entries are sorted.
    */
-  private windowFor(order: SortSpec, keyset: Page['keyset']): { path: string; anchor: number } | null {
+  private windowFor(order: SortSpec, keyset: Page['keyset']): { path: string; anchor: number; key: string } | null {
     const [path, direction] = Object.entries(order)[0] ?? [];
     if (!path || direction !== -1 || !this.serverTimes.has(path) || keyset?.direction === 'before') return null;
     const cursorValue = keyset?.values[0];
     if (keyset && !(cursorValue instanceof Date)) return null;
-    return { path, anchor: cursorValue instanceof Date ? cursorValue.getTime() : Date.now() };
+    // Without a cursor, down from the newest document the last first page showed (when writes have
+    // paused, "now" is hours past it and the first windows would hold nothing); the window is a
+    // lower bound only, so documents stored since are inside it all the same.
+    const key = `${this.tenant ?? ''}\u0000${path}`;
+    const anchor = cursorValue instanceof Date ? cursorValue.getTime() : Math.min(Date.now(), this.newest.get(key) ?? Infinity);
+    return { path, anchor, key };
   }
+
+  /** The newest time of each tenant's first newest-first page (windowFor's anchor), shared by the tenant views. */
+  private readonly newest = new ExpiringMap<number>(10_000);
 
   private async read(filter: Filter<T>, sort: Sort, page: Page, read: number): Promise<ReadPage<T>> {
     const { keyset } = page;
@@ -166,6 +175,8 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
         const within = await find({ $and: [where, { [window.path]: { $gte: new Date(window.anchor - span) } }] } as Filter<T>);
         if (within.length === read) {
           docs = within;
+          const newest = (docs[0] as Record<string, unknown> | undefined)?.[window.path];
+          if (!keyset && page.skip === 0 && newest instanceof Date) this.newest.set(window.key, newest.getTime(), Date.now() + 60_000);
           break;
         }
       }

@@ -18,6 +18,10 @@ const indexes: IndexKey[] = [
   { tenant: 1, usageDate: 1 },
   { tenant: 1, lastUpdate: 1 },
   { tenant: 1, [usagePaths.usageSpecificationId]: 1 },
+  // A specification's usages in one status (the console's and partners' most common pair): without
+  // it the planner took {tenant, status}, hundreds of thousands of entries for `rated`, over the
+  // specification's few thousand (bench/RESULTS.md, volume).
+  { tenant: 1, [usagePaths.usageSpecificationId]: 1, status: 1 },
   { tenant: 1, [usagePaths.relatedPartyId]: 1 },
   { tenant: 1, [usagePaths.relatedPartyRole]: 1 },
   { tenant: 1, [usagePaths.productId]: 1 },

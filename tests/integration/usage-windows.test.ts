@@ -59,6 +59,38 @@ const page = async (variables: object) => dataOf(await stack.request(UsagePageDo
 const ids = (result: { items: { id: string }[] }) => result.items.map((item) => item.id);
 
 describe('newest-first pages of a large collection', () => {
+  it('read down from the newest usage the last first page showed, when writes stopped hours ago', async () => {
+    // Another tenant whose 3,000 usages all lie 3 to 4 days back: windows down from "now" hold none.
+    const now = Date.now();
+    await stack.db.collection('productUsages').insertMany(
+      Array.from({ length: 3_000 }, (_, i) => {
+        const at = new Date(now - 3 * 24 * hour - i * 29_000);
+        return {
+          _id: `aged-${String(i).padStart(5, '0')}` as never,
+          tenant: 'aged-tenant',
+          creationDate: at,
+          lastUpdate: at,
+          status: 'initialized',
+          type: 'ProductUsage',
+          relatedParty: [],
+          usageCharacteristic: [],
+        };
+      }),
+    );
+    const aged = { authorization: `Bearer ${await stack.mintToken({ tenant: 'aged-tenant' })}` };
+    const expected = (await stack.db.collection('productUsages').find({ tenant: 'aged-tenant' }).sort({ creationDate: -1, _id: -1 }).limit(20).toArray()).map(
+      (d) => String(d._id),
+    );
+    finds.length = 0;
+    const first = dataOf(await stack.request(UsagePageDocument, { limit: 20 }, aged)).productUsages;
+    expect(ids(first)).toEqual(expected);
+    expect(finds.length).toBeGreaterThanOrEqual(3);
+    finds.length = 0;
+    const again = dataOf(await stack.request(UsagePageDocument, { limit: 20 }, aged)).productUsages;
+    expect(ids(again)).toEqual(expected);
+    expect(finds).toHaveLength(1);
+  });
+
   it('are the pages of the whole sorted list, read through a recency window', async () => {
     finds.length = 0;
     expect(ids(await page({ limit: 20 }))).toEqual(await truth({}, 0, 20));
