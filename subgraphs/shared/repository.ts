@@ -118,14 +118,18 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
    */
   protected readonly serverTimes: ReadonlySet<string> = new Set();
 
-  /** A remembered estimate of the collection's size: recency windows only pay off on a large one. */
-  private size?: { documents: number; at: number };
+  /**
+   * A remembered estimate of the collection's size: recency windows only pay off on a large one. An
+   * object of the base repository, changed in place, so that the per-request tenant views share it
+   * (an assignment on a view would stay on that view, and every request would ask again).
+   */
+  private readonly size: { documents?: number; at?: number } = {};
 
   private async large(): Promise<boolean> {
     const now = Date.now();
-    if (!this.size || now - this.size.at > 60_000) {
-      const documents = await withDriverErrors(() => this.collection.estimatedDocumentCount(this.bounded), `Counting ${this.noun}s`);
-      this.size = { documents, at: now };
+    if (this.size.documents === undefined || now - (this.size.at ?? 0) > 60_000) {
+      this.size.documents = await withDriverErrors(() => this.collection.estimatedDocumentCount(this.bounded), `Counting ${this.noun}s`);
+      this.size.at = now;
     }
     return this.size.documents >= windowedFrom;
   }

@@ -9,6 +9,7 @@ let stack: Stack;
 const total = 24_000;
 const hour = 3_600_000;
 const finds: unknown[] = [];
+const counts: unknown[] = [];
 beforeAll(async () => {
   stack = await startStack('usage_windows');
   const usages = stack.db.collection('productUsages');
@@ -37,6 +38,7 @@ beforeAll(async () => {
   }
   stack.db.client.on('commandStarted', (event) => {
     if (event.commandName === 'find' && event.command.find === 'productUsages') finds.push(event.command.filter);
+    if (event.commandName === 'count' && event.command.count === 'productUsages') counts.push(event.command);
   });
 }, 120_000);
 afterAll(async () => {
@@ -86,9 +88,12 @@ describe('newest-first pages of a large collection', () => {
     expect(ids(first)).toEqual(expected);
     expect(finds.length).toBeGreaterThanOrEqual(3);
     finds.length = 0;
+    counts.length = 0;
     const again = dataOf(await stack.request(UsagePageDocument, { limit: 20 }, aged)).productUsages;
     expect(ids(again)).toEqual(expected);
     expect(finds).toHaveLength(1);
+    // The collection's size is remembered across requests, not asked again by each.
+    expect(counts).toEqual([]);
   });
 
   it('are the pages of the whole sorted list, read through a recency window', async () => {
