@@ -665,7 +665,7 @@ function describe(f: Figures): string {
     "party filter one of tens, where the gateway's own hops (gateway, usage subgraph, one fetch of names, 5-10 ms on this",
     'loaded machine) decide. The daily aggregates are two `$group`s over a month of one KPI (about 33,000 ingested usages',
     'of the tenant): database time too. Ingestion: 0.72x here; 0.30x, 0.52x and 0.55x in earlier runs of this',
-    'session beside other engineers' test runs (load 4 to 5).',
+    "session beside other engineers' test runs (load 4 to 5).",
     '',
     '<!-- volume:end -->',
   ].join('\n');
