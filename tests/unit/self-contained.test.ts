@@ -44,8 +44,8 @@ describe('the repository', () => {
   });
 
   it('is caught when it climbs out (the check itself can fail)', () => {
-    expect(pathsOutside('rest-adapter/spec/load.ts', "path.resolve(projectRoot, '../../../shared/tmf635')")).toHaveLength(1);
-    expect(pathsOutside('README.md', 'shapes in `../shared/reference/uts.md`')).toHaveLength(1);
+    expect(pathsOutside('rest-adapter/spec/load.ts', "path.resolve(projectRoot, '../../../elsewhere/tmf635')")).toHaveLength(1);
+    expect(pathsOutside('README.md', 'shapes in `../notes/uts.md`')).toHaveLength(1);
     expect(pathsOutside('subgraphs/party/context.ts', "import { byIdLoader } from '../shared/loaders.js';")).toEqual([]);
   });
 });
