@@ -93,8 +93,9 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     done();
   });
   app.addHook('onRequest', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
-    if (closing) throw serviceUnavailable('The server is shutting down; try again.');
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw serviceUnavailable('The server is shutting down; try again.');
   });
 
   // Every operation a route sends carries the caller's own credential (gateway-client.ts). The

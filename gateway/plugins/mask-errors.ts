@@ -9,9 +9,9 @@ import { ErrorCode } from '../../subgraphs/shared/errors.js';
  *   serviceName, subgraph request details) is dropped.
  * - The runtime's own variable-coercion errors (a bad enum value or wrong type in variables) carry
  *   no code and no path: they are the client's fault, so BAD_USER_INPUT with status 400.
- * - A subgraph the runtime could not reach is SERVICE_UNAVAILABLE (503), one that did not answer within
- *   SUBGRAPH_TIMEOUT_MS is GATEWAY_TIMEOUT (504): our fault, not the client's, and worth a retry. The
- *   message names the subgraph and nothing else of the upstream error.
+ * - A subgraph the runtime could not reach is SERVICE_UNAVAILABLE (503): our fault, not the client's,
+ *   and worth a retry. The message names the subgraph and nothing else of the upstream error. (One
+ *   that does not answer within SUBGRAPH_TIMEOUT_MS is GATEWAY_TIMEOUT from plugins/upstream-timeout.ts.)
  * - Anything else is INTERNAL_SERVER_ERROR with a generic message.
  *
  * GRAPHQL_VALIDATION_FAILED errors never reach this function: the runtime returns them as they are.
@@ -24,9 +24,11 @@ export const clientFacing = new Set<string>([
   'PERSISTED_QUERY_NOT_FOUND',
 ]);
 
-/** The runtime's codes for an upstream it could not reach or that did not answer in time (@graphql-tools/executor-http, useUpstreamTimeout). */
+/**
+ * The runtime's codes for an upstream it could not reach (@graphql-tools/executor-http). A subgraph
+ * that does not answer in time is answered by plugins/upstream-timeout.ts, already in our words.
+ */
 const unreachable = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE_ERROR']);
-const tooSlow = new Set(['GATEWAY_TIMEOUT', 'TIMEOUT_ERROR']);
 
 const subgraphOf = (extensions: Record<string, unknown> | undefined): string => {
   const name = extensions?.serviceName ?? extensions?.subgraphName;
@@ -45,12 +47,11 @@ export function maskError(error: unknown, genericMessage: string): Error {
   const http = graphqlError?.extensions?.http;
   // The runtime's own upstream errors carry the subgraph request they were about; a subgraph's errors
   // (its database timing out, say) carry none and keep their message below.
-  if (graphqlError && typeof code === 'string' && (unreachable.has(code) || tooSlow.has(code)) && graphqlError.extensions.request) {
-    const which = subgraphOf(graphqlError.extensions);
-    const [status, ourCode, what] = tooSlow.has(code)
-      ? [504, ErrorCode.GATEWAY_TIMEOUT, 'did not answer in time; try again.']
-      : [503, ErrorCode.SERVICE_UNAVAILABLE, 'is unavailable; try again shortly.'];
-    return new GraphQLError(`${which} ${what}`, { ...location, extensions: { code: ourCode, http: { status } } });
+  if (graphqlError && typeof code === 'string' && unreachable.has(code) && graphqlError.extensions.request) {
+    return new GraphQLError(`${subgraphOf(graphqlError.extensions)} is unavailable; try again shortly.`, {
+      ...location,
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, http: { status: 503 } },
+    });
   }
   if (graphqlError && typeof code === 'string' && clientFacing.has(code)) {
     return new GraphQLError(graphqlError.message, { ...location, extensions: { code, ...(http ? { http } : {}) } });
