@@ -6,6 +6,13 @@ import { asSortSpec, keysetFilter, reversed, type SortSpec } from './cursor.js';
 import type { CursorPageReader, ReadPage } from './page-source.js';
 
 export type IndexKey = Record<string, 1 | -1>;
+/** An index with options: `sparse` leaves out documents without the field (a field few documents have costs the rest nothing). */
+export interface IndexSpec {
+  key: IndexKey;
+  sparse: true;
+}
+
+const isSpec = (index: IndexKey | IndexSpec): index is IndexSpec => typeof index.key === 'object';
 
 /** Recency windows (DocumentRepository.windowFor): an hour, then 16 times wider each time, then everything. */
 const windowSpans = [1, 16, 256, 4096].map((hours) => hours * 3_600_000);
@@ -53,13 +60,14 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
   }
 
   /** Opens a collection and creates its indexes (idempotent: run at every start-up). */
-  protected static async collectionWithIndexes<D extends { _id: string }>(db: Db, name: string, indexes: IndexKey[]): Promise<Collection<D>> {
+  protected static async collectionWithIndexes<D extends { _id: string }>(db: Db, name: string, indexes: (IndexKey | IndexSpec)[]): Promise<Collection<D>> {
     const collection = db.collection<D>(name);
     const timeout = commandTimeoutOf(db);
     if (timeout !== undefined) boundedCollections.set(collection, timeout);
     // One command for all of them; indexes that exist already are left as they are. None at all is
     // an error to the database ("at least one index"), so that call is not made.
-    if (indexes.length) await withDriverErrors(() => collection.createIndexes(indexes.map((key) => ({ key }))), `Creating ${name} indexes`);
+    if (indexes.length)
+      await withDriverErrors(() => collection.createIndexes(indexes.map((index) => (isSpec(index) ? index : { key: index }))), `Creating ${name} indexes`);
     return collection;
   }
 
@@ -83,16 +91,22 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     return this.tenant === undefined ? doc : { ...doc, tenant: this.tenant };
   }
 
+  /**
+   * What reads and writes by id add to their filter: documents that are on their way out (a usage
+   * marked deleted until its event is relayed) are not found.
+   */
+  protected readonly live: Filter<T> = {};
+
   /** `{ _id: id }` within this view's tenant: another tenant's id matches nothing. */
   private byId(id: string): Filter<T> {
-    return this.scope({ _id: id } as Filter<T>);
+    return this.scope({ _id: id, ...this.live });
   }
 
   /** The documents of this view with these ids, in one query (none asked, none read). */
   async findByIds(ids: readonly string[]): Promise<T[]> {
     if (!ids.length) return [];
     return withDriverErrors(
-      () => this.collection.find(this.scope({ _id: { $in: [...ids] } } as Filter<T>), this.bounded).toArray() as Promise<T[]>,
+      () => this.collection.find(this.scope({ _id: { $in: [...ids] }, ...this.live }), this.bounded).toArray() as Promise<T[]>,
       `Reading ${this.noun}s`,
     );
   }

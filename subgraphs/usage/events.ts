@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import type { HubOutbox } from './hub-outbox.js';
-import type { ExportJobDocument, ProductUsageDocument } from './mappers.js';
+import { withoutOutbox, type ExportJobDocument, type PendingEvent, type ProductUsageDocument } from './mappers.js';
 import type { HubEventType, ProductUsageEventFilter, ProductUsageEventType } from './generated/resolvers.js';
 
 /** The bus topic of a deployment's usage events: named after its database, so deployments sharing one Redis stay apart. */
@@ -37,8 +37,8 @@ export const isUsageEvent = (event: HubEvent): event is UsageEvent => 'usage' in
  * when anything else did, both when both did, none for a patch that changed nothing.
  */
 export function updateEventTypes(before: ProductUsageDocument, after: ProductUsageDocument): ProductUsageEventType[] {
-  const { status: s1, lastUpdate: _l1, ...rest1 } = before;
-  const { status: s2, lastUpdate: _l2, ...rest2 } = after;
+  const { status: s1, lastUpdate: _l1, ...rest1 } = withoutOutbox(before);
+  const { status: s2, lastUpdate: _l2, ...rest2 } = withoutOutbox(after);
   const types: ProductUsageEventType[] = [];
   if (s1 !== s2) types.push('ProductUsageStateChangeEvent');
   if (!isDeepStrictEqual(rest1, rest2)) types.push('ProductUsageAttributeValueChangeEvent');
@@ -67,17 +67,23 @@ export function eventMatches(
   );
 }
 
+/** The events of one write, decided before it, and what the write stores of them for hubs (hub-outbox.ts). */
+export interface StagedEvents {
+  events: UsageEvent[];
+  outbox: PendingEvent[];
+}
+
 /**
- * Publishes after the write has succeeded, to the hubs' durable outbox and to live subscribers. A
- * failure here does not undo or fail the write the client asked for (a retry would store it twice):
- * it is logged. Known gap: a process killed between the write and the outbox insert loses that
- * event for webhooks; a single-document outbox would close it.
+ * A usage write's events: `stage` before the write (its `outbox` goes into the write), `settle`
+ * after it. Hub deliveries are as durable as the write: a process stopped before `settle` leaves its
+ * events on the document, where any usage subgraph's sweep finds them. Live subscribers hear of
+ * writes settled in this process (a subscriber that misses one can re-read).
  */
 export class UsageEvents {
   constructor(
     private readonly bus: EventBus,
     readonly topic: string,
-    private readonly outbox: HubOutbox,
+    readonly outbox: HubOutbox,
     private readonly log: Logger,
   ) {}
 
@@ -85,11 +91,25 @@ export class UsageEvents {
     return this.bus.subscribe<UsageEvent>(this.topic);
   }
 
-  async publish(eventType: ProductUsageEventType, usage: ProductUsageDocument): Promise<void> {
-    const event: UsageEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, usage };
-    // Webhooks first: their outbox is durable, and a subscriber that misses an event can re-read.
-    await this.outbox.enqueue(event).catch((error: unknown) => this.log.error(`could not queue ${eventType} of ${usage._id} for hubs`, error));
-    await this.bus.publish(this.topic, event).catch((error: unknown) => this.log.error(`could not publish ${eventType} for ${usage._id}`, error));
+  /** The events `types` of `usage` (as it will be after the write) in `tenant`. */
+  async stage(tenant: string, usage: ProductUsageDocument, types: readonly ProductUsageEventType[]): Promise<StagedEvents> {
+    const eventTime = new Date();
+    const events = types.map((eventType) => ({ eventId: randomUUID(), eventTime, eventType, usage: { ...withoutOutbox(usage), tenant } }));
+    return { events, outbox: await this.outbox.pending(events) };
+  }
+
+  /**
+   * After the writes have succeeded: their documents' events go to the hubs' deliveries, then to live
+   * subscribers. A failure here does not fail the write the client asked for (a retry would store it
+   * twice): it is logged, and the sweep relays the events later.
+   */
+  async settle(stored: readonly ProductUsageDocument[], events: readonly UsageEvent[]): Promise<void> {
+    await this.outbox
+      .relay(stored)
+      .catch((error: unknown) => this.log.error(`could not queue the events of ${stored.length} usage(s) for hubs; the sweep will`, error));
+    for (const event of events) {
+      await this.bus.publish(this.topic, event).catch((error: unknown) => this.log.error(`could not publish ${event.eventType} for ${event.usage._id}`, error));
+    }
   }
 
   /** An export job's event, for the hubs (TMF635 v5 defines these; no subscription carries them). */

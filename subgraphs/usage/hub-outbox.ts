@@ -1,14 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
-import { eventMatches, isUsageEvent, type ExportJobEvent, type ExportJobEventType, type HubEvent } from './events.js';
-import type { DeliveryRepository, HubDocument, HubRepository } from './hub-repository.js';
-import type { ExportJobDocument } from './mappers.js';
+import { eventMatches, isUsageEvent, type ExportJobEvent, type ExportJobEventType, type HubEvent, type UsageEvent } from './events.js';
+import type { DeliveryDocument, DeliveryRepository, HubDocument, HubRepository } from './hub-repository.js';
+import type { ExportJobDocument, PendingEvent, ProductUsageDocument } from './mappers.js';
+import type { ProductUsageRepository } from './repository.js';
+
+/** Pending events older than this are the sweep's: younger ones belong to a write whose own relay is still running. */
+const sweepAfterMs = 2_000;
+/** Usages the sweep relays per round. */
+const sweepBatch = 500;
 
 /**
- * Turns each usage event into durable deliveries, one per active or suspended hub of the event's
- * tenant whose filter matches (a suspended hub's events are kept for when it is registered again). The list of hubs is read at most once a second (other instances' registrations
- * show up within that). It holds the unscoped repositories: it serves every tenant's events, and the
- * delivery worker leases across tenants (README, "Tenant isolation").
+ * Webhook events, from the write that makes them to durable deliveries (one per hub that wants it).
+ *
+ * A transactional outbox in one document (https://microservices.io/patterns/data/transactional-outbox.html,
+ * without a transaction: FerretDB has none). A usage write carries its events in the usage document's
+ * `outbox` field, so the write and its events are stored or not together. The relay then inserts one
+ * delivery per hub, with an id made of the event's and the hub's (a relay run twice, or by two
+ * processes, queues each once), and takes the events off the document; a delete leaves the document
+ * marked until its event is relayed. What a process stopped between the two steps leaves, the sweep of
+ * any usage-subgraph process relays a few seconds later.
+ *
+ * Hubs are those active or suspended (a suspended hub's events are kept for when it is registered
+ * again), read at most once a second: other instances' registrations show up within that. It holds the
+ * unscoped repositories: it serves every tenant's events (README, "Tenant isolation").
  */
 export class HubOutbox {
   private cache: { at: number; hubs: HubDocument[] } | undefined;
@@ -17,6 +32,7 @@ export class HubOutbox {
   constructor(
     readonly hubs: HubRepository,
     readonly deliveries: DeliveryRepository,
+    private readonly usages: ProductUsageRepository,
   ) {}
 
   invalidate(): void {
@@ -47,31 +63,76 @@ export class HubOutbox {
     return hub.apiVersion === 'v5' && !hub.filter && (!hub.eventTypes || hub.eventTypes.includes(event.eventType));
   }
 
-  /** Queues an export job's event for the hubs that want it. Failures are logged by the caller. */
-  enqueueExportJob(eventType: ExportJobEventType, exportJob: ExportJobDocument): Promise<void> {
-    const { runner: _runner, heartbeat: _heartbeat, ...job } = exportJob;
-    const event: ExportJobEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, exportJob: job };
-    return this.enqueue(event);
+  /**
+   * What a usage write stores of its events for the relay: those some hub wants now (none, and the
+   * write carries nothing: no hub, no cost). Called before the write.
+   */
+  async pending(events: readonly UsageEvent[]): Promise<PendingEvent[]> {
+    if (!events.length) return [];
+    const hubs = await this.receivingHubs();
+    return events
+      .filter((event) => hubs.some((hub) => this.wants(hub, event)))
+      .map((event) => ({ eventId: event.eventId, seq: this.nextSeq(), event: BSON.EJSON.stringify(event, { relaxed: false }) }));
   }
 
-  async enqueue(event: HubEvent): Promise<void> {
-    const hubs = (await this.receivingHubs()).filter((hub) => this.wants(hub, event));
-    if (!hubs.length) return;
-    const seq = this.nextSeq();
-    const serialized = BSON.EJSON.stringify(event, { relaxed: false });
-    await this.deliveries.insertMany(
-      hubs.map((hub) => ({
-        _id: randomUUID(),
-        hubId: hub._id,
-        subjectId: isUsageEvent(event) ? event.usage._id : event.exportJob._id,
-        seq,
-        event: serialized,
-        attempt: 0,
-        nextAttemptAt: event.eventTime,
-        leaseOwner: null,
-        leaseUntil: null,
-        tenant: hub.tenant,
-      })),
+  /**
+   * Queues the pending events of these stored usages (all of them, an earlier write's left-overs
+   * first) for the hubs that want them, then takes them off the documents. Safe to repeat.
+   */
+  async relay(docs: readonly ProductUsageDocument[]): Promise<void> {
+    const holding = docs.filter((doc) => doc.outbox?.length);
+    if (!holding.length) return;
+    const hubs = await this.receivingHubs();
+    const queued: DeliveryDocument[] = [];
+    for (const doc of holding) {
+      for (const pending of doc.outbox!) {
+        const event = BSON.EJSON.parse(pending.event, { relaxed: false }) as UsageEvent;
+        for (const hub of hubs) if (this.wants(hub, event)) queued.push(delivery(hub, event.usage._id, pending, event.eventTime));
+      }
+    }
+    await this.deliveries.insertNew(queued);
+    await this.usages.settleOutbox(
+      holding.map((doc) => doc._id),
+      holding.flatMap((doc) => doc.outbox!.map((pending) => pending.eventId)),
     );
   }
+
+  /** Relays what writes of stopped processes left on their documents; returns how many usages it relayed. */
+  async sweep(): Promise<number> {
+    let relayed = 0;
+    for (;;) {
+      const docs = await this.usages.withPendingEvents((Date.now() - sweepAfterMs) * 1_000, sweepBatch);
+      await this.relay(docs);
+      relayed += docs.length;
+      if (docs.length < sweepBatch) return relayed;
+    }
+  }
+
+  /**
+   * Queues an export job's event for the hubs that want them. Export jobs keep no outbox: a process
+   * stopped between the job's write and this insert loses that event (README, "Durability").
+   */
+  async enqueueExportJob(eventType: ExportJobEventType, exportJob: ExportJobDocument): Promise<void> {
+    const { runner: _runner, heartbeat: _heartbeat, ...job } = exportJob;
+    const event: ExportJobEvent = { eventId: randomUUID(), eventTime: new Date(), eventType, exportJob: job };
+    const hubs = (await this.receivingHubs()).filter((hub) => this.wants(hub, event));
+    const pending = { eventId: event.eventId, seq: this.nextSeq(), event: BSON.EJSON.stringify(event, { relaxed: false }) };
+    await this.deliveries.insertNew(hubs.map((hub) => delivery(hub, job._id, pending, event.eventTime)));
+  }
+}
+
+/** One event owed to one hub; its id is the event's and the hub's, so it is queued once however often it is relayed. */
+function delivery(hub: HubDocument, subjectId: string, pending: PendingEvent, eventTime: Date): DeliveryDocument {
+  return {
+    _id: `${pending.eventId}:${hub._id}`,
+    hubId: hub._id,
+    subjectId,
+    seq: pending.seq,
+    event: pending.event,
+    attempt: 0,
+    nextAttemptAt: eventTime,
+    leaseOwner: null,
+    leaseUntil: null,
+    tenant: hub.tenant,
+  };
 }

@@ -1,6 +1,6 @@
 import type { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
 import { pairKey } from '../specification/ingestion-catalogue.js';
-import type { UsageEvents } from './events.js';
+import type { UsageEvent, UsageEvents } from './events.js';
 import type { UsageProcessStatus } from './generated/resolvers.js';
 import type { IngestErrorDocument } from './ingest-job-repository.js';
 import {
@@ -106,15 +106,22 @@ export class UsageIngestor {
       );
     }
 
+    // Each usage carries its create event into the insert (hub-outbox.ts): stored together or not at all.
+    const staged = await Promise.all(candidates.map((c) => this.events.stage(tenant, c.doc, ['ProductUsageCreateEvent'])));
+    candidates.forEach((c, n) => {
+      if (staged[n]!.outbox.length) c.doc = { ...c.doc, outbox: staged[n]!.outbox };
+    });
     const duplicates = await this.usages.insertNew(candidates.map((c) => c.doc));
     // Only on a resend (no duplicates: no read).
     const stored = await this.usages.findByIds(candidates.filter((_, n) => duplicates.has(n)).map((c) => c.doc._id));
     const storedById = new Map(stored.map((doc) => [doc._id, doc]));
     const created: ProductUsageDocument[] = [];
+    const createEvents: UsageEvent[] = [];
     candidates.forEach(({ i, doc }, n) => {
       const base = { usageId: doc._id, application: doc.ingest!.application, unit: doc.ingest!.unit };
       if (!duplicates.has(n)) {
         created.push(doc);
+        createEvents.push(...staged[n]!.events);
         outcomes[i] = { kind: 'stored', processStatus: doc.ingest!.processStatus, ...base };
         return;
       }
@@ -129,7 +136,7 @@ export class UsageIngestor {
       if (earlier.kind === 'rejected') conflict(i, key);
       else outcomes[i] = { ...earlier, kind: 'duplicate' };
     }
-    for (const doc of created) await this.events.publish('ProductUsageCreateEvent', doc);
+    await this.events.settle(created, createEvents);
     return outcomes as IngestOutcome[];
   }
 }

@@ -24,7 +24,34 @@ export type ProductUsageDocument = Omit<ProductUsage, '__typename' | 'id' | 'hre
   idempotency?: { key: string; hash: string };
   /** The caller's tenant, stamped by the repository (shared/repository.ts); never shown to clients. */
   tenant?: string;
-};
+} & OutboxFields;
+
+/**
+ * What the transactional outbox keeps on a usage document (hub-outbox.ts): the events of the write
+ * that made them, written by that same write, until the relay has queued them for hubs. Never shown
+ * to clients.
+ */
+export interface OutboxFields {
+  outbox?: PendingEvent[];
+  /** Counts the document's updates: an update applies only to the revision its events were computed from. */
+  rev?: number;
+  /** Set by a delete: the document stays until its delete event is relayed, then goes (reads by id skip it). */
+  deletedAt?: Date;
+}
+
+/** One event waiting on its usage's document: `event` is the UsageEvent as extended JSON (dates kept). */
+export interface PendingEvent {
+  eventId: string;
+  /** Order of the usage's events (hubDeliveries.seq). */
+  seq: number;
+  event: string;
+}
+
+/** The usage as clients and events see it: without what the outbox keeps on the document. */
+export function withoutOutbox<D extends ProductUsageDocument>(doc: D): Omit<D, keyof OutboxFields> {
+  const { outbox: _outbox, rev: _rev, deletedAt: _deletedAt, ...usage } = doc;
+  return usage;
+}
 
 export type ProductUsagePageSource = PageSource<ProductUsageDocument>;
 
@@ -53,7 +80,7 @@ export const usageHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-ap
  * line of an export file, read by the REST facade with the same mapping as its list responses.
  */
 export function usageShape(doc: ProductUsageDocument, publicUrl: string): Record<string, unknown> {
-  const { _id, usageSpecification, ingest: _ingest, tenant: _tenant, ...rest } = doc;
+  const { _id, usageSpecification, ingest: _ingest, tenant: _tenant, ...rest } = withoutOutbox(doc);
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   return {
     ...rest,

@@ -1,9 +1,9 @@
-import { MongoBulkWriteError, type Db, type Document, type Filter, type Sort, type WriteError } from 'mongodb';
+import { MongoBulkWriteError, type Db, type Document, type Filter, type Sort, type UpdateFilter, type WriteError } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
-import { DocumentRepository, type IndexKey } from '../shared/repository.js';
+import { DocumentRepository, type IndexKey, type IndexSpec } from '../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
 import type { KpiDocument } from '../specification/ingestion-catalogue.js';
-import type { ProductUsageDocument } from './mappers.js';
+import type { PendingEvent, ProductUsageDocument } from './mappers.js';
 
 export const usageCollectionName = 'productUsages';
 
@@ -11,7 +11,7 @@ export const usageCollectionName = 'productUsages';
  * Every field the API filters or sorts on, plus the default sort, each after `tenant`: every query
  * runs within one tenant (README, "Tenant isolation").
  */
-const indexes: IndexKey[] = [
+const indexes: (IndexKey | IndexSpec)[] = [
   { tenant: 1, ...(defaultUsageSort as IndexKey) },
   { tenant: 1, status: 1 },
   { tenant: 1, usageType: 1 },
@@ -35,6 +35,8 @@ const indexes: IndexKey[] = [
   // Aggregates of ingested usages: one KPI (application and unit) in one month or range of days.
   { tenant: 1, 'ingest.application': 1, 'ingest.unit': 1, 'ingest.month': 1 },
   { tenant: 1, 'ingest.application': 1, 'ingest.unit': 1, 'ingest.day': 1 },
+  // The outbox sweep (hub-outbox.ts): only usages with events not yet relayed are in it, normally none.
+  { key: { 'outbox.seq': 1 }, sparse: true },
 ];
 
 /** One day's usages of one consumer and provider, folded in the database: their value by one function, and their number. */
@@ -56,11 +58,16 @@ const dayAccumulators: Record<KpiDocument['dailyFunction'], Document> = {
   LAST: { $last: '$ingest.value' },
 };
 
+/** Matches revision `rev`: a usage never updated has no `rev` field. */
+const revision = (rev: number | undefined) => (rev === undefined ? { $exists: false } : rev);
+
 /** The only code that touches the productUsages collection. */
 export class ProductUsageRepository extends DocumentRepository<ProductUsageDocument> {
   /** Set by the server on every create and ingestion (mappers.ts, ingestion.ts). */
   protected override readonly alwaysPresent: ReadonlySet<string> = new Set(['_id', 'creationDate', 'lastUpdate']);
   protected override readonly serverTimes: ReadonlySet<string> = new Set(['creationDate', 'lastUpdate']);
+  /** A usage marked deleted waits only for its event to be relayed (hub-outbox.ts): by id it is gone already. */
+  protected override readonly live: Filter<ProductUsageDocument> = { deletedAt: { $exists: false } };
 
   static async open(db: Db): Promise<ProductUsageRepository> {
     return new ProductUsageRepository(await this.collectionWithIndexes<ProductUsageDocument>(db, usageCollectionName, indexes), 'usage');
@@ -96,6 +103,72 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       }
     }
     return duplicates;
+  }
+
+  /**
+   * Applies `update` to the usage if it is still at revision `rev` (the one its events were computed
+   * from), storing `pending` with it in the same write. Null when it is gone or changed in between.
+   */
+  updateRevision(
+    id: string,
+    rev: number | undefined,
+    update: UpdateFilter<ProductUsageDocument>,
+    pending: readonly PendingEvent[],
+  ): Promise<ProductUsageDocument | null> {
+    return withDriverErrors(
+      () =>
+        this.collection.findOneAndUpdate(
+          this.scope({ _id: id, rev: revision(rev), ...this.live }),
+          { ...update, $inc: { rev: 1 }, ...(pending.length ? { $push: { outbox: { $each: [...pending] } } } : {}) },
+          { returnDocument: 'after' },
+        ),
+      'Updating a usage',
+    );
+  }
+
+  /**
+   * Deletes the usage if it is still at revision `rev`. With events to relay (`pending`, or `holding`
+   * ones of an earlier write) it is marked deleted and carries them (the relay removes it once they are
+   * queued); without, it goes at once.
+   */
+  deleteRevision(id: string, rev: number | undefined, pending: readonly PendingEvent[], holding: boolean): Promise<ProductUsageDocument | null> {
+    const filter = this.scope({ _id: id, rev: revision(rev), ...this.live });
+    return withDriverErrors(
+      () =>
+        pending.length || holding
+          ? this.collection.findOneAndUpdate(
+              filter,
+              { $set: { deletedAt: new Date() }, $push: { outbox: { $each: [...pending] } } },
+              { returnDocument: 'after' },
+            )
+          : this.collection.findOneAndDelete(filter),
+      'Deleting a usage',
+    );
+  }
+
+  /** Usages with events waiting since before `seqBefore` (microseconds), across tenants: the outbox sweep's. */
+  withPendingEvents(seqBefore: number, limit: number): Promise<ProductUsageDocument[]> {
+    return withDriverErrors(
+      () =>
+        this.collection
+          .find({ 'outbox.seq': { $lt: seqBefore } })
+          .limit(limit)
+          .toArray(),
+      'Reading pending events',
+    );
+  }
+
+  /**
+   * Takes relayed events off their usages: the events named, not others a later write added; an
+   * emptied outbox field goes (so the sparse index stays small), and so does a usage marked deleted.
+   */
+  async settleOutbox(ids: readonly string[], eventIds: readonly string[]): Promise<void> {
+    const these = { _id: { $in: [...ids] } };
+    await withDriverErrors(async () => {
+      await this.collection.updateMany(these, { $pull: { outbox: { eventId: { $in: [...eventIds] } } } });
+      await this.collection.deleteMany({ ...these, deletedAt: { $exists: true }, outbox: { $size: 0 } });
+      await this.collection.updateMany({ ...these, outbox: { $size: 0 } }, { $unset: { outbox: '' } });
+    }, 'Settling relayed events');
   }
 
   /**

@@ -18,6 +18,8 @@ import { IngestJobRunner } from './ingest-job-runner.js';
 import { UsageIngestor } from './ingestor.js';
 
 const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
+/** How often the outbox sweep looks for events left behind. */
+const outboxSweepMs = 2_000;
 
 /** Builds the usage subgraph (indexes included); index.ts or the whole-system launcher serves it. */
 export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger: Logger, bus: EventBus): Promise<SubgraphDefinition<UsageContext>> {
@@ -27,7 +29,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     HubRepository.open(db),
     DeliveryRepository.open(db),
   ]);
-  const outbox = new HubOutbox(hubs, deliveries);
+  const outbox = new HubOutbox(hubs, deliveries, repository);
   const events = new UsageEvents(bus, usageEventTopic(db.databaseName), outbox, logger.child('events'));
   const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'), (job) =>
     events.publishExportJob('ExportJobStateChangeEvent', job),
@@ -49,6 +51,19 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     logger.child('ingestion'),
   );
   await ingestRunner.resumeInterrupted();
+  // Events that writes of stopped processes left on their usages (hub-outbox.ts): relayed at start and
+  // every few seconds; a failed round (the database away) is logged and the next one tries again.
+  const sweepLog = logger.child('outbox');
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () => {
+    sweeping = outbox
+      .sweep()
+      .then((relayed) => relayed && sweepLog.info(`relayed the events of ${relayed} usage(s) left by an earlier write`))
+      .catch((error: unknown) => sweepLog.warn('could not relay pending events; trying again shortly', error));
+  };
+  sweep();
+  const sweeper = setInterval(sweep, outboxSweepMs);
+  sweeper.unref();
   return {
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
@@ -76,6 +91,8 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       return true;
     },
     close: async () => {
+      clearInterval(sweeper);
+      await sweeping;
       await ingestRunner.stop();
       await exports.idle();
     },

@@ -417,6 +417,13 @@ describe('the productUsages lists (GraphQL)', () => {
     expect(problemsOf('relation ')).toEqual([]);
   });
 
+  it('the outbox sweep reads its sparse index, not the collection', async () => {
+    const unscoped = await ProductUsageRepository.open(db);
+    await shape('outbox sweep', () => unscoped.withPendingEvents(Date.now() * 1_000, 500));
+    expect(problemsOf('outbox sweep')).toEqual([]);
+    expect(findings.filter((f) => f.shape === 'outbox sweep').flatMap((f) => f.indexes)).toContain('outbox.seq_1');
+  });
+
   it('the KPI aggregates are served by an index', async () => {
     const kpi = (dailyFunction: KpiDocument['dailyFunction']): KpiDocument =>
       ({ _id: 'kpi', application: 'app-1', name: 'volume', unit: 'GB', dailyFunction, monthlyFunction: 'SUM', preFill: 'NONE' }) as KpiDocument;

@@ -1,20 +1,40 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BSON, type Document } from 'mongodb';
 import { badUserInput, conflict, ErrorCode, notFound, UsageGraphError } from '../../shared/errors.js';
 import { usageIdOf } from '../ingestion.js';
 import { patchUpdate } from '../../shared/query.js';
 import { updateEventTypes } from '../events.js';
-import { newUsageDocument, storedPatch, usageListFields } from '../mappers.js';
+import { newUsageDocument, storedPatch, usageListFields, withoutOutbox, type ProductUsageDocument } from '../mappers.js';
+import type { UsageContext } from '../context.js';
 import type { MutationResolvers } from '../generated/resolvers.js';
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+/** Attempts of an update or delete that other writes to the same usage keep overtaking. */
+const maxAttempts = 16;
+/** Before attempt n (from 1): a random pause of up to n ms, so writers that collided do not collide again in step. */
+const backOff = (attempt: number) => (attempt ? sleep(Math.random() * attempt) : undefined);
+
+/** Stores a new usage with its create event in one write, then settles the event. */
+async function create({ repository, events }: Pick<UsageContext, 'repository' | 'events'>, doc: ProductUsageDocument): Promise<ProductUsageDocument> {
+  const staged = await events.stage(repository.tenant!, doc, ['ProductUsageCreateEvent']);
+  const created = await repository.insert(staged.outbox.length ? { ...doc, outbox: staged.outbox } : doc);
+  await events.settle([created], staged.events);
+  return created;
+}
+
+/** The stored usage `before` with a patch's $set and $unset applied, as the database will store it. */
+function patched(before: ProductUsageDocument, $set: Document, $unset: Document): ProductUsageDocument {
+  // A BSON round trip: the patch's input objects (null prototypes, undefined fields) compare as stored ones.
+  const after = BSON.deserialize(BSON.serialize({ ...withoutOutbox(before), ...$set })) as ProductUsageDocument;
+  for (const key of Object.keys($unset)) delete (after as Document)[key];
+  return after;
+}
 
 export const Mutation: MutationResolvers = {
-  createProductUsage: async (_root, { input, idempotencyKey }, { repository, events }) => {
-    if (idempotencyKey == null) {
-      const created = await repository.insert(newUsageDocument(input, randomUUID(), new Date()));
-      await events.publish('ProductUsageCreateEvent', created);
-      return created;
-    }
+  createProductUsage: async (_root, { input, idempotencyKey }, context) => {
+    const { repository } = context;
+    if (idempotencyKey == null) return withoutOutbox(await create(context, newUsageDocument(input, randomUUID(), new Date())));
     if (!idempotencyKeyPattern.test(idempotencyKey)) throw badUserInput('idempotencyKey must be 1 to 255 visible ASCII characters.', 'idempotencyKey');
     // The id is derived from the tenant and the key, so the unique _id index stores a key once per
     // tenant across processes; the input's hash tells a resend from a different create. GraphQL
@@ -22,36 +42,50 @@ export const Mutation: MutationResolvers = {
     const id = usageIdOf(repository.tenant!, JSON.stringify(['create', idempotencyKey]));
     const hash = createHash('sha256').update(JSON.stringify(input)).digest('base64url');
     try {
-      const created = await repository.insert({ ...newUsageDocument(input, id, new Date()), idempotency: { key: idempotencyKey, hash } });
-      await events.publish('ProductUsageCreateEvent', created);
-      return created;
+      return withoutOutbox(await create(context, { ...newUsageDocument(input, id, new Date()), idempotency: { key: idempotencyKey, hash } }));
     } catch (error) {
       if (!(error instanceof UsageGraphError && error.code === ErrorCode.CONFLICT)) throw error;
       const [stored] = await repository.findByIds([id]);
-      if (stored && stored.idempotency?.hash === hash) return stored;
+      if (stored && stored.idempotency?.hash === hash) return withoutOutbox(stored);
       throw conflict('This idempotency key was used for another usage; a new usage needs a new key.');
     }
   },
 
+  // The stored usage before the change decides which events the change makes, and they are written
+  // with it: the update applies only to the revision it was computed from, and is computed again
+  // when another write came first.
   updateProductUsage: async (_root, { id, patch }, { repository, events }) => {
     const { $set, $unset } = patchUpdate(storedPatch(patch), {
       required: ['type', 'status'],
       lists: usageListFields,
       now: new Date(),
     });
-    // The stored usage before the change decides which events the change makes.
-    const [before] = await repository.findByIds([id]);
-    if (!before) throw notFound('ProductUsage', id);
-    const updated = await repository.update(id, Object.keys($unset).length ? { $set, $unset } : { $set });
-    if (!updated) throw notFound('ProductUsage', id);
-    for (const type of updateEventTypes(before, updated)) await events.publish(type, updated);
-    return updated;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      await backOff(attempt);
+      const [before] = await repository.findByIds([id]);
+      if (!before) throw notFound('ProductUsage', id);
+      const after = patched(before, $set, $unset);
+      const staged = await events.stage(repository.tenant!, after, updateEventTypes(before, after));
+      const updated = await repository.updateRevision(id, before.rev, Object.keys($unset).length ? { $set, $unset } : { $set }, staged.outbox);
+      if (!updated) continue;
+      await events.settle([updated], staged.events);
+      return withoutOutbox(updated);
+    }
+    throw conflict('This usage is being changed by other writes at the same time; try again.');
   },
 
   deleteProductUsage: async (_root, { id }, { repository, events }) => {
-    const deleted = await repository.delete(id);
-    if (!deleted) throw notFound('ProductUsage', id);
-    await events.publish('ProductUsageDeleteEvent', deleted);
-    return deleted;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      await backOff(attempt);
+      const [before] = await repository.findByIds([id]);
+      if (!before) throw notFound('ProductUsage', id);
+      const staged = await events.stage(repository.tenant!, before, ['ProductUsageDeleteEvent']);
+      // Events an earlier write left on the document are relayed before it goes, so it is marked too.
+      const deleted = await repository.deleteRevision(id, before.rev, staged.outbox, Boolean(before.outbox?.length));
+      if (!deleted) continue;
+      await events.settle([deleted], staged.events);
+      return withoutOutbox(deleted);
+    }
+    throw conflict('This usage is being changed by other writes at the same time; try again.');
   },
 };
