@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type Db, type WriteError } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, type Db, type WriteError } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import type { Hub, HubEventType, ProductUsageEventFilter } from './generated/resolvers.js';
@@ -38,8 +38,22 @@ export interface DeliveryDocument {
 
 /** The only code that touches the hubs collection. */
 export class HubRepository extends DocumentRepository<HubDocument> {
-  static async open(db: Db): Promise<HubRepository> {
-    return new HubRepository(await this.collectionWithIndexes<HubDocument>(db, 'hubs', [{ status: 1 }, { tenant: 1, status: 1 }]), 'hub');
+  /**
+   * One hub per registration (tenant, callback, query, version): two registrations racing each other
+   * insert one hub, and the other finds it. A database with duplicates from before that rule keeps
+   * serving without the unique index; `onDuplicates` says so at start.
+   */
+  static async open(db: Db, onDuplicates: (message: string) => void): Promise<HubRepository> {
+    const collection = await this.collectionWithIndexes<HubDocument>(db, 'hubs', [{ status: 1 }, { tenant: 1, status: 1 }]);
+    try {
+      await collection.createIndex({ tenant: 1, callback: 1, query: 1, apiVersion: 1 }, { unique: true, name: 'registration' });
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === 11000)) return withDriverErrors(() => Promise.reject(error), 'Creating hubs indexes');
+      onDuplicates(
+        'hubs holds the same registration (tenant, callback, query, version) more than once; delete the extra hubs so the unique index can be built',
+      );
+    }
+    return new HubRepository(collection, 'hub');
   }
 
   /** Hubs that events are queued for: active ones, and suspended ones (theirs are kept for when they resume). */

@@ -26,7 +26,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
   const [repository, exportJobs, hubs, deliveries] = await Promise.all([
     ProductUsageRepository.open(db),
     ExportJobRepository.open(db),
-    HubRepository.open(db),
+    HubRepository.open(db, (message) => logger.warn(message)),
     DeliveryRepository.open(db),
   ]);
   const outbox = new HubOutbox(hubs, deliveries, repository);

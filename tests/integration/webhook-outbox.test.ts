@@ -16,7 +16,11 @@ beforeAll(async () => {
   stack = await startStack('webhook-outbox', { HUB_RETRY_BASE_MS: '50', HUB_RETRY_MAX_MS: '200' });
   // The outbox of another usage-subgraph process on the same database: what a second instance, or this
   // one before it was killed, would run.
-  outbox = new HubOutbox(await HubRepository.open(stack.db), await DeliveryRepository.open(stack.db), await ProductUsageRepository.open(stack.db));
+  outbox = new HubOutbox(
+    await HubRepository.open(stack.db, (message) => expect.fail(message)),
+    await DeliveryRepository.open(stack.db),
+    await ProductUsageRepository.open(stack.db),
+  );
 });
 afterAll(async () => {
   await stack?.close();
@@ -55,6 +59,10 @@ async function storedByAStoppedProcess(usageType: string): Promise<ProductUsageD
     status: 'received',
     usageType,
     relatedParty: [],
+    externalIdentifier: [],
+    ratedProductUsage: [],
+    usageCharacteristic: [],
+    usageProductPrice: [],
     creationDate: now,
     lastUpdate: now,
   };

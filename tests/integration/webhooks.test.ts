@@ -275,6 +275,23 @@ describe('TMF hub webhooks under faults', () => {
     }
   });
 
+  it('registering the same callback and query at the same time makes one hub', async () => {
+    const receiver = await startReceiver(() => 200);
+    try {
+      const body = { '@type': 'Hub', callback: receiver.url, query: 'usageType=registered-at-once' };
+      const answers = await Promise.all(Array.from({ length: 6 }, () => stack.rest('POST', `${v5}/hub`, body)));
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
+      expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+      await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'registered-at-once' });
+      await receiver.waitForAccepted(1);
+      await stack.rest('DELETE', `${v5}/hub/${answers[0]!.body.id}`);
+      // One hub, so one delivery of the one event.
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('a receiver that never answers delays its own hub only', async () => {
     const stuck = await startReceiver(() => new Promise<number>(() => {}));
     const healthy = await startReceiver(() => 200);

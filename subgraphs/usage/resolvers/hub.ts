@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
-import { badUserInput, notFound } from '../../shared/errors.js';
+import { badUserInput, ErrorCode, notFound, UsageGraphError } from '../../shared/errors.js';
 import { isLocalHostName, isPrivateAddress } from '../../shared/private-address.js';
 import { Scope } from '../../shared/caller.js';
 import type { UsageContext } from '../context.js';
@@ -56,15 +56,16 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     const query = input.query ?? null;
     // The same callback and query again (same tenant and version) is the same hub: it resumes, with
     // the deliveries it has waiting, which are due at once.
-    const existing = await hubs.findRegistration(input.callback, query, input.apiVersion);
-    if (existing) {
-      const resumed = await hubs.resume(existing._id);
-      if (resumed) {
-        await deliveries.dueNowForHub(resumed._id, new Date());
-        outbox.invalidate();
-        return resumed;
-      }
-    }
+    const resumeRegistration = async () => {
+      const existing = await hubs.findRegistration(input.callback, query, input.apiVersion);
+      const resumed = existing && (await hubs.resume(existing._id));
+      if (!resumed) return null;
+      await deliveries.dueNowForHub(resumed._id, new Date());
+      outbox.invalidate();
+      return resumed;
+    };
+    const resumed = await resumeRegistration();
+    if (resumed) return resumed;
     const hub: HubDocument = {
       _id: randomUUID(),
       callback: input.callback,
@@ -77,9 +78,17 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
       filter: input.filter ?? null,
       eventTypes: input.eventTypes ?? null,
     };
-    const stored = await hubs.insert(hub);
-    outbox.invalidate();
-    return stored;
+    try {
+      const stored = await hubs.insert(hub);
+      outbox.invalidate();
+      return stored;
+    } catch (error) {
+      // Registered by a request at the same time (the unique registration index): that hub is this one.
+      if (!(error instanceof UsageGraphError && error.code === ErrorCode.CONFLICT)) throw error;
+      const registered = await resumeRegistration();
+      if (!registered) throw error;
+      return registered;
+    }
   },
   deleteHub: async (_root, { id }, { outbox, hubs, deliveries }) => {
     const deleted = await hubs.delete(id);
