@@ -97,6 +97,13 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     reply.header('connection', 'close');
     throw serviceUnavailable('The server is shutting down; try again.');
   });
+  // A request taken before the stop began is served to its end, then its connection is closed: kept
+  // alive, it would hold the stop until the client left or the keep-alive timeout (75 s) ran out, as
+  // Node closes only the connections idle when the server closes (tests/integration/faults.test.ts).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
 
   // Every operation a route sends carries the caller's own credential (gateway-client.ts). The
   // last hook before the handler, so the handler and all it awaits run inside it.

@@ -55,6 +55,16 @@ const networkErrorNames = new Set([
 const maxTimeExpired = 50;
 
 /**
+ * FerretDB 2 answers a command it could not run because PostgreSQL is gone (killed, restarting,
+ * shutting down) with InternalError (code 1) carrying PostgreSQL's or pgx's words: its error mapping
+ * leaves SQLSTATE classes 08 and 57 unmapped ("Unmapped error code" in its log). To the client that is
+ * the database being unavailable, not a bug (found by tests/integration/faults.test.ts).
+ */
+const backendGone =
+  /failed to connect to `|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)|terminating connection due to (unexpected postmaster exit|administrator command|crash of another server process)|conn closed|unexpected EOF/;
+const internalError = 1;
+
+/**
  * Repositories run every driver call through this: a duplicate key becomes CONFLICT, a lost
  * database SERVICE_UNAVAILABLE, a command past DB_TIMEOUT_MS GATEWAY_TIMEOUT; anything else is
  * rethrown for the error formatter to mask.
@@ -69,7 +79,10 @@ export async function withDriverErrors<T>(operation: () => Promise<T>, what: str
     if ((error instanceof MongoServerError && error.code === maxTimeExpired) || (error instanceof Error && error.name === 'MongoOperationTimeoutError')) {
       throw gatewayTimeout(`${what}: the database did not answer in time; try again.`);
     }
-    if (error instanceof Error && networkErrorNames.has(error.name)) {
+    if (
+      (error instanceof Error && networkErrorNames.has(error.name)) ||
+      (error instanceof MongoServerError && error.code === internalError && backendGone.test(error.message))
+    ) {
       throw serviceUnavailable(`${what}: the database is unavailable; try again shortly.`);
     }
     throw error;
