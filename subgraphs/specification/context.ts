@@ -17,8 +17,13 @@ export interface SpecificationContext extends RequestCaller {
   loaders: ReturnType<typeof createLoaders>;
 }
 
-function createLoaders(repository: SpecificationRepository, kpis: KpiRepository) {
-  return { specificationById: byIdLoader((ids) => repository.findByIds(ids)), kpiById: byIdLoader((ids) => kpis.findByIds(ids)) };
+/** Every entity the gateway references here is read through one of these: one query per entity type per request. */
+function createLoaders({ repository, rules, kpis }: Pick<SpecificationContext, 'repository' | 'rules' | 'kpis'>) {
+  return {
+    specificationById: byIdLoader((ids) => repository.findByIds(ids)),
+    ruleById: byIdLoader((ids) => rules.findByIds(ids)),
+    kpiById: byIdLoader((ids) => kpis.findByIds(ids)),
+  };
 }
 
 export function specificationContextFactory(
@@ -32,6 +37,6 @@ export function specificationContextFactory(
       rules: repositories.rules.forTenant(tenant),
       kpis: repositories.kpis.forTenant(tenant),
     };
-    return { ...scoped, settings, loaders: createLoaders(scoped.repository, scoped.kpis) };
+    return { ...scoped, settings, loaders: createLoaders(scoped) };
   };
 }

@@ -1,4 +1,4 @@
-import type { RequestCaller } from '../shared/caller.js';
+import { Scope, type RequestCaller } from '../shared/caller.js';
 import type { IngestConfig } from '../shared/config.js';
 import { UsageAggregator } from './aggregates.js';
 import type { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
@@ -57,21 +57,28 @@ export interface UsageContext extends Omit<UsageServices, 'catalogue'>, RequestC
 
 export function usageContextFactory(services: UsageServices, settings: UsageSettings): (caller: RequestCaller) => Omit<UsageContext, keyof RequestCaller> {
   const { catalogue, ...shared } = services;
-  return ({ tenant }) => {
+  return ({ tenant, scopes }) => {
     const repository = services.repository.forTenant(tenant);
+    const [exportJobs, hubs, ingestJobs] = [
+      services.exportJobs.forTenant(tenant),
+      services.outbox.hubs.forTenant(tenant),
+      services.ingestJobs.forTenant(tenant),
+    ];
+    // The webhook worker's service scope reads every tenant's hubs (resolvers/hub.ts, hubsOf).
+    const deliveryHubs = scopes.includes(Scope.HUB_DELIVER) ? services.outbox.hubs : hubs;
     return {
       ...shared,
       repository,
-      exportJobs: services.exportJobs.forTenant(tenant),
-      hubs: services.outbox.hubs.forTenant(tenant),
+      exportJobs,
+      hubs,
       deliveries: services.outbox.deliveries.forTenant(tenant),
       ingestor: services.ingestor.forTenant(tenant),
-      ingestJobs: services.ingestJobs.forTenant(tenant),
+      ingestJobs,
       ingestBatches: services.ingestBatches.forTenant(tenant),
       ingestErrors: services.ingestErrors.forTenant(tenant),
       aggregator: new UsageAggregator(repository, catalogue.forTenant(tenant)),
       settings,
-      loaders: createUsageLoaders(repository, settings.paging),
+      loaders: createUsageLoaders({ repository, hubs, deliveryHubs, exportJobs, ingestJobs }, settings.paging),
     };
   };
 }

@@ -5,6 +5,9 @@ import { page } from '../shared/query.js';
 import { usageFilter, usagePaths, usageSort } from './filters.js';
 import type { ProductUsageDocument } from './mappers.js';
 import type { ProductUsageRepository } from './repository.js';
+import type { ExportJobRepository } from './export-repository.js';
+import type { HubRepository } from './hub-repository.js';
+import type { IngestJobRepository } from './ingest-job-repository.js';
 import type { PartyProductUsagesArgs } from './generated/resolvers.js';
 
 /** The relations a usage has to entities of other subgraphs, and where each is stored. */
@@ -23,10 +26,31 @@ export interface RelationKey {
 
 export type UsageLoaders = ReturnType<typeof createUsageLoaders>;
 
-/** Built per request (context.ts): DataLoader caches must never be shared between requests. */
-export function createUsageLoaders(repository: ProductUsageRepository, paging: { defaultSize: number; maxSize: number }) {
+/** What the loaders read: the caller's tenant's views, and the webhook worker's hubs of every tenant (`deliveryHubs`). */
+export interface LoaderSources {
+  repository: ProductUsageRepository;
+  hubs: HubRepository;
+  deliveryHubs: HubRepository;
+  exportJobs: ExportJobRepository;
+  ingestJobs: IngestJobRepository;
+}
+
+/**
+ * Built per request (context.ts): DataLoader caches must never be shared between requests. Every
+ * entity reference and every parent-to-entity field reads through one of these: one query per entity
+ * type per request, however many references a plan sends.
+ */
+export function createUsageLoaders(
+  { repository, hubs, deliveryHubs, exportJobs, ingestJobs }: LoaderSources,
+  paging: { defaultSize: number; maxSize: number },
+) {
   return {
     usageById: byIdLoader((ids) => repository.findByIds(ids)),
+    hubById: byIdLoader((ids) => hubs.findByIds(ids)),
+    /** The hub of each delivery a `hub:deliver` worker leased (across tenants, like its lease). */
+    deliveryHubById: byIdLoader((ids) => deliveryHubs.findByIds(ids)),
+    exportJobById: byIdLoader((ids) => exportJobs.findByIds(ids)),
+    ingestJobById: byIdLoader((ids) => ingestJobs.findByIds(ids)),
     /**
      * Reverse lookups (Party.productUsages, ...). The gateway sends every parent of a page in one
      * `_entities` request, so the keys of one batch share their arguments: the counts for all

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartiesWithUsagesDocument, UsagesWithRelationsDocument } from '../operations/generated.js';
 import { createIndividual, createSpecification } from '../support/fixtures.js';
+import { signCaller } from '../../subgraphs/shared/internal-signature.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 
 // Federation's point is that a page costs a fixed number of database commands whatever its size:
@@ -79,5 +80,42 @@ describe('database round trips per page', () => {
     const counts = commands.reduce<Record<string, number>>((acc, name) => ({ ...acc, [name]: (acc[name] ?? 0) + 1 }), {});
     // parties: find; usage: 1 aggregate (counts) + 10 finds (one per party); specification: 1 find.
     expect(counts).toEqual({ find: 12, aggregate: 1 });
+  });
+});
+
+describe('entity references', () => {
+  /** `_entities` for `representations`, sent to a subgraph as the gateway sends it (signed caller headers). */
+  async function entities(subgraph: string, representations: { __typename: string; id: string }[]) {
+    const { url } = stack.system.subgraphs.find((s) => s.name === subgraph)!;
+    const types = [...new Set(representations.map((r) => r.__typename))];
+    const query = `query($representations: [_Any!]!) { _entities(representations: $representations) { ${types.map((t) => `... on ${t} { id }`).join(' ')} } }`;
+    const caller = { tenant: 'test-tenant', subject: 'round-trips', scopes: ['usage:read', 'usage:write', 'admin'] };
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signCaller(stack.internalAuth.secret, caller) },
+      body: JSON.stringify({ query, variables: { representations } }),
+    });
+    const body = (await response.json()) as { data?: { _entities: ({ id: string } | null)[] }; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    return body.data!._entities;
+  }
+
+  it('every entity type a subgraph resolves costs one find per request, however many references', async () => {
+    const usageTypes = ['ProductUsage', 'Hub', 'ExportJob', 'UsageIngestJob'];
+    const specificationTypes = ['ProductUsageSpecification', 'IngestionRule', 'Kpi'];
+    const references = (types: string[]) => types.flatMap((__typename) => Array.from({ length: 5 }, (_, i) => ({ __typename, id: `missing-${i}` })));
+    for (const [subgraph, types] of [
+      ['usage', usageTypes],
+      ['specification', specificationTypes],
+    ] as const) {
+      let resolved: unknown[] = [];
+      const commands = await stack.commands.during(async () => {
+        resolved = await entities(subgraph, references([...types]));
+      });
+      expect(resolved).toHaveLength(types.length * 5);
+      // One find per type: five references of a type read through its DataLoader, not five queries.
+      // (The command log leaves out the hubs collection, which the delivery worker polls all the time.)
+      expect(commands, `${subgraph}: ${commands.join(', ')}`).toEqual(types.filter((t) => t !== 'Hub').map(() => 'find'));
+    }
   });
 });

@@ -102,7 +102,7 @@ export const ingestionResolvers: Resolvers = {
     },
   },
   IngestionRule: {
-    __resolveReference: async (reference, { rules }) => (await rules.findByIds([reference.id]))[0] ?? null,
+    __resolveReference: (reference, { loaders }) => loaders.ruleById.load(reference.id),
     id: (rule) => rule._id,
   },
   Kpi: {

@@ -63,6 +63,6 @@ export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'de
 };
 
 export const ExportJob: ExportJobResolvers = {
-  __resolveReference: async (reference, { exportJobs }) => (await exportJobs.findByIds([reference.id]))[0] ?? null,
+  __resolveReference: (reference, { loaders }) => loaders.exportJobById.load(reference.id),
   id: (job) => job._id,
 };

@@ -135,14 +135,14 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
 };
 
 export const Hub: HubResolvers = {
-  __resolveReference: async (reference, { hubs }) => (await hubs.findByIds([reference.id]))[0] ?? null,
+  __resolveReference: (reference, { loaders }) => loaders.hubById.load(reference.id),
   id: (hub) => hub._id,
 };
 
 export const HubDelivery: HubDeliveryResolvers = {
   id: ({ doc }) => doc._id,
-  hub: async ({ doc }, _args, context) => {
-    const [hub] = await hubsOf(context).findByIds([doc.hubId]);
+  hub: async ({ doc }, _args, { loaders }) => {
+    const hub = await loaders.deliveryHubById.load(doc.hubId);
     if (!hub) throw notFound('Hub', doc.hubId);
     return hub;
   },

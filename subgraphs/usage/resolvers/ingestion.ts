@@ -83,7 +83,7 @@ export const ingestionMutations: Pick<MutationResolvers, 'ingestProductUsages' |
 
 export const ingestionTypes: Pick<Resolvers, 'UsageIngestJob' | 'UsageIngestError' | 'UsageIngestErrorPage' | 'UsageAggregates' | 'Kpi'> = {
   UsageIngestJob: {
-    __resolveReference: async (reference, { ingestJobs }) => (await ingestJobs.findByIds([reference.id]))[0] ?? null,
+    __resolveReference: (reference, { loaders }) => loaders.ingestJobById.load(reference.id),
     id: (job) => job._id,
     errors: (job, args, { settings }) => ({
       kind: 'query',
