@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartiesWithUsagesDocument, UsagesWithRelationsDocument } from '../operations/generated.js';
 import { createIndividual, createSpecification } from '../support/fixtures.js';
+import { Scope } from '../../subgraphs/shared/caller.js';
 import { signCaller } from '../../subgraphs/shared/internal-signature.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 
@@ -89,7 +90,7 @@ describe('entity references', () => {
     const { url } = stack.system.subgraphs.find((s) => s.name === subgraph)!;
     const types = [...new Set(representations.map((r) => r.__typename))];
     const query = `query($representations: [_Any!]!) { _entities(representations: $representations) { ${types.map((t) => `... on ${t} { id }`).join(' ')} } }`;
-    const caller = { tenant: 'test-tenant', subject: 'round-trips', scopes: ['usage:read', 'usage:write', 'admin'] };
+    const caller = { tenant: 'test-tenant', subject: 'round-trips', scopes: [Scope.USAGE_READ, Scope.ADMIN] };
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...signCaller(stack.internalAuth.secret, caller) },
