@@ -234,6 +234,14 @@ const faults: Fault[] = [
   },
 ];
 
+describe('start-up', () => {
+  // A warning at every start (a MaxListenersExceededWarning once) teaches operators to ignore warnings.
+  it('no service prints a Node warning while it starts and serves its first requests', async () => {
+    expect((await call(system.restUrl, 'GET', `${v5}/productUsage?limit=1`)).status).toBe(200);
+    for (const service of Object.values(system.services)) expect(service.output(), service.name).not.toMatch(/Warning:/);
+  });
+});
+
 describe('kill -9 of one process while clients write usages through REST', () => {
   for (const fault of faults) {
     it(`${fault.name}: clients get the documented answer, nothing else crashes, and after a restart every write is stored once`, async () => {

@@ -86,6 +86,9 @@ describe('npm start', () => {
 
       child.kill('SIGINT');
       expect(await exited).toBe(0);
+      // Warnings only for real problems: a Node warning at every start (a MaxListenersExceededWarning
+      // once) teaches operators to ignore them.
+      expect(stderr).not.toMatch(/Warning:/);
       if (ferretPort) expect(await accepts(Number(ferretPort))).toBe(false);
       expect(await accepts(Number(new URL(gatewayUrl).port))).toBe(false);
     } finally {
