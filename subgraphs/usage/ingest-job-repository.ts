@@ -111,6 +111,8 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
 export interface IngestBatchDocument {
   _id: string;
   usages: NormalizedUsage[];
+  /** When it was stored: a batch whose job never got stored (its process died in between) is removed after a while. */
+  storedAt?: Date;
 }
 
 /** The only code that touches the usageIngestBatches collection. */
@@ -125,6 +127,22 @@ export class IngestBatchRepository extends DocumentRepository<IngestBatchDocumen
 
   async remove(jobId: string): Promise<void> {
     await withDriverErrors(() => this.collection.deleteOne(this.scope({ _id: jobId })), 'Removing an ingestion batch');
+  }
+
+  /** Up to `limit` batches, without their usages: few exist (those of jobs not finished). */
+  list(limit: number): Promise<Pick<IngestBatchDocument, '_id' | 'storedAt'>[]> {
+    return withDriverErrors(
+      () =>
+        this.collection
+          .find(this.scope({}), { projection: { _id: 1, storedAt: 1 } })
+          .limit(limit)
+          .toArray(),
+      'Listing ingestion batches',
+    );
+  }
+
+  async removeAll(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length) await withDriverErrors(() => this.collection.deleteMany(this.scope({ _id: { $in: [...jobIds] } })), 'Removing ingestion batches');
   }
 }
 

@@ -74,6 +74,7 @@ export class IngestJobRunner {
    * staleness period: jobs of a process that died, and jobs whose run failed (a lost database).
    */
   async resumeInterrupted(): Promise<void> {
+    await this.removeLeftBatches();
     for (const id of await this.jobs.claimable(new Date(Date.now() - this.settings.staleAfterMs))) this.start(id);
     this.sweeper ??= setInterval(
       () => {
@@ -81,6 +82,24 @@ export class IngestJobRunner {
       },
       Math.max(1_000, this.settings.staleAfterMs / 2),
     ).unref();
+  }
+
+  /**
+   * Removes the batches a stopped process left: of a job that finished (stopped between the job's
+   * finish and its batch's removal), or of a job that was never stored (stopped between the two
+   * inserts of createUsageIngestJob; such a batch is given a minute, as its job may be on its way).
+   */
+  private async removeLeftBatches(): Promise<void> {
+    const batches = await this.batches.list(500);
+    if (!batches.length) return;
+    const jobs = new Map((await this.jobs.findByIds(batches.map((b) => b._id))).map((job) => [job._id, job]));
+    const unborn = Date.now() - 60_000;
+    const left = batches.filter((batch) => {
+      const job = jobs.get(batch._id);
+      return job ? job.status === 'COMPLETED' || job.status === 'ERRORS' : (batch.storedAt?.getTime() ?? 0) < unborn;
+    });
+    await this.batches.removeAll(left.map((b) => b._id));
+    if (left.length) this.log.info(`removed ${left.length} ingestion batch(es) left by a stopped process`);
   }
 
   /** Stops at the next chunk and gives running jobs back (shutdown). */

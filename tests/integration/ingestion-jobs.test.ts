@@ -183,3 +183,30 @@ describe('a job interrupted by a restart', () => {
     }
   }, 90_000);
 });
+
+describe('batches a stopped process left', () => {
+  it('are removed at the next start: of a finished job, and of a job never stored once a minute has passed', async () => {
+    const name = 'ingestion_leftovers';
+    let first: Stack | undefined = await startStack(name);
+    let second: Stack | undefined;
+    try {
+      const { createUsageIngestJob: job } = dataOf(await first.request(CreateIngestJobDocument, { usages: [usage(1), usage(2)] }));
+      await finished(job.id, first);
+      const batches = first.db.collection<{ _id: string; usages: unknown[]; storedAt?: Date }>('usageIngestBatches');
+      // What a process leaves when it stops between a job's finish and its batch's removal, and between
+      // the batch's insert and the job's (one long ago, one just now).
+      await batches.insertMany([
+        { _id: job.id, usages: [], storedAt: new Date(), tenant: 'test-tenant' } as never,
+        { _id: 'never-stored-old', usages: [], storedAt: new Date(Date.now() - 3_600_000), tenant: 'test-tenant' } as never,
+        { _id: 'never-stored-new', usages: [], storedAt: new Date(), tenant: 'test-tenant' } as never,
+      ]);
+      await first.close();
+      first = undefined;
+      second = await startStack(name);
+      expect((await second.db.collection('usageIngestBatches').find().toArray()).map((b) => b._id)).toEqual(['never-stored-new']);
+    } finally {
+      await first?.close();
+      await second?.close();
+    }
+  }, 60_000);
+});

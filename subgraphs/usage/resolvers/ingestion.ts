@@ -74,7 +74,7 @@ export const ingestionMutations: Pick<MutationResolvers, 'ingestProductUsages' |
       errorCount: 0,
     };
     // The batch first: a job is never seen without it.
-    await ingestBatches.insert({ _id: job._id, usages: batch });
+    await ingestBatches.insert({ _id: job._id, usages: batch, storedAt: time });
     await ingestJobs.insert(job);
     ingestRunner.start(job._id, batch);
     return job;
