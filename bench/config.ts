@@ -30,6 +30,9 @@ export interface BenchConfig {
   volumeParties: number;
   volumeSpecifications: number;
   volumeSamples: number;
+  /** The soak scenario (issue 14): minutes of mixed load, and seconds between two kills. */
+  soakMinutes: number;
+  soakKillEveryS: number;
   mongodbUri?: string;
   database: string;
   dataDir: string;
@@ -57,6 +60,8 @@ const knobs = {
   volumeParties: { env: 'BENCH_VOLUME_PARTIES', default: 10_000 },
   volumeSpecifications: { env: 'BENCH_VOLUME_SPECIFICATIONS', default: 100 },
   volumeSamples: { env: 'BENCH_VOLUME_SAMPLES', default: 100 },
+  soakMinutes: { env: 'SOAK_MINUTES', default: 20 },
+  soakKillEveryS: { env: 'SOAK_KILL_EVERY_S', default: 180 },
 } as const;
 
 type NumericKnob = keyof typeof knobs;
@@ -64,8 +69,9 @@ type NumericKnob = keyof typeof knobs;
 export const usage = `npm run bench [-- [SCENARIO ...] --usages=N --page-usages=N --parties=N --specifications=N --duration=S --warmup=S --rounds=N
                       --connections=N --page-size=N --subscribers=N --gateway-usages=N --profile=auto|always|never --results=PATH
                       --only=gateways,fan-out,... --levers --volume-usages=N --volume-small-usages=N --volume-parties=N
-                      --volume-specifications=N --volume-samples=N]
-SCENARIO names (e.g. \`npm run bench -- volume\`) are added to --only; \`volume\` (issue 13) runs only when named.
+                      --volume-specifications=N --volume-samples=N --soak-minutes=N --soak-kill-every-s=N]
+SCENARIO names (e.g. \`npm run bench -- volume\`) are added to --only; \`volume\` (issue 13) and \`soak\` (issue 14) run only when named.
+The soak's knobs are also SOAK_MINUTES (default 20) and SOAK_KILL_EVERY_S (default 180).
 Each flag has an environment variable (BENCH_USAGES, BENCH_DURATION, ..., BENCH_PROFILE, BENCH_RESULTS).
 MONGODB_URI runs against that server instead of the embedded FerretDB; BENCH_DB names the database
 (default usage_graph_bench), which the bench drops and seeds again at every run.`;
@@ -105,7 +111,8 @@ export function loadBenchConfig(argv = process.argv.slice(2), env = process.env)
     profile,
     mongodbUri: env.MONGODB_URI || undefined,
     database: env.BENCH_DB || 'usage_graph_bench',
-    dataDir: '.data/bench',
+    // DATA_DIR, as everywhere else: two benches on one checkout must not share a PostgreSQL data folder.
+    dataDir: env.DATA_DIR || '.data/bench',
     resultsPath: values.results ?? env.BENCH_RESULTS ?? 'bench/RESULTS.md',
     levers: Boolean(values.levers) || env.BENCH_LEVERS === '1',
     only: [...(values.only ?? env.BENCH_ONLY ?? '').split(','), ...positionals].map((name) => name.trim()).filter(Boolean),

@@ -21,25 +21,58 @@ export function rssMiB(pid: number): number | undefined {
   return match ? Number(match[1]) / 1024 : undefined;
 }
 
-/** User + system CPU time the process has used so far, in ms (all its threads). */
-export function cpuMs(pid: number): number | undefined {
+/** The fields of /proc/<pid>/stat after the command name, which is in parentheses and may hold spaces. */
+function statFields(pid: number): string[] | undefined {
   const stat = read(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
 }
 
-/** Direct children of `parent` whose command name is `name` (e.g. the embedded database). */
-export function childrenNamed(name: string, parent = process.pid): number[] {
+/** The live processes `pid` started (all its threads' children). */
+export function childrenOf(pid: number): number[] {
   let tasks: string[];
   try {
-    tasks = readdirSync(`/proc/${parent}/task`);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
-  const children = tasks.flatMap((task) => (read(`/proc/${parent}/task/${task}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number));
-  return children.filter((pid) => read(`/proc/${pid}/comm`)?.trim() === name);
+  return tasks.flatMap((task) => (read(`/proc/${pid}/task/${task}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number));
+}
+
+/**
+ * Proportional set size in MiB: resident memory with each shared page divided among the processes
+ * sharing it, so a sum over PostgreSQL's processes counts its shared buffers once.
+ */
+export function pssMiB(pid: number): number | undefined {
+  const match = /^Pss:\s+(\d+) kB$/m.exec(read(`/proc/${pid}/smaps_rollup`) ?? '');
+  return match ? Number(match[1]) / 1024 : undefined;
+}
+
+/** `pid` and every process under it. */
+export function processTree(pid: number): number[] {
+  return [pid, ...childrenOf(pid).flatMap(processTree)];
+}
+
+/**
+ * User + system CPU time, in ms, that the process and every process under it have used so far (all
+ * their threads). A process that forks its work counts with it: the embedded database is the
+ * supervisor (FerretDB inside it) with PostgreSQL's postmaster and one backend per connection below.
+ * Each live process adds its own time and what its children that have exited and been waited for
+ * used (cutime, cstime), so a backend that came and went between two readings is still counted, once.
+ */
+export function cpuMs(pid: number): number | undefined {
+  const fields = statFields(pid);
+  if (!fields) return undefined;
+  // utime, stime, cutime, cstime (stat fields 14-17).
+  const own = ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / ticksPerSecond;
+  return childrenOf(pid).reduce((sum, child) => sum + (cpuMs(child) ?? 0), own);
+}
+
+/**
+ * The database supervisor this process started (.tools/bin/usage-graph-db; as root it re-executes
+ * itself under unshare, whose command line still names it), or undefined (MONGODB_URI, no /proc).
+ */
+export function databaseSupervisor(parent = process.pid): number | undefined {
+  return childrenOf(parent).find((pid) => (read(`/proc/${pid}/cmdline`) ?? '').split('\0').some((arg) => arg.endsWith('/usage-graph-db')));
 }
 
 /**

@@ -100,16 +100,26 @@ function whatMoved(): string[] {
   }
 }
 
-const topStart = '<!-- volume:start';
-const topEnd = '<!-- volume:end -->';
+/**
+ * An opt-in scenario's section sits between `<!-- NAME:start ... -->` and `<!-- NAME:end -->` (volume,
+ * soak): a run of that scenario replaces its own block, and every other run keeps it.
+ */
+const markerName = (markdown: string) => /<!-- ([\w-]+):start/.exec(markdown)?.[1];
 
-/** The sections an opt-in scenario wrote at the top of `text` (between its markers, headings included), or ''. */
-function topBlock(text: string): string {
-  const start = text.indexOf(topStart);
-  const end = text.indexOf(topEnd);
+/** The section an opt-in scenario wrote at the top of `text` (between its markers, heading included), or ''. */
+function topBlock(text: string, name: string): string {
+  const start = text.indexOf(`<!-- ${name}:start`);
+  const endMarker = `<!-- ${name}:end -->`;
+  const end = text.indexOf(endMarker);
   if (start < 0 || end < start) return '';
   const heading = text.lastIndexOf('\n## ', start);
-  return text.slice(heading < 0 ? start : heading + 1, end + topEnd.length);
+  return text.slice(heading < 0 ? start : heading + 1, end + endMarker.length);
+}
+
+/** Every such block of `text`, in the file's order. */
+function topBlocks(text: string): string[] {
+  const names = [...text.matchAll(/<!-- ([\w-]+):start/g)].map((m) => m[1]!);
+  return [...new Set(names)].map((name) => topBlock(text, name)).filter(Boolean);
 }
 
 function readResults(file: string): string {
@@ -127,7 +137,7 @@ function readResults(file: string): string {
 export function writeTopSection(config: BenchConfig, section: Section): string {
   const file = path.resolve(root, config.resultsPath);
   let text = readResults(file) || '# Bench results\n';
-  const old = topBlock(text);
+  const old = topBlock(text, markerName(section.markdown) ?? 'volume');
   if (old) text = text.replace(`${old}\n\n`, '').replace(old, '');
   const block = `## ${section.title}\n\n${section.markdown.trim()}`;
   const firstLineEnd = text.indexOf('\n');
@@ -138,8 +148,8 @@ export function writeTopSection(config: BenchConfig, section: Section): string {
 
 export function writeResults(config: BenchConfig, environment: Environment, seedSeconds: number, sections: Section[]): string {
   const file = path.resolve(root, config.resultsPath);
-  // What an opt-in scenario (volume) wrote at the top stays: this run did not measure it.
-  const kept = topBlock(readResults(file));
+  // What the opt-in scenarios (volume, soak) wrote at the top stays: this run did not measure it.
+  const kept = topBlocks(readResults(file)).join('\n\n');
   const text = [
     '# Bench results',
     '',

@@ -11,20 +11,21 @@ import { restOverGraphql } from './scenarios/rest-over-graphql.js';
 import { roundTrips } from './scenarios/round-trips.js';
 import { dataSet } from './scenarios/data-set.js';
 import { volume } from './scenarios/volume.js';
-import { childrenNamed } from './processes.js';
+import { soak } from './scenarios/soak.js';
+import { databaseSupervisor } from './processes.js';
 import { seed } from './seed.js';
 import { startDatabase } from '../subgraphs/shared/local-database.js';
 import { connectMongo } from '../subgraphs/shared/mongo.js';
 import { buildServices } from '../scripts/build.js';
 
 /** In the order they run; each starts and stops what it measures. */
-const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips, dataSet, ingestion, volume];
+const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips, dataSet, ingestion, volume, soak];
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
 const config = loadBenchConfig();
-// Opt-in scenarios (volume) run only when named; the others when nothing is named or when named.
+// Opt-in scenarios (volume, soak) run only when named; the others when nothing is named or when named.
 const selected = scenarios.filter((s) => (config.only.length ? config.only.includes(s.name) : !s.optIn));
 const unknown = config.only.filter((name) => !scenarios.some((s) => s.name === name));
 if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; one of ${scenarios.map((s) => s.name).join(', ')}`);
@@ -53,7 +54,8 @@ try {
     log(`seeded "${pagesDatabase}" with ${config.pageUsages} usages for the scenarios that load sorted pages`);
   }
 
-  const databasePid = database.kind === 'ferretdb' ? childrenNamed('ferretdb-sqlite')[0] : undefined;
+  // The supervisor's CPU is read with its descendants (FerretDB runs inside it, PostgreSQL below it).
+  const databasePid = database.kind === 'ferretdb' ? databaseSupervisor() : undefined;
   const sections: Section[] = [];
   const failed: string[] = [];
   for (const scenario of selected) {

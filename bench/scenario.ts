@@ -14,7 +14,7 @@ export interface BenchContext {
    * load sorted pages, which the embedded FerretDB answers by reading the whole collection.
    */
   pagesDatabase: string;
-  /** The embedded database's process, when the bench started one (its CPU time is reported). */
+  /** The embedded database's supervisor, when the bench started one (its CPU time, PostgreSQL's included, is reported). */
   databasePid?: number;
   /** Keys and token of the run (every process the bench starts has `auth.env`). */
   auth: BenchAuth;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDatabase, type Database } from '../../subgraphs/shared/local-database.js';
 import { connectMongo } from '../../subgraphs/shared/mongo.js';
 import { startReceiver } from '../support/receiver.js';
+import { subscribe } from '../support/subscriber.js';
 import { postmasterPid, startProcesses, type Processes, type ServiceName } from '../support/processes.js';
 
 // Keep running through faults (issue 14): every service is its own OS process, so it can be killed
@@ -247,9 +248,21 @@ describe('kill -9 of one process while clients write usages through REST', () =>
     it(`${fault.name}: clients get the documented answer, nothing else crashes, and after a restart every write is stored once`, async () => {
       const writers = new Writers(`kill-${fault.name}`);
       const service = system.services[fault.name];
+      // A subscriber of the usage subgraph's events, held across its kill.
+      const subscriber =
+        fault.name === 'usage'
+          ? subscribe(system.gatewayUrl.replace(/^http/, 'ws'), 'subscription { productUsageEvents { eventType } }', {}, system.token)
+          : undefined;
       try {
         await writers.until('up', 4, 201);
+        await subscriber?.received(1, 10_000);
         expect(await service.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+        if (subscriber) {
+          // Its subscription ends as the service being unavailable, not as an internal error.
+          await subscriber.ended(10_000);
+          expect(JSON.stringify(subscriber.errors)).toContain('SERVICE_UNAVAILABLE');
+          expect(JSON.stringify(subscriber.errors)).not.toContain('INTERNAL_SERVER_ERROR');
+        }
         writers.phase = 'down';
         await writers.until('down', 4);
         if (fault.probe) fault.probe.down(await fault.probe.send());
@@ -261,6 +274,7 @@ describe('kill -9 of one process while clients write usages through REST', () =>
         await writers.until('back', 4, 201);
       } finally {
         await writers.stop();
+        await subscriber?.close();
       }
       for (const { status, body, retryAfter } of writers.writes.filter((w) => w.phase === 'down')) fault.write({ status, body, retryAfter });
       // In transition (a request in flight when it died, or sent while it started) a write may be
