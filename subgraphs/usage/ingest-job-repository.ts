@@ -95,15 +95,17 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
     );
   }
 
+  /** Whether `runner` still held the job and finished it (false: another runner took it over meanwhile). */
   async finish(
     id: string,
     runner: string,
     fields: { status: 'COMPLETED' | 'ERRORS'; usagesSummary: UsagesSummary[]; errorCount: number; completionTime: Date; processedCount: number },
-  ): Promise<void> {
-    await withDriverErrors(
+  ): Promise<boolean> {
+    const result = await withDriverErrors(
       () => this.collection.updateOne(this.scope({ _id: id, runner }), { $set: { ...fields, runner: null, heartbeat: null } }),
       'Finishing an ingestion job',
     );
+    return result.matchedCount === 1;
   }
 }
 
@@ -129,12 +131,16 @@ export class IngestBatchRepository extends DocumentRepository<IngestBatchDocumen
     await withDriverErrors(() => this.collection.deleteOne(this.scope({ _id: jobId })), 'Removing an ingestion batch');
   }
 
-  /** Up to `limit` batches, without their usages: few exist (those of jobs not finished). */
-  list(limit: number): Promise<Pick<IngestBatchDocument, '_id' | 'storedAt'>[]> {
+  /**
+   * Up to `limit` batches after `afterId` in id order, without their usages: few exist (those of
+   * jobs not finished), and paging by id reaches every one however many wait.
+   */
+  listAfter(afterId: string | null, limit: number): Promise<Pick<IngestBatchDocument, '_id' | 'storedAt'>[]> {
     return withDriverErrors(
       () =>
         this.collection
-          .find(this.scope({}), { projection: { _id: 1, storedAt: 1 } })
+          .find(this.scope(afterId === null ? {} : { _id: { $gt: afterId } }), { projection: { _id: 1, storedAt: 1 } })
+          .sort({ _id: 1 })
           .limit(limit)
           .toArray(),
       'Listing ingestion batches',

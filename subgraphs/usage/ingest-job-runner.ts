@@ -74,8 +74,8 @@ export class IngestJobRunner {
    * staleness period: jobs of a process that died, and jobs whose run failed (a lost database).
    */
   async resumeInterrupted(): Promise<void> {
-    await this.removeLeftBatches();
     for (const id of await this.jobs.claimable(new Date(Date.now() - this.settings.staleAfterMs))) this.start(id);
+    await this.removeLeftBatches();
     this.sweeper ??= setInterval(
       () => {
         this.resumeInterrupted().catch((error: unknown) => this.log.warn('could not look for ingestion jobs to resume', error));
@@ -86,20 +86,29 @@ export class IngestJobRunner {
 
   /**
    * Removes the batches a stopped process left: of a job that finished (stopped between the job's
-   * finish and its batch's removal), or of a job that was never stored (stopped between the two
-   * inserts of createUsageIngestJob; such a batch is given a minute, as its job may be on its way).
+   * finish and its batch's removal), or of a job that does not exist (stopped between the two
+   * inserts of createUsageIngestJob, or the job removed by hand; such a batch is given a minute, as
+   * its job may be on its way). Every batch is looked at, a page at a time: those of waiting jobs
+   * are kept, and do not hide leftovers behind them. Not a TTL index, although FerretDB 2 accepts
+   * one (DocumentDB's pg_cron job expires documents, at best once a minute: FerretDB/FerretDB#4818):
+   * a batch's age says nothing of its job, which may wait for hours behind others or for the
+   * database, and a batch removed too soon loses its job's usages.
    */
   private async removeLeftBatches(): Promise<void> {
-    const batches = await this.batches.list(500);
-    if (!batches.length) return;
-    const jobs = new Map((await this.jobs.findByIds(batches.map((b) => b._id))).map((job) => [job._id, job]));
     const unborn = Date.now() - 60_000;
-    const left = batches.filter((batch) => {
-      const job = jobs.get(batch._id);
-      return job ? job.status === 'COMPLETED' || job.status === 'ERRORS' : (batch.storedAt?.getTime() ?? 0) < unborn;
-    });
-    await this.batches.removeAll(left.map((b) => b._id));
-    if (left.length) this.log.info(`removed ${left.length} ingestion batch(es) left by a stopped process`);
+    let removed = 0;
+    let batches = await this.batches.listAfter(null, 500);
+    while (batches.length) {
+      const jobs = new Map((await this.jobs.findByIds(batches.map((b) => b._id))).map((job) => [job._id, job]));
+      const left = batches.filter((batch) => {
+        const job = jobs.get(batch._id);
+        return job ? job.status === 'COMPLETED' || job.status === 'ERRORS' : (batch.storedAt?.getTime() ?? 0) < unborn;
+      });
+      await this.batches.removeAll(left.map((b) => b._id));
+      removed += left.length;
+      batches = await this.batches.listAfter(batches.at(-1)!._id, 500);
+    }
+    if (removed) this.log.info(`removed ${removed} ingestion batch(es) left by a stopped process`);
   }
 
   /** Stops at the next chunk and gives running jobs back (shutdown). */
@@ -154,13 +163,17 @@ export class IngestJobRunner {
       if (outcomes.length < usages.length && !(await this.jobs.progress(id, this.runner, outcomes.length, new Date()))) return;
     }
     const errorCount = outcomes.filter((o) => o.kind === 'rejected').length;
-    await this.jobs.finish(id, this.runner, {
+    const finished = await this.jobs.finish(id, this.runner, {
       status: errorCount ? 'ERRORS' : 'COMPLETED',
       usagesSummary: summarize(outcomes),
       errorCount,
       completionTime: new Date(),
       processedCount: outcomes.length,
     });
-    await this.batches.remove(id);
+    // Only the runner that finished the job removes its batch. One that was taken over while silent
+    // (paused, or one chunk slower than the staleness period) leaves it to the runner now holding
+    // the job: removed here, a kill of that runner would leave a job nobody can ever run again.
+    if (finished) await this.batches.remove(id);
+    else this.log.info(`ingestion job ${id} was taken over by another runner while this one was silent; left to it`);
   }
 }

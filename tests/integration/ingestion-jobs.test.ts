@@ -209,4 +209,34 @@ describe('batches a stopped process left', () => {
       await second?.close();
     }
   }, 60_000);
+
+  it('are found behind the batches of more jobs waiting than one page of the sweep reads', async () => {
+    const name = 'ingestion_leftovers_paged';
+    let first: Stack | undefined = await startStack(name);
+    let second: Stack | undefined;
+    try {
+      // 600 jobs that wait (stored before tenant isolation, so no runner takes them and their batches
+      // stay), stored before a finished job's leftover batch.
+      const waiting = Array.from({ length: 600 }, (_, i) => `waiting-${String(i).padStart(3, '0')}`);
+      const jobs = first.db.collection<{ _id: string; status: string; time: Date }>('usageIngestJobs');
+      await jobs.insertMany(waiting.map((_id) => ({ _id, status: 'ACCEPTED', time: new Date() })));
+      await first.db
+        .collection<{ _id: string; usages: unknown[]; storedAt: Date }>('usageIngestBatches')
+        .insertMany([...waiting, 'finished-left'].map((_id) => ({ _id, usages: [], storedAt: new Date(Date.now() - 3_600_000) })));
+      await jobs.insertOne({ _id: 'finished-left', status: 'COMPLETED', time: new Date() });
+      await first.close();
+      first = undefined;
+      second = await startStack(name);
+      const left = (
+        await second.db
+          .collection('usageIngestBatches')
+          .find({}, { projection: { _id: 1 } })
+          .toArray()
+      ).map((b) => String(b._id));
+      expect(left.sort()).toEqual(waiting);
+    } finally {
+      await first?.close();
+      await second?.close();
+    }
+  }, 60_000);
 });
