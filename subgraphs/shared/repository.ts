@@ -1,4 +1,13 @@
-import type { Collection, Db, Filter, OptionalUnlessRequiredId, Sort, UpdateFilter } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  type Collection,
+  type Db,
+  type Filter,
+  type OptionalUnlessRequiredId,
+  type Sort,
+  type UpdateFilter,
+  type WriteError,
+} from 'mongodb';
 import { ExpiringMap } from './expiring-map.js';
 import { commandTimeoutOf, withDriverErrors } from './mongo.js';
 import type { Page } from './query.js';
@@ -213,6 +222,30 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     const stamped = this.stamp(doc);
     await withDriverErrors(() => this.collection.insertOne(stamped as OptionalUnlessRequiredId<T>), `Creating a ${this.noun}`);
     return stamped;
+  }
+
+  /**
+   * Inserts what it can of `docs` in one unordered command. Returns the indexes refused because a
+   * document with the same _id exists (ids derived from a key: the same thing stored before); any
+   * other failure throws.
+   */
+  async insertNew(docs: readonly T[]): Promise<Set<number>> {
+    const duplicates = new Set<number>();
+    if (!docs.length) return duplicates;
+    try {
+      await this.collection.insertMany(
+        docs.map((doc) => this.stamp(doc) as OptionalUnlessRequiredId<T>),
+        { ordered: false },
+      );
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), `Storing ${this.noun}s`);
+      // One error or a readonly list (OneOrMore): Array.isArray would narrow the list to any[], concat keeps the type.
+      for (const writeError of ([] as WriteError[]).concat(error.writeErrors)) {
+        if (writeError.code !== 11000) return withDriverErrors(() => Promise.reject(error), `Storing ${this.noun}s`);
+        duplicates.add(writeError.index);
+      }
+    }
+    return duplicates;
   }
 
   // Updates and deletes by id are one command each, on the tenant-scoped filter: another tenant's

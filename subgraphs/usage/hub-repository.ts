@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, MongoServerError, type Db, type WriteError } from 'mongodb';
+import { MongoServerError, type Db } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import type { Hub, HubEventType, ProductUsageEventFilter } from './generated/resolvers.js';
@@ -159,21 +159,6 @@ const headWindow = 200;
 export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
   static async open(db: Db): Promise<DeliveryRepository> {
     return new DeliveryRepository(await this.collectionWithIndexes<DeliveryDocument>(db, 'hubDeliveries', deliveryIndexes), 'hub delivery');
-  }
-
-  /** Inserts the deliveries not queued before (same id: the same event for the same hub, relayed again). */
-  async insertNew(docs: readonly DeliveryDocument[]): Promise<void> {
-    if (!docs.length) return;
-    try {
-      await this.collection.insertMany(
-        docs.map((doc) => this.stamp(doc)),
-        { ordered: false },
-      );
-    } catch (error) {
-      const errors = error instanceof MongoBulkWriteError ? ([] as WriteError[]).concat(error.writeErrors) : [];
-      if (!errors.length || errors.some((writeError) => writeError.code !== 11000))
-        await withDriverErrors(() => Promise.reject(error), 'Queueing hub deliveries');
-    }
   }
 
   /**

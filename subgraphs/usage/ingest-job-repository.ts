@@ -163,16 +163,6 @@ export class IngestErrorRepository extends DocumentRepository<IngestErrorDocumen
 
   /** Records errors; those a previous run of the same job recorded already are left as they are. */
   async record(errors: readonly IngestErrorDocument[]): Promise<void> {
-    if (!errors.length) return;
-    await withDriverErrors(
-      () =>
-        this.collection.insertMany(
-          errors.map((error) => this.stamp(error)),
-          { ordered: false },
-        ),
-      'Recording ingestion errors',
-    ).catch((error: { code?: string }) => {
-      if (error.code !== 'CONFLICT') throw error;
-    });
+    await this.insertNew(errors);
   }
 }

@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type Db, type Document, type Filter, type Sort, type UpdateFilter, type WriteError } from 'mongodb';
+import type { Db, Document, Filter, Sort, UpdateFilter } from 'mongodb';
 import { withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey, type IndexSpec } from '../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
@@ -78,31 +78,6 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     // No maxTimeMS: an export reads for as long as it takes (DB_TIMEOUT_MS bounds a request's reads,
     // and this cursor outlives every request).
     return this.collection.find(this.scope(filter)).sort(sort).batchSize(1_000);
-  }
-
-  /**
-   * Inserts what it can of `docs` in one unordered command. Returns the indexes refused because a
-   * document with the same _id exists (an idempotency key stored before); any other failure throws,
-   * and since every id is derived from its key, a retry of the whole batch stores each usage once.
-   */
-  async insertNew(docs: readonly ProductUsageDocument[]): Promise<Set<number>> {
-    const duplicates = new Set<number>();
-    if (!docs.length) return duplicates;
-    try {
-      await this.collection.insertMany(
-        docs.map((doc) => this.stamp(doc)),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
-      // One error or a readonly list (OneOrMore): Array.isArray would narrow the list to any[], concat keeps the type.
-      const errors = ([] as WriteError[]).concat(error.writeErrors);
-      for (const writeError of errors) {
-        if (writeError.code !== 11000) return withDriverErrors(() => Promise.reject(error), 'Storing usages');
-        duplicates.add(writeError.index);
-      }
-    }
-    return duplicates;
   }
 
   /**
