@@ -61,10 +61,19 @@ function parsePointer(pointer: string, name: string): string[] {
     });
 }
 
+/**
+ * The member `token` of `node`, its own members only: "/valueOf" or "/constructor" name nothing in a
+ * JSON document (RFC 6901), not a function inherited from Object.prototype.
+ */
+function child(node: Json, token: string): Json {
+  if (Array.isArray(node)) return Object.hasOwn(node, token) ? node[Number(token)] : undefined;
+  return isObject(node) && Object.hasOwn(node, token) ? node[token] : undefined;
+}
+
 function parent(doc: Json, tokens: string[], pointer: string): { container: JsonObject | Json[]; key: string } {
   let node = doc;
   for (const token of tokens.slice(0, -1)) {
-    node = Array.isArray(node) ? node[Number(token)] : isObject(node) ? node[token] : undefined;
+    node = child(node, token);
     if (node === undefined) throw badRequest(`JSON Patch path "${pointer}" does not exist.`);
   }
   if (!isObject(node) && !Array.isArray(node)) throw badRequest(`JSON Patch path "${pointer}" does not exist.`);
@@ -82,7 +91,7 @@ function arrayIndex(array: Json[], key: string, pointer: string, forAdd: boolean
 function get(doc: Json, pointer: string): Json {
   let node = doc;
   for (const token of parsePointer(pointer, 'path')) {
-    node = Array.isArray(node) ? node[Number(token)] : isObject(node) ? node[token] : undefined;
+    node = child(node, token);
     if (node === undefined) throw badRequest(`JSON Patch path "${pointer}" does not exist.`);
   }
   return node;
@@ -93,7 +102,7 @@ function remove(doc: Json, pointer: string): Json {
   if (tokens.length === 0) throw badRequest('JSON Patch cannot remove the whole resource.');
   const { container, key } = parent(doc, tokens, pointer);
   if (Array.isArray(container)) return container.splice(arrayIndex(container, key, pointer, false), 1)[0];
-  if (!(key in container)) throw badRequest(`JSON Patch path "${pointer}" does not exist.`);
+  if (!Object.hasOwn(container, key)) throw badRequest(`JSON Patch path "${pointer}" does not exist.`);
   const value = container[key];
   delete container[key];
   return value;

@@ -86,3 +86,20 @@ describe('deepEqual', () => {
     expect(deepEqual({ a: undefined }, {})).toBe(false);
   });
 });
+
+describe('JSON Patch pointers', () => {
+  // Found by tests/unit/patch-property.test.ts (seed 1573899528): an inherited member is not a member.
+  it('name own members only: a pointer to an Object.prototype function does not exist', () => {
+    for (const ops of [
+      [{ op: 'copy', path: '', from: '/valueOf' }],
+      [{ op: 'move', path: '/a', from: '/constructor' }],
+      [{ op: 'remove', path: '/toString' }],
+      [{ op: 'replace', path: '/hasOwnProperty', value: 1 }],
+    ]) {
+      expect(
+        statusOf(() => jsonPatch({}, ops as never)),
+        JSON.stringify(ops),
+      ).toBe(400);
+    }
+  });
+});
