@@ -45,7 +45,7 @@ export interface BenchConfig {
 
 const knobs = {
   usages: { env: 'BENCH_USAGES', default: 100_000 },
-  pageUsages: { env: 'BENCH_PAGE_USAGES', default: 1_000 },
+  pageUsages: { env: 'BENCH_PAGE_USAGES', default: 100_000 },
   parties: { env: 'BENCH_PARTIES', default: 1_000 },
   specifications: { env: 'BENCH_SPECIFICATIONS', default: 50 },
   duration: { env: 'BENCH_DURATION', default: 8 },
@@ -54,7 +54,7 @@ const knobs = {
   connections: { env: 'BENCH_CONNECTIONS', default: 10 },
   pageSize: { env: 'BENCH_PAGE_SIZE', default: 100 },
   subscribers: { env: 'BENCH_SUBSCRIBERS', default: 1_000 },
-  gatewayUsages: { env: 'BENCH_GATEWAY_USAGES', default: 100 },
+  gatewayUsages: { env: 'BENCH_GATEWAY_USAGES', default: 100_000 },
   volumeUsages: { env: 'BENCH_VOLUME_USAGES', default: 1_000_000 },
   volumeSmallUsages: { env: 'BENCH_VOLUME_SMALL_USAGES', default: 10_000 },
   volumeParties: { env: 'BENCH_VOLUME_PARTIES', default: 10_000 },

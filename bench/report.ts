@@ -80,14 +80,11 @@ function dataSet(config: BenchConfig): string {
     '## Data set',
     '',
     `The main seed is ${config.usages.toLocaleString('en')} usages over ${config.parties.toLocaleString('en')} parties and ${config.specifications} specifications, with characteristics and`,
-    'prices, in a database of its own that every run drops and seeds again. The "data set" scenario reads it. FerretDB',
-    '1.24 (the embedded default) pushes down only a filter on `_id` alone: every sorted page, every count and every `$in`',
-    'of an entity fetch reads and decodes the whole collection. On 100,000 usages one sorted page takes tens of seconds',
-    '(see that scenario), so a load run on it would answer a handful of requests and measure nothing but that scan.',
-    `The load scenarios therefore read databases of their own, of the same shapes: the gateways ${config.gatewayUsages.toLocaleString('en')} usages`,
-    `(\`--gateway-usages\`), REST over GraphQL and round trips ${config.pageUsages.toLocaleString('en')} (\`--page-usages\`), fan-out and ingestion their own.`,
-    'With `MONGODB_URI` pointing at a MongoDB server, whose indexes serve these queries, set both to 100000 to run every',
-    'scenario at the full size.',
+    'prices, in a database of its own that every run drops and seeds again. The "data set" scenario reads it.',
+    `The load scenarios read databases of their own, of the same shapes and, on the default database (FerretDB 2 on`,
+    `PostgreSQL + DocumentDB), of the same size: the gateways ${config.gatewayUsages.toLocaleString('en')} usages (\`--gateway-usages\`), REST over GraphQL`,
+    `and round trips ${config.pageUsages.toLocaleString('en')} (\`--page-usages\`), fan-out and ingestion their own. The volume scenario`,
+    '(`npm run bench -- volume`) reads 1,000,000.',
   ].join('\n');
 }
 

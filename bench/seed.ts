@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
 import { benchCaller } from './auth.js';
+import { createLogger } from '../subgraphs/shared/logger.js';
+import { repairRollups } from '../subgraphs/usage/rollups/repair.js';
 
 /**
  * Drops the bench database and fills it straight through the driver, in batches, with documents
@@ -157,4 +159,6 @@ export async function seed(db: Db, size: SeedSize): Promise<void> {
   const specs = await insertInBatches(db, 'productUsageSpecifications', size.specifications, (i) => specification(i, now));
   const parties = await insertInBatches(db, 'parties', size.parties, (i) => party(i, now, random));
   await insertInBatches(db, 'productUsages', size.usages, (i) => usage(i, size.usages, now, specs, parties, random));
+  // Loaded around the API: the rollups behind counts are brought in line as an operator would (`npm run rollups:repair`).
+  await repairRollups(db, createLogger('warn'));
 }

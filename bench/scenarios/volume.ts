@@ -16,6 +16,8 @@ import type { BenchContext, Scenario } from '../scenario.js';
 import { ourGateway, startSubgraphs, type Subgraphs } from '../servers/subgraphs.js';
 import { fixed, median, percentile, table } from '../stats.js';
 import { ingestParties, seedVolume, volumeDays, volumeIngest, type VolumeSeedReport } from '../volume-seed.js';
+import { repairRollups } from '../../subgraphs/usage/rollups/repair.js';
+import { createLogger } from '../../subgraphs/shared/logger.js';
 import { freshUsages, setIngestionAuthorization, viaInsertMany, viaJobs } from './ingestion.js';
 
 /**
@@ -93,6 +95,8 @@ interface Row {
   driver: number[];
   /** Met when ours' p50 is within `limitMs`. */
   limitMs?: number;
+  /** A row whose meeting the same target meets this one too (the issue: "offset 10,000 or the equivalent cursor"). */
+  orRow?: string;
   note?: string;
 }
 
@@ -152,6 +156,10 @@ export const volume: Scenario = {
     );
     const smallSeed = await seedVolume(small, { ...size, usages: config.volumeSmallUsages }, log);
     log(`volume: "${smallName}" (${config.volumeSmallUsages.toLocaleString('en')} usages) ${smallSeed.reused ? 'kept' : 'seeded'}`);
+    // The seed (and an earlier run's clean-up) went around the API: the rollups are brought in line as an operator would.
+    const rollups = await repairRollups(big, createLogger('warn'));
+    await repairRollups(small, createLogger('warn'));
+    log(`volume: rollup repair pass marked ${rollups.marked.toLocaleString('en')} bucket(s), recomputed in ${fixed(rollups.seconds, 1)} s`);
 
     const children: Child[] = [];
     try {
@@ -292,7 +300,12 @@ export const volume: Scenario = {
         (i) => usages.find({ tenant }, { sort, skip: i % variants, limit: 20 }).toArray(),
       );
       await measure(
-        { name: `GraphQL page of 20 at offset ${deepOffset.toLocaleString('en')}`, target: 'p50 < 100 ms', limitMs: 100 },
+        {
+          name: `GraphQL page of 20 at offset ${deepOffset.toLocaleString('en')}`,
+          target: 'p50 < 100 ms, or the equivalent cursor',
+          limitMs: 100,
+          orRow: `GraphQL cursor page after usage ${deepOffset.toLocaleString('en')} (\`after: nextCursor\`)`,
+        },
         (i) => gql(pageQuery, { offset: deepOffset + (i % variants), limit: 20 }),
         (i) => rawPage(big, {}, { skip: deepOffset + (i % variants) }),
         Math.min(samples, 40),
@@ -450,6 +463,7 @@ export const volume: Scenario = {
           tenantUsages,
           bigSeed,
           bigSeedWall,
+          rollups,
           smallSeed,
           oursLoad,
           rawLoad,
@@ -531,6 +545,7 @@ interface Figures {
   tenantUsages: number;
   bigSeed: VolumeSeedReport;
   bigSeedWall: number;
+  rollups: { marked: number; seconds: number };
   smallSeed: VolumeSeedReport;
   oursLoad: MeasuredRun | string;
   rawLoad: MeasuredRun | string;
@@ -547,6 +562,11 @@ interface Figures {
 function describe(f: Figures): string {
   const { config, rows } = f;
   const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const under = (r: (typeof rows)[number]) => r.limitMs !== undefined && median(r.ours) < r.limitMs;
+  const metOr = (r: (typeof rows)[number]) => {
+    const other = r.orRow === undefined ? undefined : rows.find((row) => row.name === r.orRow);
+    return !under(r) && other && under(other) ? 'met by the cursor page (next row)' : met(under(r));
+  };
   const targetRows = rows.map((r) => {
     const ratio = median(r.ours) / median(r.driver);
     return [
@@ -558,7 +578,7 @@ function describe(f: Figures): string {
       fixed(percentile(r.driver, 99), 1),
       `${fixed(ratio, 1)}x`,
       String(r.ours.length),
-      r.limitMs === undefined ? '—' : met(median(r.ours) < r.limitMs),
+      r.limitMs === undefined ? '—' : metOr(r),
     ];
   });
   const page = rows[0]!;
@@ -610,6 +630,10 @@ function describe(f: Figures): string {
         [
           'data',
           `${config.volumeUsages.toLocaleString('en')} usages (${f.tenantUsages.toLocaleString('en')} of the measured tenant), two tenants, each with ${config.volumeParties.toLocaleString('en')} parties and ${config.volumeSpecifications} specifications, ${volumeDays} days of usageDate, one usage in five ingested (\`ingest\` block); ${seedLine}`,
+        ],
+        [
+          'rollups',
+          `brought in line with the seed by the repair pass (\`npm run rollups:repair\`): ${f.rollups.marked.toLocaleString('en')} bucket(s) marked and recomputed in ${fixed(f.rollups.seconds, 1)} s`,
         ],
         ['load average (`uptime`)', `${f.uptimeStart} at the start, ${f.uptimeEnd} at the end (2 cores shared with other engineers' tests)`],
       ],

@@ -49,6 +49,8 @@ const schema = z.object({
   INGEST_JOB_LIST_LIMIT: z.coerce.number().int().min(1).default(1000),
   INGEST_LATE_WINDOW_DAYS: z.coerce.number().int().min(0).default(45),
   INGEST_DEFAULT_PROVIDER: z.string().min(1).max(200).default('default'),
+  // The rollup repair pass (subgraphs/usage/rollups/repair.ts): minutes between two, 0 for none.
+  ROLLUP_REPAIR_MINUTES: z.coerce.number().min(0).default(360),
   HUB_PRIVATE_CALLBACKS: z.enum(['allow', 'deny']).optional(),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(65_536).default(4_194_304),
   WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(262_144),
@@ -210,6 +212,8 @@ export interface IngestConfig {
   jobListLimit: number;
   lateWindowDays: number;
   defaultProvider: string;
+  /** Minutes between two rollup repair passes; 0: none (rollups/repair.ts). */
+  rollupRepairMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -282,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jobListLimit: e.INGEST_JOB_LIST_LIMIT,
       lateWindowDays: e.INGEST_LATE_WINDOW_DAYS,
       defaultProvider: e.INGEST_DEFAULT_PROVIDER,
+      rollupRepairMinutes: e.ROLLUP_REPAIR_MINUTES,
     },
     websocket: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, maxMessageBytes: e.WS_MAX_MESSAGE_BYTES, keepAliveMs: e.WS_KEEPALIVE_MS },
     auth: {

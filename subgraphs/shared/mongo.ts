@@ -35,6 +35,13 @@ export function openDatabase(client: MongoClient, name: string, timeoutMs: numbe
 }
 
 /** The maxTimeMS for reads on `db` (undefined for a database not opened by openDatabase: no bound). */
+/**
+ * The `comment` of the commands background workers send (the rollup maintainer, the outbox sweep):
+ * it names them in the database's logs and `currentOp`, and lets a test leave them out of the
+ * commands a request caused (tests/support/stack.ts, CommandLog).
+ */
+export const backgroundComment = 'usage-graph background';
+
 export const commandTimeoutOf = (db: Db): number | undefined => commandTimeouts.get(db);
 
 /** Hides credentials when a URI is printed. */

@@ -1,12 +1,12 @@
-import type { Filter } from 'mongodb';
 import { badUserInput, notFound } from '../shared/errors.js';
 import type { Page } from '../shared/query.js';
 import type { IngestionCatalogue, KpiDocument } from '../specification/ingestion-catalogue.js';
 import type { UsageAggregate } from './generated/resolvers.js';
 
 export type AggregationFunction = KpiDocument['dailyFunction'];
-import type { ProductUsageDocument } from './mappers.js';
 import type { ProductUsageRepository } from './repository.js';
+import type { KpiScope, RollupReader } from './rollups/reader.js';
+import type { KpiDayValues } from './rollups/repository.js';
 
 /** What UsageAggregates resolves from. */
 export interface AggregatesResult {
@@ -40,8 +40,8 @@ export function lastDayOfMonth(month: string): string {
 }
 
 /**
- * Folds a month's daily values with one function (a day's usages are folded in the database,
- * ProductUsageRepository.dayGroups). `values` are in day order (LAST takes the final one); COUNT
+ * Folds a month's daily values with one function (a day's usages are folded in the database:
+ * ProductUsageRepository.kpiDays, kept in rollups). `values` are in day order (LAST takes the final one); COUNT
  * counts the days folded, prefilled ones included.
  */
 export function fold(fn: AggregationFunction, values: readonly number[]): number {
@@ -90,15 +90,26 @@ export function dailySeries(found: readonly DayAggregate[], days: readonly strin
 const dayPattern = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const monthPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
 
+/** A day's value by the KPI's daily function, out of a day's rollup (every function is kept). */
+const dailyValue: Record<AggregationFunction, (day: KpiDayValues) => number> = {
+  SUM: (day) => day.sum,
+  COUNT: (day) => day.count,
+  MIN: (day) => day.min,
+  MAX: (day) => day.max,
+  LAST: (day) => day.last,
+};
+
 /**
- * Daily and monthly aggregates of a KPI, computed when asked from the day and month keys stored on
- * each ingested usage, so a late usage counts in the period it belongs to. A day is one $group in
- * the database ($sum, $min, $max, or $last after a sort by usageDate, with the count of usages
- * beside it); the days of a month are folded here, where the prefilled days exist.
+ * Daily and monthly aggregates of a KPI, by the day and month keys stored on each ingested usage, so
+ * a late usage counts in the period it belongs to. A day's values come from its rollup
+ * (rollups/reader.ts: every daily function of the day's usages, kept as they are stored, changed and
+ * deleted), or from the usages for a day whose rollup is being recomputed; the days of a month are
+ * folded here, where the prefilled days exist.
  */
 export class UsageAggregator {
   constructor(
     private readonly usages: ProductUsageRepository,
+    private readonly rollups: RollupReader,
     private readonly catalogue: IngestionCatalogue,
   ) {}
 
@@ -108,14 +119,10 @@ export class UsageAggregator {
     return kpi;
   }
 
-  private filter(kpi: KpiDocument, period: Filter<ProductUsageDocument>, consumer?: string | null, provider?: string | null): Filter<ProductUsageDocument> {
-    return {
-      'ingest.application': kpi.application,
-      'ingest.unit': kpi.unit,
-      ...period,
-      ...(consumer != null ? { 'ingest.tenant': consumer } : {}),
-      ...(provider != null ? { 'ingest.provider': provider } : {}),
-    };
+  /** The KPI's days in `period`, each folded by its daily function. */
+  private async days(kpi: KpiDocument, period: KpiScope['period'], consumer?: string | null, provider?: string | null): Promise<DayAggregate[]> {
+    const found = await this.rollups.kpiValues(this.usages, { application: kpi.application, unit: kpi.unit, period, consumer, provider });
+    return found.map((day) => ({ consumer: day.consumer, provider: day.provider, day: day.day, value: dailyValue[kpi.dailyFunction](day), count: day.count }));
   }
 
   async daily(
@@ -128,10 +135,7 @@ export class UsageAggregator {
     const days = daysBetween(args.from, args.to);
     if (days.length > 366) throw badUserInput('A daily range covers at most 366 days.', 'to');
     const kpi = await this.kpiOf(args.application, args.kpiName);
-    const found = await this.usages.dayGroups(
-      this.filter(kpi, { 'ingest.day': { $gte: args.from, $lte: args.to } }, args.consumer, args.provider),
-      kpi.dailyFunction,
-    );
+    const found = await this.days(kpi, { from: args.from, to: args.to }, args.consumer, args.provider);
     const rows = [...dailySeries(found, days, kpi.preFill).values()].flat();
     return {
       kpi: { id: kpi._id },
@@ -151,7 +155,7 @@ export class UsageAggregator {
     const last = lastDayOfMonth(args.month);
     const until = last < today ? last : today;
     const days = until >= `${args.month}-01` ? daysBetween(`${args.month}-01`, until) : [];
-    const found = await this.usages.dayGroups(this.filter(kpi, { 'ingest.month': args.month }, args.consumer, args.provider), kpi.dailyFunction);
+    const found = await this.days(kpi, { month: args.month }, args.consumer, args.provider);
     // Days past `until` (usages dated in the future) still count: they are in the month.
     const extra = [...new Set(found.map((r) => r.day).filter((d) => d > until))].sort();
     const series = dailySeries(found, [...days, ...extra], kpi.preFill);

@@ -11,7 +11,11 @@ import type { HubOutbox } from './hub-outbox.js';
 import type { ExportJobRepository } from './export-repository.js';
 import type { ExportRunner } from './export-runner.js';
 import { createUsageLoaders, type UsageLoaders } from './loaders.js';
+import type { ProductUsageDocument } from './mappers.js';
 import type { ProductUsageRepository } from './repository.js';
+import type { RollupMaintainer } from './rollups/maintainer.js';
+import type { RollupReader } from './rollups/reader.js';
+import type { CursorPageReader } from '../shared/page-source.js';
 
 export interface UsageSettings {
   /** Base of hrefs (the REST facade's public address). */
@@ -40,6 +44,8 @@ export interface UsageServices {
   ingestErrors: IngestErrorRepository;
   ingestRunner: IngestJobRunner;
   catalogue: IngestionCatalogue;
+  rollups: RollupMaintainer;
+  rollupReader: RollupReader;
 }
 
 /**
@@ -47,7 +53,9 @@ export interface UsageServices {
  * Every repository here is the caller's tenant's view (shared/repository.ts); `outbox`, `exports` and
  * `ingestRunner` are the process's background workers, which act with the tenant stored on each job or hub.
  */
-export interface UsageContext extends Omit<UsageServices, 'catalogue'>, RequestCaller {
+export interface UsageContext extends Omit<UsageServices, 'catalogue' | 'rollupReader'>, RequestCaller {
+  /** The tenant's usage lists: pages from the repository, the unfiltered count from the rollups. */
+  usageList: CursorPageReader<ProductUsageDocument>;
   hubs: HubRepository;
   deliveries: DeliveryRepository;
   aggregator: UsageAggregator;
@@ -56,7 +64,7 @@ export interface UsageContext extends Omit<UsageServices, 'catalogue'>, RequestC
 }
 
 export function usageContextFactory(services: UsageServices, settings: UsageSettings): (caller: RequestCaller) => Omit<UsageContext, keyof RequestCaller> {
-  const { catalogue, ...shared } = services;
+  const { catalogue, rollupReader, ...shared } = services;
   return ({ tenant, scopes }) => {
     const repository = services.repository.forTenant(tenant);
     const [exportJobs, hubs, ingestJobs] = [
@@ -76,7 +84,12 @@ export function usageContextFactory(services: UsageServices, settings: UsageSett
       ingestJobs,
       ingestBatches: services.ingestBatches.forTenant(tenant),
       ingestErrors: services.ingestErrors.forTenant(tenant),
-      aggregator: new UsageAggregator(repository, catalogue.forTenant(tenant)),
+      usageList: {
+        find: (filter, sort, page) => repository.find(filter, sort, page),
+        findPage: (filter, sort, page) => repository.findPage(filter, sort, page),
+        count: (filter) => (Object.keys(filter).length ? repository.count(filter) : rollupReader.countAll(repository)),
+      },
+      aggregator: new UsageAggregator(repository, rollupReader, catalogue.forTenant(tenant)),
       settings,
       loaders: createUsageLoaders({ repository, hubs, deliveryHubs, exportJobs, ingestJobs }, settings.paging),
     };

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { withDriverErrors } from '../shared/mongo.js';
+import { backgroundComment, withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import type { ExportJobDocument } from './mappers.js';
 
@@ -46,6 +46,7 @@ export class ExportJobRepository extends DocumentRepository<ExportJobDocument> {
         this.collection
           .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'NotStarted' }, { status: 'Running', heartbeat: { $lt: staleBefore } }] }), {
             projection: { _id: 1 },
+            comment: backgroundComment,
           })
           .toArray(),
       'Finding export jobs to resume',

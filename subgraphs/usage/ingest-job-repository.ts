@@ -1,5 +1,5 @@
 import type { Db, Filter } from 'mongodb';
-import { withDriverErrors } from '../shared/mongo.js';
+import { backgroundComment, withDriverErrors } from '../shared/mongo.js';
 import type { PageSource } from '../shared/page-source.js';
 import type { Page } from '../shared/query.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
@@ -71,6 +71,7 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
         this.collection
           .find(this.scope({ tenant: { $exists: true }, $or: [{ status: 'ACCEPTED' }, { status: 'INPROGRESS', heartbeat: { $lt: staleBefore } }] }), {
             projection: { _id: 1 },
+            comment: backgroundComment,
           })
           .sort({ time: 1, _id: 1 })
           .toArray(),
@@ -139,7 +140,7 @@ export class IngestBatchRepository extends DocumentRepository<IngestBatchDocumen
     return withDriverErrors(
       () =>
         this.collection
-          .find(this.scope(afterId === null ? {} : { _id: { $gt: afterId } }), { projection: { _id: 1, storedAt: 1 } })
+          .find(this.scope(afterId === null ? {} : { _id: { $gt: afterId } }), { projection: { _id: 1, storedAt: 1 }, comment: backgroundComment })
           .sort({ _id: 1 })
           .limit(limit)
           .toArray(),

@@ -16,6 +16,7 @@ import {
 } from './ingestion.js';
 import type { ProductUsageDocument } from './mappers.js';
 import type { ProductUsageRepository } from './repository.js';
+import type { RollupMaintainer } from './rollups/maintainer.js';
 
 /** What became of one usage of a batch. */
 export type IngestOutcome =
@@ -34,12 +35,13 @@ export class UsageIngestor {
     private readonly usages: ProductUsageRepository,
     private readonly catalogue: IngestionCatalogue,
     private readonly events: UsageEvents,
+    private readonly rollups: RollupMaintainer,
     private readonly limits: IngestLimits,
   ) {}
 
   /** This ingestor for one tenant: its usages, rules and specifications (README, "Tenant isolation"). */
   forTenant(tenant: string): UsageIngestor {
-    return new UsageIngestor(this.usages.forTenant(tenant), this.catalogue.forTenant(tenant), this.events, this.limits);
+    return new UsageIngestor(this.usages.forTenant(tenant), this.catalogue.forTenant(tenant), this.events, this.rollups, this.limits);
   }
 
   async ingest(batch: readonly NormalizedUsage[], options: { jobId: string | null; firstIndex: number; now: Date }): Promise<IngestOutcome[]> {
@@ -111,7 +113,8 @@ export class UsageIngestor {
     candidates.forEach((c, n) => {
       if (staged[n]!.outbox.length) c.doc = { ...c.doc, outbox: staged[n]!.outbox };
     });
-    const duplicates = await this.usages.insertNew(candidates.map((c) => c.doc));
+    const docs = candidates.map((c) => c.doc);
+    const duplicates = await this.rollups.around(tenant, docs, () => this.usages.insertNew(docs));
     // Only on a resend (no duplicates: no read).
     const stored = await this.usages.findByIds(candidates.filter((_, n) => duplicates.has(n)).map((c) => c.doc._id));
     const storedById = new Map(stored.map((doc) => [doc._id, doc]));

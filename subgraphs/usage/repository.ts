@@ -1,9 +1,10 @@
 import type { Db, Document, Filter, Sort, UpdateFilter } from 'mongodb';
-import { withDriverErrors } from '../shared/mongo.js';
+import { backgroundComment, withDriverErrors } from '../shared/mongo.js';
 import { DocumentRepository, type IndexKey, type IndexSpec } from '../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
-import type { KpiDocument } from '../specification/ingestion-catalogue.js';
 import type { PendingEvent, ProductUsageDocument } from './mappers.js';
+import { hourMs, kpiDayKey } from './rollups/buckets.js';
+import type { KpiDayValues } from './rollups/repository.js';
 
 export const usageCollectionName = 'productUsages';
 
@@ -39,24 +40,9 @@ const indexes: (IndexKey | IndexSpec)[] = [
   { key: { 'outbox.seq': 1 }, sparse: true },
 ];
 
-/** One day's usages of one consumer and provider, folded in the database: their value by one function, and their number. */
-export interface DayGroup {
-  consumer: string;
-  provider: string;
-  day: string;
-  value: number;
-  count: number;
-}
-
-/** How a KPI's daily function folds the values of a day's usages, as a $group accumulator. */
-const dayAccumulators: Record<KpiDocument['dailyFunction'], Document> = {
-  SUM: { $sum: '$ingest.value' },
-  COUNT: { $sum: 1 },
-  MIN: { $min: '$ingest.value' },
-  MAX: { $max: '$ingest.value' },
-  // The value of the day's latest usage: the pipeline sorts by usageDate (then _id) first.
-  LAST: { $last: '$ingest.value' },
-};
+/** The usages of one hour of usageDate (null: those without one), in the query shape the rollups recount. */
+const inHour = (hour: Date | null): Filter<ProductUsageDocument> =>
+  hour === null ? { usageDate: null } : { usageDate: { $gte: hour, $lt: new Date(hour.getTime() + hourMs) } };
 
 /** Matches revision `rev`: a usage never updated has no `rev` field. */
 const revision = (rev: number | undefined) => (rev === undefined ? { $exists: false } : rev);
@@ -121,12 +107,17 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     );
   }
 
+  /** A request's read options, or a background worker's (no time limit, named: shared/mongo.ts backgroundComment). */
+  private options(background: boolean): { maxTimeMS?: number; comment?: string } {
+    return background ? { comment: backgroundComment } : this.bounded;
+  }
+
   /** Usages with events waiting since before `seqBefore` (microseconds), across tenants: the outbox sweep's. */
   withPendingEvents(seqBefore: number, limit: number): Promise<ProductUsageDocument[]> {
     return withDriverErrors(
       () =>
         this.collection
-          .find({ 'outbox.seq': { $lt: seqBefore } })
+          .find({ 'outbox.seq': { $lt: seqBefore } }, { comment: backgroundComment })
           .limit(limit)
           .toArray(),
       'Reading pending events',
@@ -147,20 +138,93 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   }
 
   /**
-   * Per consumer, provider and day: the values of the usages matching `filter` folded by `fn`, and
-   * how many there are, in one aggregate.
+   * Per consumer, provider and day, the usages matching `filter` folded by every daily function at
+   * once (rollups/repository.ts, KpiDayRollupDocument), in one aggregate: what the KPI rollups store,
+   * and what a KPI read computes for the days whose rollups are behind.
    */
-  async dayGroups(filter: Filter<ProductUsageDocument>, fn: KpiDocument['dailyFunction']): Promise<DayGroup[]> {
+  async kpiDays(filter: Filter<ProductUsageDocument>, { background = false } = {}): Promise<KpiDayValues[]> {
     const pipeline: Document[] = [
-      { $match: this.scope(filter) },
-      ...(fn === 'LAST' ? [{ $sort: { usageDate: 1, _id: 1 } }] : []),
-      { $group: { _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' }, value: dayAccumulators[fn], count: { $sum: 1 } } },
+      { $match: this.scope({ ...filter, ...this.live }) },
+      { $sort: { usageDate: 1, _id: 1 } },
+      {
+        $group: {
+          _id: { c: '$ingest.tenant', p: '$ingest.provider', d: '$ingest.day' },
+          count: { $sum: 1 },
+          sum: { $sum: '$ingest.value' },
+          min: { $min: '$ingest.value' },
+          max: { $max: '$ingest.value' },
+          last: { $last: '$ingest.value' },
+        },
+      },
     ];
     const rows = await withDriverErrors(
-      () => this.collection.aggregate<{ _id: { c: string; p: string; d: string }; value: number; count: number }>(pipeline, this.bounded).toArray(),
+      () =>
+        this.collection
+          .aggregate<Omit<KpiDayValues, 'consumer' | 'provider' | 'day'> & { _id: { c: string; p: string; d: string } }>(pipeline, this.options(background))
+          .toArray(),
       'Aggregating usages',
     );
-    return rows.map(({ _id, value, count }) => ({ consumer: _id.c, provider: _id.p, day: _id.d, value, count }));
+    return rows.map(({ _id, ...values }) => ({ consumer: _id.c, provider: _id.p, day: _id.d, ...values }));
+  }
+
+  /** How many usages of this view have their usageDate in each of `hours` (null: none), counted in one aggregate. */
+  async countByHour(hours: readonly (Date | null)[], { background = false } = {}): Promise<Map<number | null, number>> {
+    const counts = new Map<number | null, number>(hours.map((hour) => [hour?.getTime() ?? null, 0]));
+    if (!hours.length) return counts;
+    const match = this.scope({ $or: hours.map(inHour), ...this.live });
+    const rows = await withDriverErrors(
+      () =>
+        this.collection
+          .aggregate<{ _id: Date | null; count: number }>(
+            [{ $match: match }, { $group: { _id: { $dateTrunc: { date: '$usageDate', unit: 'hour' } }, count: { $sum: 1 } } }],
+            this.options(background),
+          )
+          .toArray(),
+      'Counting usages',
+    );
+    for (const row of rows) {
+      const key = row._id instanceof Date ? row._id.getTime() : null;
+      if (counts.has(key)) counts.set(key, row.count);
+    }
+    return counts;
+  }
+
+  /** The tenants that have usages (the rollup repair pass, rollups/repair.ts). */
+  tenants(): Promise<string[]> {
+    return withDriverErrors(
+      async () => (await this.collection.distinct('tenant')).filter((tenant): tenant is string => typeof tenant === 'string'),
+      'Reading tenants',
+    );
+  }
+
+  /** This view's usages counted by hour of usageDate (start in ms; null: no usageDate), all of them: the repair pass's recount. */
+  async allHourCounts(): Promise<Map<number | null, number>> {
+    const rows = await withDriverErrors(
+      () =>
+        this.collection
+          .aggregate<{ _id: Date | null; count: number }>([
+            { $match: this.scope({ ...this.live }) },
+            { $group: { _id: { $dateTrunc: { date: '$usageDate', unit: 'hour' } }, count: { $sum: 1 } } },
+          ])
+          .toArray(),
+      'Recounting usages by hour',
+    );
+    return new Map(rows.map((row) => [row._id instanceof Date ? row._id.getTime() : null, row.count]));
+  }
+
+  /** This view's ingested usages counted and summed per KPI day (kpiDayKey): the repair pass's recount. */
+  async allKpiDayTotals(): Promise<Map<string, { count: number; sum: number }>> {
+    const rows = await withDriverErrors(
+      () =>
+        this.collection
+          .aggregate<{ _id: { a: string; u: string; d: string }; count: number; sum: number }>([
+            { $match: this.scope({ 'ingest.application': { $exists: true }, ...this.live }) },
+            { $group: { _id: { a: '$ingest.application', u: '$ingest.unit', d: '$ingest.day' }, count: { $sum: 1 }, sum: { $sum: '$ingest.value' } } },
+          ])
+          .toArray(),
+      'Recounting ingested usages',
+    );
+    return new Map(rows.map(({ _id, count, sum }) => [kpiDayKey(_id.a, _id.u, _id.d), { count, sum }]));
   }
 
   /**

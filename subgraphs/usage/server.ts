@@ -16,19 +16,56 @@ import { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
 import { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
 import { IngestJobRunner } from './ingest-job-runner.js';
 import { UsageIngestor } from './ingestor.js';
+import { defaultRollupTiming, RollupMaintainer } from './rollups/maintainer.js';
+import { MarkRepository } from './rollups/marks.js';
+import { RollupReader } from './rollups/reader.js';
+import { RollupRepair } from './rollups/repair.js';
+import { HourRollupRepository, KpiDayRollupRepository } from './rollups/repository.js';
 
 const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
 /** How often the outbox sweep looks for events left behind. */
 const outboxSweepMs = 2_000;
+/** How often the rollup maintainer looks for marked buckets. */
+const rollupRoundMs = 500;
+
+/**
+ * Runs `work` now and every `everyMs` (never two at once); a failed round (the database away) is
+ * logged and the next one tries again. Returns how to stop it, waiting for a round under way.
+ */
+function every(everyMs: number, work: () => Promise<unknown>, onError: (error: unknown) => void, { now = true } = {}): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
+  const tick = () => {
+    if (busy) return;
+    busy = true;
+    running = work()
+      .catch(onError)
+      .finally(() => (busy = false));
+  };
+  if (now) tick();
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
 
 /** Builds the usage subgraph (indexes included); index.ts or the whole-system launcher serves it. */
 export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger: Logger, bus: EventBus): Promise<SubgraphDefinition<UsageContext>> {
-  const [repository, exportJobs, hubs, deliveries] = await Promise.all([
+  const [repository, exportJobs, hubs, deliveries, marks, hourRollups, kpiRollups] = await Promise.all([
     ProductUsageRepository.open(db),
     ExportJobRepository.open(db),
     HubRepository.open(db, (message) => logger.warn(message)),
     DeliveryRepository.open(db),
+    MarkRepository.open(db),
+    HourRollupRepository.open(db),
+    KpiDayRollupRepository.open(db),
   ]);
+  const rollupLog = logger.child('rollups');
+  const rollups = new RollupMaintainer(marks, hourRollups, kpiRollups, repository, defaultRollupTiming, rollupLog);
+  const rollupReader = new RollupReader(marks, hourRollups, kpiRollups);
+  const repair = new RollupRepair(repository, hourRollups, kpiRollups, rollups);
   const outbox = new HubOutbox(hubs, deliveries, repository);
   const events = new UsageEvents(bus, usageEventTopic(db.databaseName), outbox, logger.child('events'));
   const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'), (job) =>
@@ -41,7 +78,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     IngestBatchRepository.open(db),
     IngestErrorRepository.open(db),
   ]);
-  const ingestor = new UsageIngestor(repository, catalogue, events, settings.ingest);
+  const ingestor = new UsageIngestor(repository, catalogue, events, rollups, settings.ingest);
   const ingestRunner = new IngestJobRunner(
     ingestJobs,
     ingestBatches,
@@ -52,24 +89,41 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
   );
   await ingestRunner.resumeInterrupted();
   // Events that writes of stopped processes left on their usages (hub-outbox.ts): relayed at start and
-  // every few seconds; a failed round (the database away) is logged and the next one tries again.
+  // every few seconds.
   const sweepLog = logger.child('outbox');
-  let sweeping: Promise<unknown> = Promise.resolve();
-  const sweep = () => {
-    sweeping = outbox
-      .sweep()
-      .then((relayed) => relayed && sweepLog.info(`relayed the events of ${relayed} usage(s) left by an earlier write`))
-      .catch((error: unknown) => sweepLog.warn('could not relay pending events; trying again shortly', error));
-  };
-  sweep();
-  const sweeper = setInterval(sweep, outboxSweepMs);
-  sweeper.unref();
+  const stopSweep = every(
+    outboxSweepMs,
+    async () => {
+      const relayed = await outbox.sweep();
+      if (relayed) sweepLog.info(`relayed the events of ${relayed} usage(s) left by an earlier write`);
+    },
+    (error) => sweepLog.warn('could not relay pending events; trying again shortly', error),
+  );
+  // Rollups of marked buckets recomputed (rollups/maintainer.ts); the repair pass now and then.
+  const stopRollups = every(
+    rollupRoundMs,
+    () => rollups.round(),
+    (error) => rollupLog.warn('could not recompute rollups; trying again shortly', error),
+  );
+  const repairMs = settings.ingest.rollupRepairMinutes * 60_000;
+  const stopRepair = repairMs
+    ? every(
+        repairMs,
+        async () => {
+          const marked = await repair.pass();
+          if (marked) rollupLog.warn(`the repair pass found ${marked} rollup bucket(s) behind their usages; recomputing them`);
+        },
+        (error) => rollupLog.warn('the rollup repair pass failed; it runs again later', error),
+        // Not at start: a deployment's instances restarting together would all recount at once.
+        { now: false },
+      )
+    : async () => {};
   return {
     name: 'usage',
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
     createContext: usageContextFactory(
-      { repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, catalogue },
+      { repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, catalogue, rollups, rollupReader },
       settings,
     ),
     subscriptions: true,
@@ -91,8 +145,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       return true;
     },
     close: async () => {
-      clearInterval(sweeper);
-      await sweeping;
+      await Promise.all([stopSweep(), stopRollups(), stopRepair()]);
       await ingestRunner.stop();
       await exports.idle();
     },

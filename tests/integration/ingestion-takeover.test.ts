@@ -3,18 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as poll } from 'node:timers/promises';
 import { print } from 'graphql';
-import type { Collection, MongoClient } from 'mongodb';
+import type { Collection, Db, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { allScopes } from '../../subgraphs/shared/caller.js';
 import { signCaller } from '../../subgraphs/shared/internal-signature.js';
 import { connectMongo } from '../../subgraphs/shared/mongo.js';
 import { CreateIngestJobDocument, type UsageIngestInput } from '../operations/generated.js';
 import { Service } from '../support/processes.js';
+import { rollupsAndRecount, rollupsSettled } from '../support/rollups.js';
 
 // Keep running through faults (issue 14): an ingestion job whose runner falls silent is taken over by
 // another runner, that one is killed with SIGKILL mid-way, and a third run resumes it. Every runner
 // is its own usage-subgraph process (tests/support/processes.ts) over one database, so SIGSTOP and
-// SIGKILL reach it. The job must finish with every usage stored once and leave no batch behind.
+// SIGKILL reach it. The job must finish with every usage stored once, leave no batch behind, and
+// leave rollups equal to a recount of its usages.
 const tenant = 'takeover-tenant';
 const count = 2000;
 let dataDir: string;
@@ -29,6 +31,7 @@ interface StoredJob {
 let jobs: Collection<StoredJob>;
 let batches: Collection<{ _id: string }>;
 let usages: Collection<{ _id: string; ingest: { jobId: string | null } }>;
+let database: Db;
 let env: Record<string, string>;
 /** The first runner: the whole batch in one chunk, so its only write after the claim is the job's finish. */
 let slow: Service;
@@ -40,6 +43,7 @@ beforeAll(async () => {
   const name = `${inject('databasePrefix')}ingestion_takeover`;
   client = await connectMongo(inject('mongodbUri'));
   const db = client.db(name);
+  database = db;
   jobs = db.collection('usageIngestJobs');
   batches = db.collection('usageIngestBatches');
   usages = db.collection('productUsages');
@@ -77,6 +81,14 @@ async function jobWhen(id: string, test: (job: StoredJob) => boolean, what: stri
     await poll(10);
   }
   throw new Error(`${what}: the job is ${JSON.stringify(await jobs.findOne({ _id: id }, { projection: { usagesSummary: 0 } }))}`);
+}
+
+async function until(test: () => Promise<boolean>, what: string, attempts = 500): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (await test()) return;
+    await poll(10);
+  }
+  throw new Error(what);
 }
 
 describe('an ingestion job taken over from a silent runner, whose new runner is then killed', () => {
@@ -121,7 +133,13 @@ describe('an ingestion job taken over from a silent runner, whose new runner is 
       usagesSummary: [{ application: 'takeover-app', unit: 'count', processStatus: 'NOVERIFICATION', usagesCount: count }],
     });
     expect(await usages.countDocuments({ 'ingest.jobId': id })).toBe(count);
-    expect(await batches.countDocuments({ _id: id })).toBe(0);
+    // The runner that finished removes the batch right after the finish it was seen by.
+    await until(async () => (await batches.countDocuments({ _id: id })) === 0, 'the batch of the finished job was never removed');
     expect(slow.output()).toContain(`ingestion job ${id} was taken over by another runner while this one was silent; left to it`);
+    // The rollups (hourly counts, KPI days) of a job whose runner was killed mid-way are those of a recount.
+    await rollupsSettled(database);
+    const { stored, recount } = await rollupsAndRecount(database, tenant);
+    expect(recount.hours.reduce((n, [, c]) => n + c, 0)).toBe(count);
+    expect(stored).toEqual(recount);
   }, 120_000);
 });

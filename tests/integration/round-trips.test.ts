@@ -4,6 +4,8 @@ import { createIndividual, createSpecification } from '../support/fixtures.js';
 import { Scope } from '../../subgraphs/shared/caller.js';
 import { signCaller } from '../../subgraphs/shared/internal-signature.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
+import { createLogger } from '../../subgraphs/shared/logger.js';
+import { repairRollups } from '../../subgraphs/usage/rollups/repair.js';
 
 // Federation's point is that a page costs a fixed number of database commands whatever its size:
 // each subgraph resolves all the references of a page in one `_entities` call, and its DataLoader
@@ -38,6 +40,8 @@ beforeAll(async () => {
     ],
   }));
   await stack.db.collection('productUsages').insertMany(docs as never[]);
+  // Written around the API: the rollups behind the count are brought in line as an operator would.
+  await repairRollups(stack.db, createLogger('warn'));
   usageCount = docs.length;
 });
 afterAll(async () => {
@@ -59,12 +63,13 @@ async function pageCommands(limit: number) {
 }
 
 describe('database round trips per page', () => {
-  it('a page of usages with specification and party names costs the same 4 commands for 1, 10 and 100 usages', async () => {
+  it('a page of usages with specification and party names costs the same 5 commands for 1, 10 and 100 usages', async () => {
     const pages = [await pageCommands(1), await pageCommands(10), await pageCommands(100)];
     expect(pages.map((p) => p.items)).toEqual([1, 10, 100]);
     for (const page of pages) {
-      // usage: find + countDocuments (an aggregate); specification: one find; party: one find.
-      expect(page.commands).toEqual(['aggregate', 'find', 'find', 'find']);
+      // usage: find, and the count from the rollups (a find of the tenant's marked hours, an aggregate
+      // of the hourly counts); specification: one find; party: one find.
+      expect(page.commands).toEqual(['aggregate', 'find', 'find', 'find', 'find']);
     }
     console.log(`round trips for pages of 1/10/100 usages: ${pages.map((p) => p.commands.length).join('/')}`);
   });

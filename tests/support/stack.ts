@@ -8,7 +8,7 @@ import type { Db, MongoClient } from 'mongodb';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../subgraphs/shared/config.js';
 import { createLogger } from '../../subgraphs/shared/logger.js';
-import { connectMongo } from '../../subgraphs/shared/mongo.js';
+import { backgroundComment, connectMongo } from '../../subgraphs/shared/mongo.js';
 import { startSystem, type RunningSystem } from '../../scripts/system.js';
 import { startRestAdapter, type RestAdapterOptions } from '../../rest-adapter/server.js';
 import { authFromConfig } from '../../subgraphs/shared/authentication.js';
@@ -25,7 +25,9 @@ export interface GraphQLResult<T> {
 
 /**
  * Counts the commands the driver sends to the test's database: not admin or handshake traffic, and
- * not the webhook worker's background polling of its outbox (hubs, hubDeliveries).
+ * not the webhook worker's background polling of its outbox (hubs, hubDeliveries), nor the usage
+ * subgraphs' background workers (their commands carry backgroundComment: the rollup maintainer, the
+ * outbox sweep, the job and export sweeps).
  */
 const background = new Set(['hubs', 'hubDeliveries']);
 
@@ -34,7 +36,8 @@ export class CommandLog {
   constructor(client: MongoClient, databaseName: string) {
     client.on('commandStarted', (event) => {
       const collection = (event.command as Record<string, unknown>)[event.commandName];
-      if (event.databaseName === databaseName && !(typeof collection === 'string' && background.has(collection))) {
+      const comment = (event.command as Record<string, unknown>).comment;
+      if (event.databaseName === databaseName && comment !== backgroundComment && !(typeof collection === 'string' && background.has(collection))) {
         this.commands.push(event.commandName);
       }
     });

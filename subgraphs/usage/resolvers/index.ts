@@ -26,7 +26,7 @@ export const resolvers: Resolvers = {
   ExportJobPage: pageResolvers((context: UsageContext) => context.exportJobs),
   ProductUsage,
   RelatedParty,
-  ProductUsagePage: cursorPageResolvers((context: UsageContext) => context.repository),
+  ProductUsagePage: cursorPageResolvers((context: UsageContext) => context.usageList),
   Party,
   PartyRole,
   ProductUsageSpecification,

@@ -15,10 +15,13 @@ const maxAttempts = 16;
 /** Before attempt n (from 1): a random pause of up to n ms, so writers that collided do not collide again in step. */
 const backOff = (attempt: number) => (attempt ? sleep(Math.random() * attempt) : undefined);
 
-/** Stores a new usage with its create event in one write, then settles the event. */
-async function create({ repository, events }: Pick<UsageContext, 'repository' | 'events'>, doc: ProductUsageDocument): Promise<ProductUsageDocument> {
+/** Stores a new usage with its create event in one write (its rollups marked around it), then settles the event. */
+async function create(
+  { repository, events, rollups }: Pick<UsageContext, 'repository' | 'events' | 'rollups'>,
+  doc: ProductUsageDocument,
+): Promise<ProductUsageDocument> {
   const staged = await events.stage(repository.tenant!, doc, ['ProductUsageCreateEvent']);
-  const created = await repository.insert(staged.outbox.length ? { ...doc, outbox: staged.outbox } : doc);
+  const created = await rollups.around(repository.tenant!, [doc], () => repository.insert(staged.outbox.length ? { ...doc, outbox: staged.outbox } : doc));
   await events.settle([created], staged.events);
   return created;
 }
@@ -54,7 +57,7 @@ export const Mutation: MutationResolvers = {
   // The stored usage before the change decides which events the change makes, and they are written
   // with it: the update applies only to the revision it was computed from, and is computed again
   // when another write came first.
-  updateProductUsage: async (_root, { id, patch }, { repository, events }) => {
+  updateProductUsage: async (_root, { id, patch }, { repository, events, rollups }) => {
     const { $set, $unset } = patchUpdate(storedPatch(patch), {
       required: ['type', 'status'],
       lists: usageListFields,
@@ -66,7 +69,9 @@ export const Mutation: MutationResolvers = {
       if (!before) throw notFound('ProductUsage', id);
       const after = patched(before, $set, $unset);
       const staged = await events.stage(repository.tenant!, after, updateEventTypes(before, after));
-      const updated = await repository.updateRevision(id, before.rev, Object.keys($unset).length ? { $set, $unset } : { $set }, staged.outbox);
+      const update = Object.keys($unset).length ? { $set, $unset } : { $set };
+      // The usage's rollup buckets as it was and as it will be (a new usageDate moves it to another hour).
+      const updated = await rollups.around(repository.tenant!, [before, after], () => repository.updateRevision(id, before.rev, update, staged.outbox));
       if (!updated) continue;
       await events.settle([updated], staged.events);
       return withoutOutbox(updated);
@@ -74,14 +79,16 @@ export const Mutation: MutationResolvers = {
     throw conflict('This usage is being changed by other writes at the same time; try again.');
   },
 
-  deleteProductUsage: async (_root, { id }, { repository, events }) => {
+  deleteProductUsage: async (_root, { id }, { repository, events, rollups }) => {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       await backOff(attempt);
       const [before] = await repository.findByIds([id]);
       if (!before) throw notFound('ProductUsage', id);
       const staged = await events.stage(repository.tenant!, before, ['ProductUsageDeleteEvent']);
       // Events an earlier write left on the document are relayed before it goes, so it is marked too.
-      const deleted = await repository.deleteRevision(id, before.rev, staged.outbox, Boolean(before.outbox?.length));
+      const deleted = await rollups.around(repository.tenant!, [before], () =>
+        repository.deleteRevision(id, before.rev, staged.outbox, Boolean(before.outbox?.length)),
+      );
       if (!deleted) continue;
       await events.settle([deleted], staged.events);
       return withoutOutbox(deleted);

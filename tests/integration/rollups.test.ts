@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../subgraphs/shared/logger.js';
+import { RollupMaintainer, defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
+import { MarkRepository } from '../../subgraphs/usage/rollups/marks.js';
+import { RollupRepair } from '../../subgraphs/usage/rollups/repair.js';
+import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
+import { ProductUsageRepository } from '../../subgraphs/usage/repository.js';
+import { CreateUsageDocument, DeleteUsageDocument, UpdateUsageDocument, UsagesDocument } from '../operations/generated.js';
+import { createUsage } from '../support/fixtures.js';
+import { rollupsAndRecount, rollupsSettled } from '../support/rollups.js';
+import { dataOf, startStack, type Stack } from '../support/stack.js';
+
+/**
+ * The rollups behind unfiltered counts (`totalCount`, `X-Total-Count`) and KPI aggregates
+ * (subgraphs/usage/rollups): a count is exact right after each write, not once the rollups catch
+ * up; once they have, they equal a recount of the stored usages; the repair pass finds usages
+ * written around the API.
+ */
+let stack: Stack;
+const tenant = 'test-tenant';
+
+beforeAll(async () => {
+  stack = await startStack('rollups');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const totalCount = async () => dataOf(await stack.request(UsagesDocument, { limit: 1 })).productUsages.totalCount;
+const storedCount = () => stack.db.collection('productUsages').countDocuments({ tenant, deletedAt: { $exists: false } });
+const restTotal = async () => Number((await stack.rest('GET', '/tmf-api/productUsageManagement/v5/productUsage?limit=1')).headers.get('x-total-count'));
+
+describe('the unfiltered count', () => {
+  it('is exact after every create, move to another hour and delete, and the rollups then equal a recount', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const usage = await createUsage(stack, {
+        usageType: 'data',
+        // Some hours hold several usages, one usage has no usageDate at all.
+        ...(i === 11 ? {} : { usageDate: new Date(Date.UTC(2026, 10, 3, i % 4, i * 5)).toISOString() }),
+      });
+      ids.push(usage.id);
+      expect(await totalCount()).toBe(await storedCount());
+    }
+    expect(await totalCount()).toBe(12);
+    await rollupsSettled(stack.db);
+    expect(await totalCount()).toBe(12);
+
+    // A patch that moves a usage to a day of its own, one that changes nothing of its hour, a delete.
+    dataOf(await stack.request(UpdateUsageDocument, { id: ids[0]!, patch: { usageDate: '2026-11-09T22:30:00Z' } }));
+    dataOf(await stack.request(UpdateUsageDocument, { id: ids[1]!, patch: { description: 'same hour' } }));
+    dataOf(await stack.request(DeleteUsageDocument, { id: ids[2]! }));
+    expect(await totalCount()).toBe(11);
+    expect(await restTotal()).toBe(11);
+    await rollupsSettled(stack.db);
+    expect(await totalCount()).toBe(11);
+    expect(await restTotal()).toBe(11);
+
+    const { stored, recount } = await rollupsAndRecount(stack.db, tenant);
+    expect(recount.hours).toContainEqual(['2026-11-09T22:00:00.000Z', 1]);
+    expect(recount.hours).toContainEqual(['none', 1]);
+    expect(stored).toEqual(recount);
+  });
+
+  it('counts usages written around the API once the repair pass has marked their hours', async () => {
+    await rollupsSettled(stack.db);
+    const before = await totalCount();
+    // A bulk load with the driver, as an operator migrating data would: no mark, no rollup.
+    const at = Date.UTC(2026, 7, 1);
+    await stack.db.collection('productUsages').insertMany(
+      Array.from({ length: 30 }, (_, i) => ({
+        _id: `bulk-${i}`,
+        tenant,
+        type: 'ProductUsage',
+        status: 'received',
+        usageDate: new Date(at + i * 1_800_000),
+        creationDate: new Date(),
+        lastUpdate: new Date(),
+        relatedParty: [],
+      })) as never,
+    );
+    expect(await storedCount()).toBe(before + 30);
+    // The count is the rollups', which do not know them yet.
+    expect(await totalCount()).toBe(before);
+
+    // The repair pass, as `npm run rollups:repair` or the usage subgraph's timer runs it.
+    const db = stack.db;
+    const [usages, marks, hours, kpiDays] = await Promise.all([
+      ProductUsageRepository.open(db),
+      MarkRepository.open(db),
+      HourRollupRepository.open(db),
+      KpiDayRollupRepository.open(db),
+    ]);
+    const maintainer = new RollupMaintainer(marks, hours, kpiDays, usages, defaultRollupTiming, createLogger('warn'));
+    const repair = new RollupRepair(usages, hours, kpiDays, maintainer);
+    expect(await repair.pass()).toBe(15);
+    // Exact at once (the marked hours are counted from the usages), and after the subgraph's maintainer recomputed them.
+    expect(await totalCount()).toBe(before + 30);
+    await rollupsSettled(stack.db);
+    expect(await totalCount()).toBe(before + 30);
+    expect(await repair.pass()).toBe(0);
+    const { stored, recount } = await rollupsAndRecount(stack.db, tenant);
+    expect(stored).toEqual(recount);
+  });
+
+  it('is the tenant’s own', async () => {
+    const other = await stack.mintToken({ tenant: 'rollup-other' });
+    const headers = { authorization: `Bearer ${other}` };
+    expect(dataOf(await stack.request(UsagesDocument, { limit: 1 }, headers)).productUsages.totalCount).toBe(0);
+    dataOf(await stack.request(CreateUsageDocument, { input: { usageType: 'data', usageDate: '2026-11-03T01:00:00Z' } }, headers));
+    expect(dataOf(await stack.request(UsagesDocument, { limit: 1 }, headers)).productUsages.totalCount).toBe(1);
+    await rollupsSettled(stack.db);
+    expect(dataOf(await stack.request(UsagesDocument, { limit: 1 }, headers)).productUsages.totalCount).toBe(1);
+    expect(await totalCount()).toBe(await storedCount());
+  });
+});
