@@ -2,7 +2,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 import { composeFromFiles } from './gateway/compose.ts';
 
 // One entry per subgraph: resolver types generated from schema/<name>.graphql, with mappers to the
-// MongoDB document types in subgraphs/<name>/mappers.ts. One entry for the typed operations that the
+// MongoDB document types in subgraphs/<name>/mappers.ts (the usage subgraph: each feature folder's documents.ts). One entry for the typed operations that the
 // tests (and later the REST adapter) send, checked against the composed public API schema.
 const scalars = { DateTime: 'Date', JSON: 'unknown' };
 
@@ -30,23 +30,23 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...subgraph('usage', 'UsageContext', {
-      ProductUsage: '../mappers.js#ProductUsageDocument',
-      ProductUsagePage: '../mappers.js#ProductUsagePageSource',
-      RelatedParty: '../mappers.js#RelatedPartyDocument',
-      Party: '../mappers.js#EntityStub',
-      PartyRole: '../mappers.js#EntityStub',
-      ProductUsageSpecification: '../mappers.js#EntityStub',
-      ExportJob: '../mappers.js#ExportJobDocument',
-      ExportJobPage: '../mappers.js#ExportJobPageSource',
-      ProductUsageEvent: '../events.js#UsageEvent',
-      Hub: '../hub-repository.js#HubDocument',
-      HubDelivery: '../resolvers/hub.js#LeasedDelivery',
-      Kpi: '../mappers.js#EntityStub',
-      UsageIngestJob: '../ingest-job-repository.js#IngestJobDocument',
-      UsageIngestJobPage: '../ingest-job-repository.js#IngestJobPageSource',
-      UsageIngestError: '../ingest-job-repository.js#IngestErrorDocument',
-      UsageIngestErrorPage: '../ingest-job-repository.js#IngestErrorPageSource',
-      UsageAggregates: '../aggregates.js#AggregatesResult',
+      ProductUsage: '../product-usage/documents.js#ProductUsageDocument',
+      ProductUsagePage: '../product-usage/documents.js#ProductUsagePageSource',
+      RelatedParty: '../product-usage/documents.js#RelatedPartyDocument',
+      Party: '../product-usage/documents.js#EntityStub',
+      PartyRole: '../product-usage/documents.js#EntityStub',
+      ProductUsageSpecification: '../product-usage/documents.js#EntityStub',
+      ExportJob: '../exports/documents.js#ExportJobDocument',
+      ExportJobPage: '../exports/documents.js#ExportJobPageSource',
+      ProductUsageEvent: '../product-usage/events.js#UsageEvent',
+      Hub: '../hubs/documents.js#HubDocument',
+      HubDelivery: '../hubs/documents.js#LeasedDelivery',
+      Kpi: '../product-usage/documents.js#EntityStub',
+      UsageIngestJob: '../ingestion/documents.js#IngestJobDocument',
+      UsageIngestJobPage: '../ingestion/documents.js#IngestJobPageSource',
+      UsageIngestError: '../ingestion/documents.js#IngestErrorDocument',
+      UsageIngestErrorPage: '../ingestion/documents.js#IngestErrorPageSource',
+      UsageAggregates: '../ingestion/documents.js#AggregatesResult',
     }),
     ...subgraph('specification', 'SpecificationContext', {
       ProductUsageSpecification: '../mappers.js#SpecificationDocument',

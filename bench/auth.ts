@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { signCaller } from '../subgraphs/shared/internal-signature.js';
+import { signCaller } from '../platform/internal-signature.js';
 import { root } from './load.js';
 
 /**

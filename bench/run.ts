@@ -14,8 +14,8 @@ import { volume } from './scenarios/volume.js';
 import { soak } from './scenarios/soak.js';
 import { databaseSupervisor } from './processes.js';
 import { seed } from './seed.js';
-import { startDatabase } from '../subgraphs/shared/local-database.js';
-import { connectMongo } from '../subgraphs/shared/mongo.js';
+import { startDatabase } from '../platform/local-database.js';
+import { connectMongo } from '../platform/mongo.js';
 import { buildServices } from '../scripts/build.js';
 
 /** In the order they run; each starts and stops what it measures. */

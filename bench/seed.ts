@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
 import { benchCaller } from './auth.js';
-import { createLogger } from '../subgraphs/shared/logger.js';
+import { createLogger } from '../platform/logger.js';
 import { repairRollups } from '../subgraphs/usage/rollups/repair.js';
 
 /**

@@ -2,8 +2,8 @@ import type { Db, Document } from 'mongodb';
 import { PartyRepository } from '../subgraphs/party/repository.js';
 import { ingestionSpecification, ingestionSpecificationId } from '../subgraphs/specification/ingestion-repository.js';
 import { SpecificationRepository } from '../subgraphs/specification/repository.js';
-import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../subgraphs/usage/ingestion.js';
-import { ProductUsageRepository } from '../subgraphs/usage/repository.js';
+import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../subgraphs/usage/ingestion/usages.js';
+import { ProductUsageRepository } from '../subgraphs/usage/product-usage/repository.js';
 import { benchCaller } from './auth.js';
 import { generator, party, specification, usage } from './seed.js';
 

@@ -2,7 +2,7 @@
 // gateway started with SUPERGRAPH_PATH. The SDL comes from schema/*.graphql, the routing URLs from
 // USAGE_URL, SPECIFICATION_URL and PARTY_URL (or localhost on the configured ports).
 import { writeFileSync } from 'node:fs';
-import { loadConfig } from '../subgraphs/shared/config.js';
+import { loadConfig } from '../platform/config.js';
 import { composeFromFiles } from './compose.js';
 import { subgraphEndpoints } from './endpoints.js';
 

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
+import { subgraphNames, type SubgraphName } from '../platform/subgraphs.js';
+
+export { subgraphNames, type SubgraphName };
 
 /**
  * Supergraph composition with @theguild/federation-composition (MIT). The gateway composes from
@@ -31,9 +34,6 @@ export function compose(subgraphs: readonly SubgraphSource[]): Composed {
   }
   return { supergraphSdl: result.supergraphSdl, publicSdl: result.publicSdl };
 }
-
-export const subgraphNames = ['usage', 'specification', 'party'] as const;
-export type SubgraphName = (typeof subgraphNames)[number];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,6 +1,6 @@
-import type { EventBus } from '../subgraphs/shared/event-bus.js';
-import { ExpiringMap } from '../subgraphs/shared/expiring-map.js';
-import type { Logger } from '../subgraphs/shared/logger.js';
+import type { EventBus } from '../platform/event-bus.js';
+import { ExpiringMap } from '../platform/expiring-map.js';
+import type { Logger } from '../platform/logger.js';
 
 export interface EntityCacheOptions {
   /** How long an entity is served from memory at most (0: the cache is off). */

@@ -1,7 +1,7 @@
-import type { RequestCaller } from '../subgraphs/shared/caller.js';
-import { hasScope } from '../subgraphs/shared/caller.js';
-import { ErrorCode } from '../subgraphs/shared/errors.js';
-import { signCaller } from '../subgraphs/shared/internal-signature.js';
+import type { RequestCaller } from '../platform/caller.js';
+import { hasScope } from '../platform/caller.js';
+import { ErrorCode } from '../platform/errors.js';
+import { signCaller } from '../platform/internal-signature.js';
 import { exportDownloadScope } from './scopes.js';
 
 /**

@@ -1,10 +1,10 @@
 // The gateway as its own process, over subgraphs running elsewhere (USAGE_URL, SPECIFICATION_URL,
 // PARTY_URL, defaulting to localhost on their standard ports), or over a SUPERGRAPH_PATH file.
-import { loadConfig } from '../subgraphs/shared/config.js';
-import { createEventBus } from '../subgraphs/shared/event-bus.js';
-import { createLogger } from '../subgraphs/shared/logger.js';
-import { onShutdown } from '../subgraphs/shared/shutdown.js';
-import { authFromConfig } from '../subgraphs/shared/authentication.js';
+import { loadConfig } from '../platform/config.js';
+import { createEventBus } from '../platform/event-bus.js';
+import { createLogger } from '../platform/logger.js';
+import { onShutdown } from '../platform/shutdown.js';
+import { authFromConfig } from '../platform/authentication.js';
 import { gatewaySettings } from './settings.js';
 import { subgraphEndpoints } from './endpoints.js';
 import { startGateway } from './server.js';

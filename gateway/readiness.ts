@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answersReady, readinessOf, readinessResponse } from '../subgraphs/shared/readiness.js';
+import { answersReady, readinessOf, readinessResponse } from '../platform/readiness.js';
 
 /** The subgraphs of a supergraph and the readiness URL beside each one's GraphQL endpoint. */
 export function subgraphReadinessUrls(supergraphSdl: string): Record<string, string> {

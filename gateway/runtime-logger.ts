@@ -1,5 +1,5 @@
 import { Logger as HiveLogger, type LogLevel as HiveLogLevel } from '@graphql-hive/logger';
-import type { Logger } from '../subgraphs/shared/logger.js';
+import type { Logger } from '../platform/logger.js';
 import { clientFacing } from './plugins/mask-errors.js';
 
 /**

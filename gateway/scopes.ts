@@ -1,5 +1,5 @@
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { hasScope, Scope, type RequestCaller } from '../subgraphs/shared/caller.js';
+import { hasScope, Scope, type RequestCaller } from '../platform/caller.js';
 
 /**
  * The scope each root field needs: the one place authorization is decided (README, "Security").

@@ -1,4 +1,4 @@
-import type { Config } from '../subgraphs/shared/config.js';
+import type { Config } from '../platform/config.js';
 import type { GatewayLimits, GatewayOptions } from './server.js';
 
 /** The gateway's limits from the configuration. */

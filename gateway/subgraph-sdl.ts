@@ -14,7 +14,7 @@ export async function fetchSubgraphSdl(
     try {
       const response = await fetch(url, {
         method: 'POST',
-        // Subgraphs answer only signed requests, this one included (subgraphs/shared/internal-signature.ts).
+        // Subgraphs answer only signed requests, this one included (platform/internal-signature.ts).
         headers: { 'content-type': 'application/json', ...options.headers?.() },
         body: JSON.stringify({ query: '{ _service { sdl } }' }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),

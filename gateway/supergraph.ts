@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { compose, type SubgraphName } from './compose.js';
-import { gatewayCaller } from '../subgraphs/shared/caller.js';
-import { signCaller } from '../subgraphs/shared/internal-signature.js';
+import { gatewayCaller } from '../platform/caller.js';
+import { signCaller } from '../platform/internal-signature.js';
 import { fetchSubgraphSdl } from './subgraph-sdl.js';
 
 export interface SubgraphEndpoint {

@@ -1,10 +1,10 @@
 import { parse, type DocumentNode } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
-import type { RequestCaller } from '../subgraphs/shared/caller.js';
-import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
+import type { RequestCaller } from '../platform/caller.js';
+import type { VerifyToken } from '../platform/token-verifier.js';
 import { forbidden, unauthenticated } from './plugins/authorization.js';
 import { missingScope } from './scopes.js';
-import { TokenError } from '../subgraphs/shared/token-verifier.js';
+import { TokenError } from '../platform/token-verifier.js';
 import type { SocketExtra } from './websocket.js';
 
 /** What an authenticated socket carries beside graphql-ws's own extra. */

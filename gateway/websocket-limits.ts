@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import { ErrorCode } from '../subgraphs/shared/errors.js';
+import { ErrorCode } from '../platform/errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AuthenticatedExtra } from './websocket-auth.js';
 

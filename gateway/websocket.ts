@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from '../subgraphs/shared/logger.js';
+import type { Logger } from '../platform/logger.js';
 import { shareSubscriptions } from './shared-subscriptions.js';
 
 /** What each graphql-ws operation sees as `ctx.extra`: the same shape graphql-ws's own `ws` adapter gives. */

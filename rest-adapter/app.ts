@@ -1,8 +1,8 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { defaultHttpLimits, type HttpLimits } from '../subgraphs/shared/config.js';
-import type { Logger } from '../subgraphs/shared/logger.js';
+import { defaultHttpLimits, type HttpLimits } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
 import { internalError, notFound, payloadTooLarge, serviceUnavailable, TmfError, unsupportedMediaType } from './errors.js';
-import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
+import type { VerifyToken } from '../platform/token-verifier.js';
 import { registerAnonymousPreflight } from './anonymous-preflight.js';
 import { registerAuthentication } from './authentication.js';
 import { checkedJsonParser } from './json-body.js';
@@ -19,7 +19,7 @@ import { registerUts } from './routes/uts.js';
 
 export interface RestAppOptions {
   gateway: GatewayClient;
-  /** The gateway's token verifier (subgraphs/shared/authentication.ts): every request is checked first. */
+  /** The gateway's token verifier (platform/authentication.ts): every request is checked first. */
   verify: VerifyToken;
   /** The gateway's GraphQL URL; export files are streamed from its /exports route. */
   gatewayUrl: string;

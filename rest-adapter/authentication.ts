@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorCode } from '../subgraphs/shared/errors.js';
-import { TokenError, type VerifyToken } from '../subgraphs/shared/token-verifier.js';
+import { ErrorCode } from '../platform/errors.js';
+import { TokenError, type VerifyToken } from '../platform/token-verifier.js';
 import { fromGraphError } from './errors.js';
 
 declare module 'fastify' {

@@ -1,6 +1,6 @@
 import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { Agent } from 'undici';
-import { isLocalHostName, isPrivateAddress } from '../subgraphs/shared/private-address.js';
+import { isLocalHostName, isPrivateAddress } from '../platform/private-address.js';
 
 export type PrivateCallbacks = 'allow' | 'deny';
 

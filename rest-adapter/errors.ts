@@ -1,4 +1,4 @@
-import { ErrorCode } from '../subgraphs/shared/errors.js';
+import { ErrorCode } from '../platform/errors.js';
 
 /**
  * The one table from the graph's error vocabulary to TMF error bodies (TMF630:

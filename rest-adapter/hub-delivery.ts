@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Logger } from '../subgraphs/shared/logger.js';
+import type { Logger } from '../platform/logger.js';
 import { callbackAgent, isPrivateCallbackError, PrivateCallbackError, refusedCallback, type PrivateCallbacks } from './callback-agent.js';
 import type { GatewayClient } from './gateway-client.js';
 import { exportJobToV5 } from './mapping/export-job-v5.js';

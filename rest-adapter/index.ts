@@ -1,12 +1,12 @@
 // The REST facade as its own process, in front of a gateway at GATEWAY_URL
 // (default http://localhost:<GATEWAY_PORT>/graphql).
-import { loadConfig } from '../subgraphs/shared/config.js';
-import { createLogger } from '../subgraphs/shared/logger.js';
-import { onShutdown } from '../subgraphs/shared/shutdown.js';
+import { loadConfig } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+import { onShutdown } from '../platform/shutdown.js';
 import { startRestAdapter } from './server.js';
 import { hubSigningSecret } from './signing-secret.js';
-import { authFromConfig } from '../subgraphs/shared/authentication.js';
-import { serviceTokens } from '../subgraphs/shared/tokens.js';
+import { authFromConfig } from '../platform/authentication.js';
+import { serviceTokens } from '../platform/tokens.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'rest');

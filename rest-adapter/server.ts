@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpLimits } from '../subgraphs/shared/config.js';
-import type { Logger } from '../subgraphs/shared/logger.js';
-import type { VerifyToken } from '../subgraphs/shared/token-verifier.js';
+import type { HttpLimits } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import type { VerifyToken } from '../platform/token-verifier.js';
 import { buildRestApp } from './app.js';
 import { GatewayClient } from './gateway-client.js';
 import { HubDeliveryWorker } from './hub-delivery.js';
@@ -23,7 +23,7 @@ export interface RestAdapterOptions {
   hubSigningSecret: string;
   /** HUB_PRIVATE_CALLBACKS (see callback-agent.ts). */
   hubPrivateCallbacks: 'allow' | 'deny';
-  /** The webhook worker's credential (subgraphs/shared/tokens.ts serviceTokens). */
+  /** The webhook worker's credential (platform/tokens.ts serviceTokens). */
   hubDeliveryToken: () => Promise<string>;
   /** TMF_ANONYMOUS_PREFLIGHT (see anonymous-preflight.ts). */
   anonymousPreflight: 'empty' | 'refuse';

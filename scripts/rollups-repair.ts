@@ -2,10 +2,10 @@
 // driver, a restore), brings the rollups behind counts and KPI aggregates in line with the usages
 // (subgraphs/usage/rollups/repair.ts). Safe while the system runs; the usage subgraphs also run
 // it every ROLLUP_REPAIR_MINUTES.
-import { loadConfig } from '../subgraphs/shared/config.js';
-import { startDatabase } from '../subgraphs/shared/local-database.js';
-import { createLogger } from '../subgraphs/shared/logger.js';
-import { connectMongo } from '../subgraphs/shared/mongo.js';
+import { loadConfig } from '../platform/config.js';
+import { startDatabase } from '../platform/local-database.js';
+import { createLogger } from '../platform/logger.js';
+import { connectMongo } from '../platform/mongo.js';
 import { repairRollups } from '../subgraphs/usage/rollups/repair.js';
 
 const config = loadConfig();

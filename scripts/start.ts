@@ -1,14 +1,14 @@
 // `npm start`: the database (FerretDB 2 on PostgreSQL + DocumentDB unless MONGODB_URI is set), the three subgraphs and
 // the gateway in one process. Ctrl-C stops everything, the database included.
-import { ConfigError, loadConfig } from '../subgraphs/shared/config.js';
-import { UsageGraphError } from '../subgraphs/shared/errors.js';
-import { DatabaseUnavailableError, startDatabase } from '../subgraphs/shared/local-database.js';
-import { createLogger } from '../subgraphs/shared/logger.js';
-import { connectMongo, redactUri } from '../subgraphs/shared/mongo.js';
-import { onShutdown } from '../subgraphs/shared/shutdown.js';
-import { developmentIssuer, tokenKey } from '../subgraphs/shared/auth-keys.js';
-import { allScopes } from '../subgraphs/shared/caller.js';
-import { mintToken } from '../subgraphs/shared/tokens.js';
+import { ConfigError, loadConfig } from '../platform/config.js';
+import { UsageGraphError } from '../platform/errors.js';
+import { DatabaseUnavailableError, startDatabase } from '../platform/local-database.js';
+import { createLogger } from '../platform/logger.js';
+import { connectMongo, redactUri } from '../platform/mongo.js';
+import { onShutdown } from '../platform/shutdown.js';
+import { developmentIssuer, tokenKey } from '../platform/auth-keys.js';
+import { allScopes } from '../platform/caller.js';
+import { mintToken } from '../platform/tokens.js';
 import { startSystem } from './system.js';
 
 const started = performance.now();

@@ -1,20 +1,20 @@
 import type { MongoClient } from 'mongodb';
-import type { Config } from '../subgraphs/shared/config.js';
-import { openDatabase } from '../subgraphs/shared/mongo.js';
-import { createEventBus, type EventBus } from '../subgraphs/shared/event-bus.js';
-import type { Logger } from '../subgraphs/shared/logger.js';
+import type { Config } from '../platform/config.js';
+import { openDatabase } from '../platform/mongo.js';
+import { createEventBus, type EventBus } from '../platform/event-bus.js';
+import type { Logger } from '../platform/logger.js';
 import { subgraphSettings } from '../subgraphs/shared/standalone.js';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/shared/subgraph-server.js';
 import { buildPartySubgraph } from '../subgraphs/party/server.js';
 import { buildSpecificationSubgraph } from '../subgraphs/specification/server.js';
 import { buildUsageSubgraph } from '../subgraphs/usage/server.js';
 import { gatewaySettings } from '../gateway/settings.js';
-import { authFromConfig } from '../subgraphs/shared/authentication.js';
+import { authFromConfig } from '../platform/authentication.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { loadSupergraph } from '../gateway/supergraph.js';
 import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
 import { hubSigningSecret } from '../rest-adapter/signing-secret.js';
-import { serviceTokens } from '../subgraphs/shared/tokens.js';
+import { serviceTokens } from '../platform/tokens.js';
 
 export interface RunningSystem {
   bus: EventBus;

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { ingestionSpecificationId } from '../../subgraphs/specification/ingestion-repository.js';
-import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../../subgraphs/usage/ingestion.js';
+import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../../subgraphs/usage/ingestion/usages.js';
 import { benchCaller } from '../auth.js';
 import type { Scenario } from '../scenario.js';
 import { fixed, median, table } from '../stats.js';

@@ -4,7 +4,7 @@ import { RestListProductUsagesDocument } from '../../rest-adapter/operations/gen
 import { graphListArguments } from '../../rest-adapter/routes/graph-query.js';
 import { v5Base } from '../../rest-adapter/routes/product-usage-v5.js';
 import { parseListQuery } from '../../rest-adapter/tmf-query.js';
-import { loadConfig } from '../../subgraphs/shared/config.js';
+import { loadConfig } from '../../platform/config.js';
 import { alternate, comparisonTables, medianRatios, medians, type Comparison, type Contender } from '../compare.js';
 import type { BenchConfig } from '../config.js';
 import type { Watched } from '../load.js';

@@ -1,6 +1,6 @@
-import { loadConfig } from '../../subgraphs/shared/config.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
-import { connectMongo } from '../../subgraphs/shared/mongo.js';
+import { loadConfig } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+import { connectMongo } from '../../platform/mongo.js';
 import { startSystem } from '../../scripts/system.js';
 import { v5Base } from '../../rest-adapter/routes/product-usage-v5.js';
 import type { Scenario } from '../scenario.js';

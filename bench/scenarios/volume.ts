@@ -5,8 +5,8 @@ import type { Collection, Db, Document, Filter } from 'mongodb';
 import { usagesToCsv } from '../../gateway/console/src/csv.js';
 import { bundleOf, services } from '../../scripts/build.js';
 import { cursorOf, keysetFilter, type SortSpec } from '../../subgraphs/shared/cursor.js';
-import { defaultUsageSort } from '../../subgraphs/usage/filters.js';
-import { usageShape, type ProductUsageDocument } from '../../subgraphs/usage/mappers.js';
+import { defaultUsageSort } from '../../subgraphs/usage/product-usage/filters.js';
+import { usageShape, type ProductUsageDocument } from '../../subgraphs/usage/product-usage/documents.js';
 import { benchCaller } from '../auth.js';
 import { startChild, stopAll, type Child } from '../child.js';
 import type { BenchConfig } from '../config.js';
@@ -17,7 +17,7 @@ import { ourGateway, startSubgraphs, type Subgraphs } from '../servers/subgraphs
 import { fixed, median, percentile, table } from '../stats.js';
 import { ingestParties, seedVolume, volumeDays, volumeIngest, type VolumeSeedReport } from '../volume-seed.js';
 import { repairRollups } from '../../subgraphs/usage/rollups/repair.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { freshUsages, setIngestionAuthorization, viaInsertMany, viaJobs } from './ingestion.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { ErrorCode } from '../../subgraphs/shared/errors.js';
-import type { RequestCaller } from '../../subgraphs/shared/caller.js';
-import { TokenError, type VerifyToken } from '../../subgraphs/shared/token-verifier.js';
+import { ErrorCode } from '../../platform/errors.js';
+import type { RequestCaller } from '../../platform/caller.js';
+import { TokenError, type VerifyToken } from '../../platform/token-verifier.js';
 
 /** What the gateway's GraphQL context holds once a request is authenticated. */
 export interface CallerContext {

@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../subgraphs/shared/errors.js';
+import { ErrorCode } from '../../platform/errors.js';
 import { missingScope } from '../scopes.js';
 import type { CallerContext } from './authentication.js';
 

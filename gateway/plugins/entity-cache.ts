@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, Kind, OperationTypeNode, print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
-import type { RequestCaller } from '../../subgraphs/shared/caller.js';
+import type { RequestCaller } from '../../platform/caller.js';
 import { entityKey, type EntityCache, type Eviction } from '../entity-cache.js';
 import type { CallerContext } from './authentication.js';
 

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../subgraphs/shared/errors.js';
+import { ErrorCode } from '../../platform/errors.js';
 
 /**
  * The gateway's error policy (the runtime's `maskedErrors.maskError`).

@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import type { RequestCaller } from '../../subgraphs/shared/caller.js';
-import { ErrorCode } from '../../subgraphs/shared/errors.js';
+import type { RequestCaller } from '../../platform/caller.js';
+import { ErrorCode } from '../../platform/errors.js';
 import type { RateLimiter } from '../rate-limiter.js';
 
 /** The 429 every transport speaks over HTTP: code TOO_MANY_REQUESTS and Retry-After in seconds. */

@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { signCaller } from '../../subgraphs/shared/internal-signature.js';
-import type { RequestCaller } from '../../subgraphs/shared/caller.js';
+import { signCaller } from '../../platform/internal-signature.js';
+import type { RequestCaller } from '../../platform/caller.js';
 import type { CallerContext } from './authentication.js';
 
 /** The signed caller as the websocket transport's connection params read it (see upstreamConnectionParams). */

@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { getOperationAST, GraphQLError, OperationTypeNode } from 'graphql';
-import { ErrorCode } from '../../subgraphs/shared/errors.js';
+import { ErrorCode } from '../../platform/errors.js';
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

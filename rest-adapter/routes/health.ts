@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { answersReady, readinessOf, readinessResponse } from '../../subgraphs/shared/readiness.js';
+import { answersReady, readinessOf, readinessResponse } from '../../platform/readiness.js';
 
 /**
  * GET /healthz (the process answers) and GET /readyz (the gateway behind it is ready, which means

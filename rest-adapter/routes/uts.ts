@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import type { Logger } from '../../subgraphs/shared/logger.js';
+import type { Logger } from '../../platform/logger.js';
 import { TmfError } from '../errors.js';
 import type { GatewayClient } from '../gateway-client.js';
 import {

@@ -1,4 +1,4 @@
-import type { RequestCaller } from '../shared/caller.js';
+import type { RequestCaller } from '../../platform/caller.js';
 import { byIdLoader } from '../shared/loaders.js';
 import type { PartyRepository, PartyRoleRepository } from './repository.js';
 

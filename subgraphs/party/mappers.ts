@@ -1,5 +1,5 @@
 import type { PageSource } from '../shared/page-source.js';
-import { badUserInput } from '../shared/errors.js';
+import { badUserInput } from '../../platform/errors.js';
 import type { Party, PartyInput, PartyRole, PartyRoleInput } from './generated/resolvers.js';
 
 /** MongoDB document types of the party subgraph, derived from the generated GraphQL types. */

@@ -1,5 +1,5 @@
 import type { Document } from 'mongodb';
-import { badUserInput } from './errors.js';
+import { badUserInput } from '../../platform/errors.js';
 import { parseDateTime } from './scalars.js';
 
 /**

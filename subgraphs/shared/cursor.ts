@@ -1,5 +1,5 @@
 import type { Document, Sort } from 'mongodb';
-import { badUserInput } from './errors.js';
+import { badUserInput } from '../../platform/errors.js';
 
 /**
  * Keyset ("cursor") paging: a page starts after (or ends before) the sort-key values of a document

@@ -1,7 +1,7 @@
 import type { Document, Filter, Sort } from 'mongodb';
 import { sortPath, type PathCatalogue } from './conditions.js';
 import { asSortSpec, keysetOf, type Keyset } from './cursor.js';
-import { badUserInput } from './errors.js';
+import { badUserInput } from '../../platform/errors.js';
 
 /**
  * Building blocks that translate typed GraphQL arguments into MongoDB queries. They only accept

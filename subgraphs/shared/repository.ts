@@ -8,8 +8,8 @@ import {
   type UpdateFilter,
   type WriteError,
 } from 'mongodb';
-import { ExpiringMap } from './expiring-map.js';
-import { commandTimeoutOf, withDriverErrors } from './mongo.js';
+import { ExpiringMap } from '../../platform/expiring-map.js';
+import { commandTimeoutOf, withDriverErrors } from '../../platform/mongo.js';
 import type { Page } from './query.js';
 import { asSortSpec, keysetFilter, reversed, type SortSpec } from './cursor.js';
 import type { CursorPageReader, ReadPage } from './page-source.js';

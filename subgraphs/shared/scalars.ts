@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { badUserInput } from './errors.js';
+import { badUserInput } from '../../platform/errors.js';
 
 // RFC 3339 date-time with a mandatory zone: the TMF specifications' `format: date-time`.
 // A date without time or zone is ambiguous for usage (which day, in whose zone?), so it is refused.

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { Db } from 'mongodb';
-import { createEventBus, type EventBus } from './event-bus.js';
-import type { Logger } from './logger.js';
-import { internalSecret } from './auth-keys.js';
-import { loadConfig, type Config } from './config.js';
-import { startDatabase } from './local-database.js';
-import { createLogger } from './logger.js';
-import { connectMongo, openDatabase } from './mongo.js';
-import { onShutdown } from './shutdown.js';
+import { createEventBus, type EventBus } from '../../platform/event-bus.js';
+import type { Logger } from '../../platform/logger.js';
+import { internalSecret } from '../../platform/auth-keys.js';
+import { loadConfig, type Config } from '../../platform/config.js';
+import { startDatabase } from '../../platform/local-database.js';
+import { createLogger } from '../../platform/logger.js';
+import { connectMongo, openDatabase } from '../../platform/mongo.js';
+import { onShutdown } from '../../platform/shutdown.js';
 import { startSubgraph, type SubgraphDefinition, type SubgraphName } from './subgraph-server.js';
 
 /** The settings every subgraph takes from the configuration. */

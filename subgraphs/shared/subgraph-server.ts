@@ -12,21 +12,22 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Db } from 'mongodb';
 import { WebSocketServer } from 'ws';
-import type { RequestCaller } from './caller.js';
-import { createErrorFormatter, ErrorCode } from './errors.js';
-import { verifyCaller } from './internal-signature.js';
-import { defaultHttpLimits, httpServerOptions, type HttpLimits } from './config.js';
-import type { Logger } from './logger.js';
-import { readinessOf, readinessResponse } from './readiness.js';
+import type { RequestCaller } from '../../platform/caller.js';
+import { createErrorFormatter, ErrorCode } from '../../platform/errors.js';
+import { verifyCaller } from '../../platform/internal-signature.js';
+import { defaultHttpLimits, httpServerOptions, type HttpLimits } from '../../platform/config.js';
+import type { Logger } from '../../platform/logger.js';
+import { readinessOf, readinessResponse } from '../../platform/readiness.js';
+import type { SubgraphName } from '../../platform/subgraphs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** schema/<name>.graphql: the single source of each subgraph's types. */
-export function loadTypeDefs(name: 'usage' | 'specification' | 'party'): DocumentNode {
+export function loadTypeDefs(name: SubgraphName): DocumentNode {
   return parse(readFileSync(path.join(root, 'schema', `${name}.graphql`), 'utf8'));
 }
 
-export type SubgraphName = 'usage' | 'specification' | 'party';
+export type { SubgraphName };
 
 export interface SubgraphDefinition<TContext extends object> {
   name: SubgraphName;

@@ -8,18 +8,20 @@ import {
   type KpiDocument,
 } from './ingestion-repository.js';
 import { SpecificationRepository } from './repository.js';
+import { pairKey, type IngestionCatalogue } from '../usage/ingestion/catalogue.js';
 
 export type { IngestionRuleDocument, KpiDocument };
 
 /**
- * What the usage subgraph's ingestion needs from this subgraph, and the only door it has to it: the
- * active rules of a batch, a KPI by name, and the specification of an application and unit. The
+ * What the usage subgraph's ingestion needs from this subgraph (it declares it: IngestionCatalogue in
+ * subgraphs/usage/ingestion/catalogue.ts), and the only door it has to it: the active rules of a
+ * batch, a KPI by name, and the specification of an application and unit. The
  * collections stay this subgraph's; the code that reads and writes them is this subgraph's
  * repositories. Ingestion calls it in process, over the database both subgraphs already share, rather
  * than over HTTP: a batch costs one rules query instead of a network round trip to another service
  * (see README, "Ingestion", for why).
  */
-export class IngestionCatalogue {
+export class SpecificationIngestionCatalogue implements IngestionCatalogue {
   private constructor(
     private readonly rules: IngestionRuleRepository,
     private readonly kpis: KpiRepository,
@@ -29,8 +31,8 @@ export class IngestionCatalogue {
   ) {}
 
   /** The catalogue of one tenant: its rules, KPIs and specifications only. */
-  forTenant(tenant: string): IngestionCatalogue {
-    return new IngestionCatalogue(this.rules.forTenant(tenant), this.kpis.forTenant(tenant), this.specifications.forTenant(tenant), this.ensured);
+  forTenant(tenant: string): SpecificationIngestionCatalogue {
+    return new SpecificationIngestionCatalogue(this.rules.forTenant(tenant), this.kpis.forTenant(tenant), this.specifications.forTenant(tenant), this.ensured);
   }
 
   /**
@@ -38,8 +40,8 @@ export class IngestionCatalogue {
    * specification subgraph's, and its start-up creates them (and drops the old cross-tenant unique
    * ones, which two start-ups at once could race on). Creating them here too would only repeat it.
    */
-  static open(db: Db): IngestionCatalogue {
-    return new IngestionCatalogue(IngestionRuleRepository.attach(db), KpiRepository.attach(db), SpecificationRepository.attach(db));
+  static open(db: Db): SpecificationIngestionCatalogue {
+    return new SpecificationIngestionCatalogue(IngestionRuleRepository.attach(db), KpiRepository.attach(db), SpecificationRepository.attach(db));
   }
 
   /** Active rules by `application\0unit`. */
@@ -70,5 +72,3 @@ export class IngestionCatalogue {
     return ids;
   }
 }
-
-export const pairKey = (application: string, unit: string) => `${application}\u0000${unit}`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db, Document, IndexDescriptionInfo, MongoError } from 'mongodb';
-import { withDriverErrors } from '../shared/mongo.js';
+import { withDriverErrors } from '../../platform/mongo.js';
 import type { PageSource } from '../shared/page-source.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import type { IngestionRule, Kpi } from './generated/resolvers.js';

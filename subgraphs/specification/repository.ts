@@ -1,5 +1,5 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
-import { withDriverErrors } from '../shared/mongo.js';
+import { withDriverErrors } from '../../platform/mongo.js';
 import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultSpecificationSort } from './filters.js';
 import type { SpecificationDocument } from './mappers.js';

@@ -2,12 +2,12 @@ import DataLoader from 'dataloader';
 import { byIdLoader } from '../shared/loaders.js';
 import type { PageSource } from '../shared/page-source.js';
 import { page } from '../shared/query.js';
-import { usageFilter, usagePaths, usageSort } from './filters.js';
-import type { ProductUsageDocument } from './mappers.js';
-import type { ProductUsageRepository } from './repository.js';
-import type { ExportJobRepository } from './export-repository.js';
-import type { HubRepository } from './hub-repository.js';
-import type { IngestJobRepository } from './ingest-job-repository.js';
+import { usageFilter, usagePaths, usageSort } from './product-usage/filters.js';
+import type { ProductUsageDocument } from './product-usage/documents.js';
+import type { ProductUsageRepository } from './product-usage/repository.js';
+import type { ExportJobRepository } from './exports/repository.js';
+import type { HubRepository } from './hubs/repository.js';
+import type { IngestJobRepository } from './ingestion/job-repository.js';
 import type { PartyProductUsagesArgs } from './generated/resolvers.js';
 
 /** The relations a usage has to entities of other subgraphs, and where each is stored. */

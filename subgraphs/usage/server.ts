@@ -1,21 +1,22 @@
 import type { Db } from 'mongodb';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import type { Logger } from '../shared/logger.js';
-import { ErrorCode } from '../shared/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import { ErrorCode } from '../../platform/errors.js';
 import { loadTypeDefs, sendError, type SubgraphDefinition } from '../shared/subgraph-server.js';
 import { usageContextFactory, type UsageContext, type UsageSettings } from './context.js';
-import type { EventBus } from '../shared/event-bus.js';
-import { UsageEvents, usageEventTopic } from './events.js';
-import { ExportJobRepository } from './export-repository.js';
-import { HubOutbox } from './hub-outbox.js';
-import { DeliveryRepository, HubRepository } from './hub-repository.js';
-import { ExportRunner } from './export-runner.js';
-import { ProductUsageRepository } from './repository.js';
-import { resolvers } from './resolvers/index.js';
-import { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
-import { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
-import { IngestJobRunner } from './ingest-job-runner.js';
-import { UsageIngestor } from './ingestor.js';
+import type { EventBus } from '../../platform/event-bus.js';
+import { UsageEvents, usageEventTopic } from './product-usage/events.js';
+import { ExportJobRepository } from './exports/repository.js';
+import { HubOutbox } from './hubs/outbox.js';
+import { DeliveryRepository, HubRepository } from './hubs/repository.js';
+import { ExportRunner } from './exports/runner.js';
+import { ProductUsageRepository } from './product-usage/repository.js';
+import { resolvers } from './resolvers.js';
+import { SpecificationIngestionCatalogue } from '../specification/ingestion-catalogue.js';
+import type { IngestionCatalogue } from './ingestion/catalogue.js';
+import { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './ingestion/job-repository.js';
+import { IngestJobRunner } from './ingestion/job-runner.js';
+import { UsageIngestor } from './ingestion/ingestor.js';
 import { defaultRollupTiming, RollupMaintainer } from './rollups/maintainer.js';
 import { MarkRepository } from './rollups/marks.js';
 import { RollupReader } from './rollups/reader.js';
@@ -72,7 +73,8 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     events.publishExportJob('ExportJobStateChangeEvent', job),
   );
   await exports.resumeInterrupted();
-  const catalogue = IngestionCatalogue.open(db);
+  // The specification subgraph's implementation of what ingestion declares it needs (ingestion/catalogue.ts).
+  const catalogue: IngestionCatalogue = SpecificationIngestionCatalogue.open(db);
   const [ingestJobs, ingestBatches, ingestErrors] = await Promise.all([
     IngestJobRepository.open(db),
     IngestBatchRepository.open(db),

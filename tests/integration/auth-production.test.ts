@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../subgraphs/shared/config.js';
+import { ConfigError, loadConfig } from '../../platform/config.js';
 
 const refusal =
   'NODE_ENV=production needs real keys: set AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE, and INTERNAL_AUTH_SECRET (an HS256 development secret is not accepted).';

@@ -3,9 +3,9 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { messageText } from '../../gateway/websocket.js';
-import { Scope } from '../../subgraphs/shared/caller.js';
-import { InternalHeader, signCaller } from '../../subgraphs/shared/internal-signature.js';
-import { serviceTokens } from '../../subgraphs/shared/tokens.js';
+import { Scope } from '../../platform/caller.js';
+import { InternalHeader, signCaller } from '../../platform/internal-signature.js';
+import { serviceTokens } from '../../platform/tokens.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;

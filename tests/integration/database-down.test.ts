@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../subgraphs/shared/config.js';
-import { startDatabase } from '../../subgraphs/shared/local-database.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
-import { connectMongo } from '../../subgraphs/shared/mongo.js';
+import { loadConfig } from '../../platform/config.js';
+import { startDatabase } from '../../platform/local-database.js';
+import { createLogger } from '../../platform/logger.js';
+import { connectMongo } from '../../platform/mongo.js';
 import { startSystem } from '../../scripts/system.js';
-import { allScopes } from '../../subgraphs/shared/caller.js';
-import { mintToken } from '../../subgraphs/shared/tokens.js';
+import { allScopes } from '../../platform/caller.js';
+import { mintToken } from '../../platform/tokens.js';
 
 // Its own embedded database, so that stopping it leaves the run's shared database alone.
 describe.skipIf(Boolean(process.env.MONGODB_URI))('when the database stops', () => {

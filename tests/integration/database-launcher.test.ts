@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { DatabaseUnavailableError, startDatabase } from '../../subgraphs/shared/local-database.js';
-import { connectMongo } from '../../subgraphs/shared/mongo.js';
+import { DatabaseUnavailableError, startDatabase } from '../../platform/local-database.js';
+import { connectMongo } from '../../platform/mongo.js';
 
 const portOf = (uri: string) => Number(new URL(uri).port);
 const accepts = (port: number) =>
@@ -67,7 +67,7 @@ describe('the database launcher', () => {
 
   it.skipIf(Boolean(process.env.MONGODB_URI))('stops the database when the process that started it is killed with SIGKILL', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'usage-graph-killed-'));
-    const launcher = path.resolve('subgraphs/shared/local-database.ts');
+    const launcher = path.resolve('platform/local-database.ts');
     const script = `import { startDatabase } from ${JSON.stringify(launcher)};
       const db = await startDatabase({ dataDir: ${JSON.stringify(dataDir)} });
       console.log(db.uri);

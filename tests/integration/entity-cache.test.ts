@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allScopes, Scope } from '../../subgraphs/shared/caller.js';
+import { allScopes, Scope } from '../../platform/caller.js';
 import { createOrganization, createSpecification, createUsage } from '../support/fixtures.js';
 import { startStack, type Stack } from '../support/stack.js';
 

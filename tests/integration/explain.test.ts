@@ -4,27 +4,27 @@ import { inject } from 'vitest';
 import { productUsageV5Catalogue, usageSpecificationV4Catalogue, usageV4Catalogue } from '../../rest-adapter/catalogues.js';
 import type { FieldCatalogue } from '../../rest-adapter/tmf-query.js';
 import { asSortSpec, cursorOf, keysetOf } from '../../subgraphs/shared/cursor.js';
-import { connectMongo } from '../../subgraphs/shared/mongo.js';
+import { connectMongo } from '../../platform/mongo.js';
 import type { Page } from '../../subgraphs/shared/query.js';
 import { partyFilter, partyRoleFilter, partySort, defaultPartyRoleSort } from '../../subgraphs/party/filters.js';
 import { PartyRepository, PartyRoleRepository } from '../../subgraphs/party/repository.js';
 import { specificationCatalogue, specificationFilter, specificationSort } from '../../subgraphs/specification/filters.js';
-import type { IngestionCatalogue, KpiDocument } from '../../subgraphs/specification/ingestion-catalogue.js';
+import type { CatalogueKpi, IngestionCatalogue } from '../../subgraphs/usage/ingestion/catalogue.js';
 import { IngestionRuleRepository, KpiRepository } from '../../subgraphs/specification/ingestion-repository.js';
 import { SpecificationRepository } from '../../subgraphs/specification/repository.js';
-import { UsageAggregator } from '../../subgraphs/usage/aggregates.js';
-import { ExportJobRepository } from '../../subgraphs/usage/export-repository.js';
-import { usageCatalogue, usageFilter, usagePaths, usageSort } from '../../subgraphs/usage/filters.js';
+import { UsageAggregator } from '../../subgraphs/usage/ingestion/aggregates.js';
+import { ExportJobRepository } from '../../subgraphs/usage/exports/repository.js';
+import { usageCatalogue, usageFilter, usagePaths, usageSort } from '../../subgraphs/usage/product-usage/filters.js';
 import type { ProductUsageSortField } from '../../subgraphs/usage/generated/resolvers.js';
-import { IngestErrorRepository, IngestJobRepository } from '../../subgraphs/usage/ingest-job-repository.js';
-import { ProductUsageRepository } from '../../subgraphs/usage/repository.js';
+import { IngestErrorRepository, IngestJobRepository } from '../../subgraphs/usage/ingestion/job-repository.js';
+import { ProductUsageRepository } from '../../subgraphs/usage/product-usage/repository.js';
 import { hourOf } from '../../subgraphs/usage/rollups/buckets.js';
 import { RollupMaintainer, defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
 import { MarkRepository } from '../../subgraphs/usage/rollups/marks.js';
 import { RollupReader } from '../../subgraphs/usage/rollups/reader.js';
 import { RollupRepair } from '../../subgraphs/usage/rollups/repair.js';
 import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
@@ -447,9 +447,16 @@ describe('the productUsages lists (GraphQL)', () => {
     await shape('rollup count of a tenant with an hour behind', () => reader.countAll(repos.usages));
     expect(problemsOf('rollup ')).toEqual([]);
 
-    const kpi = (dailyFunction: KpiDocument['dailyFunction']): KpiDocument =>
-      ({ _id: 'kpi', application: 'app-1', name: 'volume', unit: 'GB', dailyFunction, monthlyFunction: 'SUM', preFill: 'NONE' }) as KpiDocument;
-    const aggregator = (fn: KpiDocument['dailyFunction']) =>
+    const kpi = (dailyFunction: CatalogueKpi['dailyFunction']): CatalogueKpi => ({
+      _id: 'kpi',
+      application: 'app-1',
+      name: 'volume',
+      unit: 'GB',
+      dailyFunction,
+      monthlyFunction: 'SUM',
+      preFill: 'NONE',
+    });
+    const aggregator = (fn: CatalogueKpi['dailyFunction']) =>
       new UsageAggregator(repos.usages, reader, { kpi: () => Promise.resolve(kpi(fn)) } as unknown as IngestionCatalogue);
     const daily = { application: 'app-1', kpiName: 'volume', from: '2025-01-05', to: '2025-01-20' };
     await shape('kpi daily SUM', () => aggregator('SUM').daily(daily, first, '2025-02-01'));

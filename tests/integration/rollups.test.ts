@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../subgraphs/shared/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { RollupMaintainer, defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
 import { MarkRepository } from '../../subgraphs/usage/rollups/marks.js';
 import { RollupRepair } from '../../subgraphs/usage/rollups/repair.js';
 import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
-import { ProductUsageRepository } from '../../subgraphs/usage/repository.js';
+import { ProductUsageRepository } from '../../subgraphs/usage/product-usage/repository.js';
 import { CreateUsageDocument, DeleteUsageDocument, UpdateUsageDocument, UsagesDocument } from '../operations/generated.js';
 import { createUsage } from '../support/fixtures.js';
 import { rollupsAndRecount, rollupsSettled } from '../support/rollups.js';

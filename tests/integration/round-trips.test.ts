@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartiesWithUsagesDocument, UsagesWithRelationsDocument } from '../operations/generated.js';
 import { createIndividual, createSpecification } from '../support/fixtures.js';
-import { Scope } from '../../subgraphs/shared/caller.js';
-import { signCaller } from '../../subgraphs/shared/internal-signature.js';
+import { Scope } from '../../platform/caller.js';
+import { signCaller } from '../../platform/internal-signature.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { repairRollups } from '../../subgraphs/usage/rollups/repair.js';
 
 // Federation's point is that a page costs a fixed number of database commands whatever its size:

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 import { subscribe, subscribersLive } from '../support/subscriber.js';
-import { usageEventTopic } from '../../subgraphs/usage/events.js';
+import { usageEventTopic } from '../../subgraphs/usage/product-usage/events.js';
 
 // SUBGRAPH_TIMEOUT_MS bounds a subgraph request, not a subscription: a subscription lives until the
 // client or the subgraph ends it. Before gateway/plugins/upstream-timeout.ts, the runtime's upstream

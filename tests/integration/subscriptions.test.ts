@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIndividual, createSpecification } from '../support/fixtures.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { subgraphSettings } from '../../subgraphs/shared/standalone.js';
 import { startSubgraph } from '../../subgraphs/shared/subgraph-server.js';
 import { buildUsageSubgraph } from '../../subgraphs/usage/server.js';

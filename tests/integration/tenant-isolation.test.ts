@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allScopes, Scope } from '../../subgraphs/shared/caller.js';
+import { allScopes, Scope } from '../../platform/caller.js';
 import { startReceiver } from '../support/receiver.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { subscribe, subscribersLive } from '../support/subscriber.js';

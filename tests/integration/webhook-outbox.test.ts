@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubOutbox } from '../../subgraphs/usage/hub-outbox.js';
-import { DeliveryRepository, HubRepository } from '../../subgraphs/usage/hub-repository.js';
-import { ProductUsageRepository, usageCollectionName } from '../../subgraphs/usage/repository.js';
-import type { UsageEvent } from '../../subgraphs/usage/events.js';
-import type { ProductUsageDocument } from '../../subgraphs/usage/mappers.js';
+import { HubOutbox } from '../../subgraphs/usage/hubs/outbox.js';
+import { DeliveryRepository, HubRepository } from '../../subgraphs/usage/hubs/repository.js';
+import { ProductUsageRepository, usageCollectionName } from '../../subgraphs/usage/product-usage/repository.js';
+import type { UsageEvent } from '../../subgraphs/usage/product-usage/events.js';
+import type { ProductUsageDocument } from '../../subgraphs/usage/product-usage/documents.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, type Stack } from '../support/stack.js';
 

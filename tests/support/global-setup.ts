@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { loadConfig } from '../../subgraphs/shared/config.js';
-import { startDatabase } from '../../subgraphs/shared/local-database.js';
-import { connectMongo } from '../../subgraphs/shared/mongo.js';
+import { loadConfig } from '../../platform/config.js';
+import { startDatabase } from '../../platform/local-database.js';
+import { connectMongo } from '../../platform/mongo.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

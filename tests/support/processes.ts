@@ -2,9 +2,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { allScopes } from '../../subgraphs/shared/caller.js';
-import { developmentIssuer } from '../../subgraphs/shared/auth-keys.js';
-import { mintToken } from '../../subgraphs/shared/tokens.js';
+import { allScopes } from '../../platform/caller.js';
+import { developmentIssuer } from '../../platform/auth-keys.js';
+import { mintToken } from '../../platform/tokens.js';
+import { subgraphNames } from '../../platform/subgraphs.js';
 
 /**
  * The system as separate OS processes, each started from its standalone entry point with
@@ -13,7 +14,7 @@ import { mintToken } from '../../subgraphs/shared/tokens.js';
  * when restarted, so the gateway's subgraph URLs and the facade's gateway URL stay right.
  */
 export type ServiceName = 'usage' | 'specification' | 'party' | 'gateway' | 'rest';
-export const subgraphNames = ['usage', 'specification', 'party'] as const;
+export { subgraphNames };
 
 const root = path.resolve(import.meta.dirname, '../..');
 const entries: Record<ServiceName, { file: string; port: string; ready: RegExp }> = {

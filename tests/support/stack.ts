@@ -6,16 +6,16 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { print, type GraphQLFormattedError } from 'graphql';
 import type { Db, MongoClient } from 'mongodb';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../subgraphs/shared/config.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
-import { backgroundComment, connectMongo } from '../../subgraphs/shared/mongo.js';
+import { loadConfig, type Config } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+import { backgroundComment, connectMongo } from '../../platform/mongo.js';
 import { startSystem, type RunningSystem } from '../../scripts/system.js';
 import { startRestAdapter, type RestAdapterOptions } from '../../rest-adapter/server.js';
-import { authFromConfig } from '../../subgraphs/shared/authentication.js';
+import { authFromConfig } from '../../platform/authentication.js';
 import { hubSigningSecret } from '../../rest-adapter/signing-secret.js';
-import { allScopes, type Scope } from '../../subgraphs/shared/caller.js';
-import { developmentIssuer } from '../../subgraphs/shared/auth-keys.js';
-import { serviceTokens } from '../../subgraphs/shared/tokens.js';
+import { allScopes, type Scope } from '../../platform/caller.js';
+import { developmentIssuer } from '../../platform/auth-keys.js';
+import { serviceTokens } from '../../platform/tokens.js';
 
 export interface GraphQLResult<T> {
   status: number;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { currentToken, type Stack } from './stack.js';
-import { usageEventTopic } from '../../subgraphs/usage/events.js';
+import { usageEventTopic } from '../../subgraphs/usage/product-usage/events.js';
 
 /** A real graphql-ws client on a gateway, collecting what one subscription delivers. */
 export interface Subscriber {

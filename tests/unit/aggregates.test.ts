@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dailySeries, daysBetween, fold, lastDayOfMonth } from '../../subgraphs/usage/aggregates.js';
+import { dailySeries, daysBetween, fold, lastDayOfMonth } from '../../subgraphs/usage/ingestion/aggregates.js';
 
 describe('fold', () => {
   it('sums, counts, and takes the min, max and last of values in time order', () => {

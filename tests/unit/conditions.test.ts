@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conditionFilters, sortPath, type PathCatalogue } from '../../subgraphs/shared/conditions.js';
-import { UsageGraphError } from '../../subgraphs/shared/errors.js';
-import { usageFilter, usageSort } from '../../subgraphs/usage/filters.js';
+import { UsageGraphError } from '../../platform/errors.js';
+import { usageFilter, usageSort } from '../../subgraphs/usage/product-usage/filters.js';
 
 const catalogue: PathCatalogue = {
   id: { stored: '_id', type: 'string', sortable: true },

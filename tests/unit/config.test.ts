@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../subgraphs/shared/config.js';
+import { ConfigError, loadConfig } from '../../platform/config.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBus, filterEvents, SubscriberTooSlowError } from '../../subgraphs/shared/event-bus.js';
-import { eventMatches, updateEventTypes, type UsageEvent } from '../../subgraphs/usage/events.js';
-import type { ProductUsageDocument } from '../../subgraphs/usage/mappers.js';
+import { createMemoryBus, filterEvents, SubscriberTooSlowError } from '../../platform/event-bus.js';
+import { eventMatches, updateEventTypes, type UsageEvent } from '../../subgraphs/usage/product-usage/events.js';
+import type { ProductUsageDocument } from '../../subgraphs/usage/product-usage/documents.js';
 
 describe('the in-memory event bus', () => {
   it('delivers to every subscriber of a topic, in order, and counts live subscribers', async () => {

@@ -4,7 +4,7 @@ import { composeFromFiles } from '../../gateway/compose.js';
 import { measureOperation } from '../../gateway/operation-cost.js';
 import { leaseBatch } from '../../rest-adapter/hub-delivery.js';
 import * as operations from '../../rest-adapter/operations/generated.js';
-import { loadConfig } from '../../subgraphs/shared/config.js';
+import { loadConfig } from '../../platform/config.js';
 
 // The REST facade's documented largest page (MAX_PAGE_SIZE, 1,000) must pass the gateway's default
 // shape limits: its operations are fixed, so a client asking for limit=1000 with every attribute

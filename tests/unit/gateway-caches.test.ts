@@ -2,8 +2,8 @@ import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { EntityCache, entityKey } from '../../gateway/entity-cache.js';
 import { cachedMeasure, measureOperation } from '../../gateway/operation-cost.js';
-import { cachedTokenVerifier } from '../../subgraphs/shared/token-cache.js';
-import { TokenError, type VerifiedToken } from '../../subgraphs/shared/token-verifier.js';
+import { cachedTokenVerifier } from '../../platform/token-cache.js';
+import { TokenError, type VerifiedToken } from '../../platform/token-verifier.js';
 
 const caller = { tenant: 't', subject: 's', scopes: [] };
 

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash, idempotencyKey, ingestedUsageDocument, normalize, usageIdOf, violation } from '../../subgraphs/usage/ingestion.js';
-import type { IngestionRuleDocument } from '../../subgraphs/specification/ingestion-catalogue.js';
+import { contentHash, idempotencyKey, ingestedUsageDocument, normalize, usageIdOf, violation } from '../../subgraphs/usage/ingestion/usages.js';
+import type { IngestionRule } from '../../subgraphs/usage/ingestion/catalogue.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const limits = { lateWindowDays: 30, defaultProvider: 'prov' };
 const input = { tenantId: ' acme ', userId: 'jo', application: 'app', resource: 'r1', unit: 'kwh', value: 5, datetime: new Date('2026-11-24T10:00:00Z') };
-const rule = (fields: Partial<IngestionRuleDocument> = {}): IngestionRuleDocument => ({
-  _id: 'r',
+const rule = (fields: Partial<IngestionRule> = {}): IngestionRule => ({
   application: 'app',
   unit: 'kwh',
   accepted: true,
-  active: true,
-  creationDate: now,
-  lastUpdate: now,
   ...fields,
 });
 
@@ -49,7 +45,7 @@ describe('idempotency', () => {
 
 describe('violation', () => {
   const at = (days: number) => normalize({ ...input, datetime: new Date(now.getTime() + days * 86_400_000) }, 'prov');
-  const check = (usage: ReturnType<typeof normalize>, r?: IngestionRuleDocument) => violation(usage, r, limits, now)?.rule ?? null;
+  const check = (usage: ReturnType<typeof normalize>, r?: IngestionRule) => violation(usage, r, limits, now)?.rule ?? null;
   it('accepts anything within the late window when there is no rule', () => {
     expect(check(at(-29))).toBeNull();
     expect(check({ ...at(400), value: -1.5 })).toBeNull();

@@ -6,9 +6,9 @@ import { specificationFromV4 } from '../../rest-adapter/mapping/usage-specificat
 import { usageFromV4 } from '../../rest-adapter/mapping/usage-v4.js';
 import { validate, type SpecSchemaName } from '../../rest-adapter/spec/validators.js';
 import { conditionFilters } from '../../subgraphs/shared/conditions.js';
-import { UsageGraphError } from '../../subgraphs/shared/errors.js';
+import { UsageGraphError } from '../../platform/errors.js';
 import { checkJsonValue } from '../../subgraphs/shared/scalars.js';
-import { usageCatalogue } from '../../subgraphs/usage/filters.js';
+import { usageCatalogue } from '../../subgraphs/usage/product-usage/filters.js';
 
 const key = fc.oneof(fc.constantFrom('$where', '$gt', '$ne', 'a.b', '__proto__', 'constructor', '\u0000', '@type', 'id', 'value'), fc.string({ maxLength: 6 }));
 const json = fc.letrec((tie) => ({

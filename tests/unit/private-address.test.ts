@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PrivateCallbackError, publicOnlyLookup, refusedCallback } from '../../rest-adapter/callback-agent.js';
-import { isPrivateAddress } from '../../subgraphs/shared/private-address.js';
-import { checkCallback } from '../../subgraphs/usage/resolvers/hub.js';
+import { isPrivateAddress } from '../../platform/private-address.js';
+import { checkCallback } from '../../subgraphs/usage/hubs/resolvers.js';
 
 describe('private addresses', () => {
   it.each([

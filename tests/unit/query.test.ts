@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageGraphError } from '../../subgraphs/shared/errors.js';
+import { UsageGraphError } from '../../platform/errors.js';
 import { anyOf, page, patchUpdate, sortBy, within } from '../../subgraphs/shared/query.js';
 
 const paging = { defaultSize: 20, maxSize: 100 };

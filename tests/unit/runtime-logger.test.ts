@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runtimeLogger } from '../../gateway/runtime-logger.js';
-import type { Logger } from '../../subgraphs/shared/logger.js';
+import type { Logger } from '../../platform/logger.js';
 
 // The runtime logs upstream errors with the subgraph request attached, the client's operation and
 // variables included: user data that must not reach the operator's log.

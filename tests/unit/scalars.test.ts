@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageGraphError } from '../../subgraphs/shared/errors.js';
+import { UsageGraphError } from '../../platform/errors.js';
 import { checkJsonValue, DateTime, MAX_JSON_DEPTH, parseDateTime } from '../../subgraphs/shared/scalars.js';
 
 const refused = (run: () => unknown) => {

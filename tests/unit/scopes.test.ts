@@ -3,7 +3,7 @@ import { parse, type DocumentNode } from 'graphql';
 import { Kind } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { missingScope, rootFieldScopes } from '../../gateway/scopes.js';
-import { Scope } from '../../subgraphs/shared/caller.js';
+import { Scope } from '../../platform/caller.js';
 
 const rootFieldsOf = (name: string) => {
   const document = parse(readFileSync(`schema/${name}.graphql`, 'utf8'));

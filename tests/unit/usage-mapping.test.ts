@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { usageFilter, usageSort } from '../../subgraphs/usage/filters.js';
-import { newUsageDocument, storedPatch } from '../../subgraphs/usage/mappers.js';
+import { usageFilter, usageSort } from '../../subgraphs/usage/product-usage/filters.js';
+import { newUsageDocument, storedPatch } from '../../subgraphs/usage/product-usage/documents.js';
 
 describe('usageFilter', () => {
   it('translates each typed field to its stored path and ANDs them', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TmfError } from '../../rest-adapter/errors.js';
 import { kpiIn, monthOf, paging, usagesFromJobBody, usagesFromLegacyBody, UtsError } from '../../rest-adapter/mapping/uts.js';
 import { toUts } from '../../rest-adapter/routes/uts.js';
-import { createLogger } from '../../subgraphs/shared/logger.js';
+import { createLogger } from '../../platform/logger.js';
 
 const usage = (i: number) => ({ value: i, unit: 'u', datetime: '2026-11-24T10:00:00Z' });
 const body = (...counts: number[]) => ({

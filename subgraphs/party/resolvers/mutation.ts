@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, notFound } from '../../shared/errors.js';
+import { badUserInput, notFound } from '../../../platform/errors.js';
 import { patchUpdate } from '../../shared/query.js';
 import { displayName, newPartyDocument, newPartyRoleDocument, partyListFields } from '../mappers.js';
 import type { MutationResolvers } from '../generated/resolvers.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { notFound } from '../../shared/errors.js';
+import { notFound } from '../../../platform/errors.js';
 import { pageResolvers } from '../../shared/page-source.js';
 import { page, patchUpdate } from '../../shared/query.js';
 import { DateTime, JSONScalar } from '../../shared/scalars.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, notFound } from '../../shared/errors.js';
+import { badUserInput, notFound } from '../../../platform/errors.js';
 import { pageResolvers } from '../../shared/page-source.js';
 import { page, patchUpdate } from '../../shared/query.js';
 import type { SpecificationContext } from '../context.js';

@@ -1,4 +1,4 @@
-import type { ProductUsageDocument } from '../mappers.js';
+import type { ProductUsageDocument } from '../product-usage/documents.js';
 
 export const hourMs = 3_600_000;
 

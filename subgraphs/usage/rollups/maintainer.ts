@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../shared/logger.js';
-import type { ProductUsageDocument } from '../mappers.js';
-import type { ProductUsageRepository } from '../repository.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { ProductUsageDocument } from '../product-usage/documents.js';
+import type { ProductUsageRepository } from '../product-usage/repository.js';
 import { bucketId, bucketsOfAll, hourMs, type Bucket } from './buckets.js';
 import type { MarkDocument, MarkRepository } from './marks.js';
 import type { HourRollupRepository, KpiDayRollupRepository } from './repository.js';

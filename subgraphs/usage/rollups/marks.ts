@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { backgroundComment, withDriverErrors } from '../../shared/mongo.js';
+import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
 import { DocumentRepository, type IndexKey } from '../../shared/repository.js';
 import type { Bucket } from './buckets.js';
 

@@ -1,6 +1,6 @@
 import type { Filter } from 'mongodb';
-import type { ProductUsageDocument } from '../mappers.js';
-import type { ProductUsageRepository } from '../repository.js';
+import type { ProductUsageDocument } from '../product-usage/documents.js';
+import type { ProductUsageRepository } from '../product-usage/repository.js';
 import type { MarkRepository } from './marks.js';
 import type { HourRollupRepository, KpiDayRollupDocument, KpiDayRollupRepository, KpiDayValues } from './repository.js';
 

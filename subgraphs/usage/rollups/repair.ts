@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
-import type { Logger } from '../../shared/logger.js';
-import { ProductUsageRepository } from '../repository.js';
+import type { Logger } from '../../../platform/logger.js';
+import { ProductUsageRepository } from '../product-usage/repository.js';
 import type { Bucket } from './buckets.js';
 import { defaultRollupTiming, RollupMaintainer } from './maintainer.js';
 import { MarkRepository } from './marks.js';

@@ -1,5 +1,5 @@
 import type { Db, Document, Filter } from 'mongodb';
-import { backgroundComment, withDriverErrors } from '../../shared/mongo.js';
+import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
 import { DocumentRepository, type IndexKey } from '../../shared/repository.js';
 import { kpiDayKey } from './buckets.js';
 

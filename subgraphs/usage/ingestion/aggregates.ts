@@ -1,20 +1,12 @@
-import { badUserInput, notFound } from '../shared/errors.js';
-import type { Page } from '../shared/query.js';
-import type { IngestionCatalogue, KpiDocument } from '../specification/ingestion-catalogue.js';
-import type { UsageAggregate } from './generated/resolvers.js';
+import { badUserInput, notFound } from '../../../platform/errors.js';
+import type { Page } from '../../shared/query.js';
+import type { AggregationFunction, CatalogueKpi, IngestionCatalogue } from './catalogue.js';
+import type { UsageAggregate } from '../generated/resolvers.js';
 
-export type AggregationFunction = KpiDocument['dailyFunction'];
-import type { ProductUsageRepository } from './repository.js';
-import type { KpiScope, RollupReader } from './rollups/reader.js';
-import type { KpiDayValues } from './rollups/repository.js';
-
-/** What UsageAggregates resolves from. */
-export interface AggregatesResult {
-  kpi: { id: string };
-  aggregationUntilDate: string;
-  totalCount: number;
-  items: UsageAggregate[];
-}
+import type { ProductUsageRepository } from '../product-usage/repository.js';
+import type { KpiScope, RollupReader } from '../rollups/reader.js';
+import type { KpiDayValues } from '../rollups/repository.js';
+import type { AggregatesResult } from './documents.js';
 
 /** One day's value of one consumer and provider. */
 export interface DayAggregate {
@@ -113,14 +105,14 @@ export class UsageAggregator {
     private readonly catalogue: IngestionCatalogue,
   ) {}
 
-  private async kpiOf(application: string, kpiName: string): Promise<KpiDocument> {
+  private async kpiOf(application: string, kpiName: string): Promise<CatalogueKpi> {
     const kpi = await this.catalogue.kpi(application, kpiName);
     if (!kpi) throw notFound('Kpi', `${application}/${kpiName}`);
     return kpi;
   }
 
   /** The KPI's days in `period`, each folded by its daily function. */
-  private async days(kpi: KpiDocument, period: KpiScope['period'], consumer?: string | null, provider?: string | null): Promise<DayAggregate[]> {
+  private async days(kpi: CatalogueKpi, period: KpiScope['period'], consumer?: string | null, provider?: string | null): Promise<DayAggregate[]> {
     const found = await this.rollups.kpiValues(this.usages, { application: kpi.application, unit: kpi.unit, period, consumer, provider });
     return found.map((day) => ({ consumer: day.consumer, provider: day.provider, day: day.day, value: dailyValue[kpi.dailyFunction](day), count: day.count }));
   }
@@ -178,6 +170,6 @@ export class UsageAggregator {
   }
 }
 
-function item(kpi: KpiDocument, consumer: string, provider: string, period: string, value: number, usagesCount: number): UsageAggregate {
+function item(kpi: CatalogueKpi, consumer: string, provider: string, period: string, value: number, usagesCount: number): UsageAggregate {
   return { consumer, provider, application: kpi.application, unit: kpi.unit, kpiName: kpi.name, period, value, usagesCount };
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { EventBus } from '../shared/event-bus.js';
-import type { Logger } from '../shared/logger.js';
-import type { HubOutbox } from './hub-outbox.js';
-import { withoutOutbox, type ExportJobDocument, type PendingEvent, type ProductUsageDocument } from './mappers.js';
-import type { HubEventType, ProductUsageEventFilter, ProductUsageEventType } from './generated/resolvers.js';
+import type { EventBus } from '../../../platform/event-bus.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { HubOutbox } from '../hubs/outbox.js';
+import { withoutOutbox, type PendingEvent, type ProductUsageDocument } from './documents.js';
+import { type ExportJobDocument } from '../exports/documents.js';
+import type { HubEventType, ProductUsageEventFilter, ProductUsageEventType } from '../generated/resolvers.js';
 
 /** The bus topic of a deployment's usage events: named after its database, so deployments sharing one Redis stay apart. */
 export const usageEventTopic = (databaseName: string) => `usage-graph:${databaseName}:productUsage`;

@@ -1,6 +1,6 @@
-import { filterEvents } from '../../shared/event-bus.js';
+import { filterEvents } from '../../../../platform/event-bus.js';
 import { eventMatches, type UsageEvent } from '../events.js';
-import type { ProductUsageEventResolvers, SubscriptionResolvers } from '../generated/resolvers.js';
+import type { ProductUsageEventResolvers, SubscriptionResolvers } from '../../generated/resolvers.js';
 
 export const Subscription: SubscriptionResolvers = {
   productUsageEvents: {

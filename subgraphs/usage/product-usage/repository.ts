@@ -1,10 +1,10 @@
 import type { Db, Document, Filter, Sort, UpdateFilter } from 'mongodb';
-import { backgroundComment, withDriverErrors } from '../shared/mongo.js';
-import { DocumentRepository, type IndexKey, type IndexSpec } from '../shared/repository.js';
+import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
+import { DocumentRepository, type IndexKey, type IndexSpec } from '../../shared/repository.js';
 import { defaultUsageSort, usagePaths } from './filters.js';
-import type { PendingEvent, ProductUsageDocument } from './mappers.js';
-import { hourMs, kpiDayKey } from './rollups/buckets.js';
-import type { KpiDayValues } from './rollups/repository.js';
+import type { PendingEvent, ProductUsageDocument } from './documents.js';
+import { hourMs, kpiDayKey } from '../rollups/buckets.js';
+import type { KpiDayValues } from '../rollups/repository.js';
 
 export const usageCollectionName = 'productUsages';
 

@@ -1,4 +1,4 @@
-import type { PartyResolvers, PartyRoleResolvers, ProductUsageSpecificationResolvers } from '../generated/resolvers.js';
+import type { PartyResolvers, PartyRoleResolvers, ProductUsageSpecificationResolvers } from '../../generated/resolvers.js';
 
 // Entities owned by other subgraphs, to which this one adds the reverse lookup `productUsages`.
 // Their references need no database read here: the id is all this subgraph knows of them.

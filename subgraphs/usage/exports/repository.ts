@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
-import { backgroundComment, withDriverErrors } from '../shared/mongo.js';
-import { DocumentRepository, type IndexKey } from '../shared/repository.js';
-import type { ExportJobDocument } from './mappers.js';
+import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
+import { DocumentRepository, type IndexKey } from '../../shared/repository.js';
+import type { ExportJobDocument } from './documents.js';
 
 const indexes: IndexKey[] = [
   { tenant: 1, creationDate: -1, _id: -1 },

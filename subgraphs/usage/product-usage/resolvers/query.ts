@@ -1,6 +1,6 @@
-import { cursorPage } from '../../shared/query.js';
+import { cursorPage } from '../../../shared/query.js';
 import { usageFilter, usageSort } from '../filters.js';
-import type { QueryResolvers } from '../generated/resolvers.js';
+import type { QueryResolvers } from '../../generated/resolvers.js';
 
 export const Query: QueryResolvers = {
   productUsage: (_root, { id }, { loaders }) => loaders.usageById.load(id),

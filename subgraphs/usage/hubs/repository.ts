@@ -1,40 +1,10 @@
 import { MongoServerError, type Db } from 'mongodb';
-import { withDriverErrors } from '../shared/mongo.js';
-import { DocumentRepository, type IndexKey } from '../shared/repository.js';
-import type { Hub, HubEventType, ProductUsageEventFilter } from './generated/resolvers.js';
-
-export type HubDocument = Omit<Hub, '__typename' | 'id'> & {
-  _id: string;
-  filter: ProductUsageEventFilter | null;
-  eventTypes: HubEventType[] | null;
-  /** Stamped by the repository: the hub receives this tenant's events only. */
-  tenant?: string;
-  /** After a failed attempt, no delivery to this hub is tried before this time (the hub's backoff). */
-  retryAt?: Date | null;
-  /** The worker that holds the hub: deliveries to one hub are made one at a time, in order. */
-  leaseOwner?: string | null;
-  leaseUntil?: Date | null;
-};
+import { withDriverErrors } from '../../../platform/mongo.js';
+import { DocumentRepository, type IndexKey } from '../../shared/repository.js';
+import type { DeliveryDocument, HubDocument } from './documents.js';
 
 /** Free to lease: no worker holds it, or its lease ran out. */
 const unleased = (now: Date) => ({ $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] });
-
-/** One event owed to one hub. `event` is the HubEvent as extended JSON (dates kept). */
-export interface DeliveryDocument {
-  _id: string;
-  hubId: string;
-  /** The usage or export job the event is about: each one's events are delivered in order. */
-  subjectId: string;
-  /** Order of the events of one subject. */
-  seq: number;
-  event: string;
-  attempt: number;
-  nextAttemptAt: Date;
-  leaseOwner: string | null;
-  leaseUntil: Date | null;
-  /** The hub's tenant. */
-  tenant?: string;
-}
 
 /** The only code that touches the hubs collection. */
 export class HubRepository extends DocumentRepository<HubDocument> {

@@ -29,7 +29,7 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const supervisor = path.join(root, '.tools/bin/usage-graph-db');
 const dbConfig = path.join(root, '.tools/db.json');
 const buildScript = path.join(root, 'scripts/db/build.sh');

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
-import { badUserInput, ErrorCode, notFound, UsageGraphError } from '../../shared/errors.js';
-import { isLocalHostName, isPrivateAddress } from '../../shared/private-address.js';
-import { Scope } from '../../shared/caller.js';
+import { badUserInput, ErrorCode, notFound, UsageGraphError } from '../../../platform/errors.js';
+import { isLocalHostName, isPrivateAddress } from '../../../platform/private-address.js';
+import { Scope } from '../../../platform/caller.js';
 import type { UsageContext } from '../context.js';
-import { isUsageEvent, type HubEvent } from '../events.js';
-import type { DeliveryDocument, HubDocument } from '../hub-repository.js';
+import { isUsageEvent, type HubEvent } from '../product-usage/events.js';
+import type { HubDocument, LeasedDelivery } from './documents.js';
 import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
-
-/** A leased delivery with its event decoded once. */
-export interface LeasedDelivery {
-  doc: DeliveryDocument;
-  event: HubEvent;
-}
 
 /**
  * Callbacks are absolute http(s) URLs without credentials (a secret in a URL ends up in logs).

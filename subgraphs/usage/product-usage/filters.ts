@@ -1,8 +1,8 @@
 import type { Filter, Sort } from 'mongodb';
-import { conditionFilters, type PathCatalogue } from '../shared/conditions.js';
-import { allOf, anyOf, sortBy, within } from '../shared/query.js';
-import type { ProductUsageDocument } from './mappers.js';
-import type { ProductUsageFilter, ProductUsageSort, ProductUsageSortField, ProductUsageStatus } from './generated/resolvers.js';
+import { conditionFilters, type PathCatalogue } from '../../shared/conditions.js';
+import { allOf, anyOf, sortBy, within } from '../../shared/query.js';
+import type { ProductUsageDocument } from './documents.js';
+import type { ProductUsageFilter, ProductUsageSort, ProductUsageSortField, ProductUsageStatus } from '../generated/resolvers.js';
 
 /** Stored paths the typed filter fields use; repository.ts indexes each of them. */
 export const usagePaths = {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../shared/logger.js';
-import type { UsagesSummary } from './generated/resolvers.js';
-import type { IngestBatchRepository, IngestErrorDocument, IngestErrorRepository, IngestJobRepository } from './ingest-job-repository.js';
-import type { NormalizedUsage } from './ingestion.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { UsagesSummary } from '../generated/resolvers.js';
+import type { IngestBatchRepository, IngestErrorRepository, IngestJobRepository } from './job-repository.js';
+import type { IngestErrorDocument } from './documents.js';
+import type { NormalizedUsage } from './usages.js';
 import type { IngestOutcome, UsageIngestor } from './ingestor.js';
 
 export interface IngestJobSettings {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, notFound, tooManyRequests } from '../../shared/errors.js';
+import { badUserInput, notFound, tooManyRequests } from '../../../platform/errors.js';
 import { page } from '../../shared/query.js';
-import { ExportRunner } from '../export-runner.js';
-import { usageFilter, usageSort } from '../filters.js';
-import type { ExportJobDocument } from '../mappers.js';
+import { ExportRunner } from './runner.js';
+import { usageFilter, usageSort } from '../product-usage/filters.js';
+import type { ExportJobDocument } from './documents.js';
 import type { ExportJobResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
 
 const contentTypes = ['application/json', 'text/csv'];

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
-import { eventMatches, isUsageEvent, type ExportJobEvent, type ExportJobEventType, type HubEvent, type UsageEvent } from './events.js';
-import type { DeliveryDocument, DeliveryRepository, HubDocument, HubRepository } from './hub-repository.js';
-import type { ExportJobDocument, PendingEvent, ProductUsageDocument } from './mappers.js';
-import type { ProductUsageRepository } from './repository.js';
+import { eventMatches, isUsageEvent, type ExportJobEvent, type ExportJobEventType, type HubEvent, type UsageEvent } from '../product-usage/events.js';
+import type { DeliveryRepository, HubRepository } from './repository.js';
+import type { DeliveryDocument, HubDocument } from './documents.js';
+import type { PendingEvent, ProductUsageDocument } from '../product-usage/documents.js';
+import type { ExportJobDocument } from '../exports/documents.js';
+import type { ProductUsageRepository } from '../product-usage/repository.js';
 
 /** Pending events older than this are the sweep's: younger ones belong to a write whose own relay is still running. */
 const sweepAfterMs = 2_000;

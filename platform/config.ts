@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SubgraphName } from './subgraphs.js';
 
 /**
  * The one place that reads the environment. Every entry point calls loadConfig() once at boot;
@@ -88,9 +89,9 @@ export type Env = z.input<typeof schema>;
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
-  ports: { gateway: number; usage: number; specification: number; party: number; rest: number };
+  ports: Record<'gateway' | 'rest' | SubgraphName, number>;
   /** Explicit subgraph URLs for a gateway that does not run the subgraphs itself. */
-  subgraphUrls: { usage?: string; specification?: string; party?: string };
+  subgraphUrls: Partial<Record<SubgraphName, string>>;
   supergraphPath?: string;
   /** The gateway a standalone REST facade talks to. */
   gatewayUrl?: string;
@@ -185,7 +186,7 @@ export interface LimitsConfig {
   exportMaxConcurrent: number;
 }
 
-/** Authentication (README, "Security"); keys are resolved by subgraphs/shared/auth-keys.ts. */
+/** Authentication (README, "Security"); keys are resolved by platform/auth-keys.ts. */
 export interface AuthConfig {
   jwksUrl?: string;
   publicKeyFile?: string;

@@ -1,5 +1,5 @@
-import type { ProductUsageResolvers, RelatedPartyResolvers } from '../generated/resolvers.js';
-import { usageHref } from '../mappers.js';
+import type { ProductUsageResolvers, RelatedPartyResolvers } from '../../generated/resolvers.js';
+import { usageHref } from '../documents.js';
 
 export const ProductUsage: ProductUsageResolvers = {
   __resolveReference: (reference, { loaders }) => loaders.usageById.load(reference.id),

@@ -1,8 +1,7 @@
-import type { IngestionCatalogue } from '../specification/ingestion-catalogue.js';
-import { pairKey } from '../specification/ingestion-catalogue.js';
-import type { UsageEvent, UsageEvents } from './events.js';
-import type { UsageProcessStatus } from './generated/resolvers.js';
-import type { IngestErrorDocument } from './ingest-job-repository.js';
+import { pairKey, type IngestionCatalogue } from './catalogue.js';
+import type { UsageEvent, UsageEvents } from '../product-usage/events.js';
+import type { UsageProcessStatus } from '../generated/resolvers.js';
+import type { IngestErrorDocument } from './documents.js';
 import {
   contentHash,
   echo,
@@ -13,10 +12,10 @@ import {
   violation,
   type IngestLimits,
   type NormalizedUsage,
-} from './ingestion.js';
-import type { ProductUsageDocument } from './mappers.js';
-import type { ProductUsageRepository } from './repository.js';
-import type { RollupMaintainer } from './rollups/maintainer.js';
+} from './usages.js';
+import type { ProductUsageDocument } from '../product-usage/documents.js';
+import type { ProductUsageRepository } from '../product-usage/repository.js';
+import type { RollupMaintainer } from '../rollups/maintainer.js';
 
 /** What became of one usage of a batch. */
 export type IngestOutcome =

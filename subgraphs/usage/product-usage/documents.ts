@@ -1,7 +1,7 @@
 import type { Document } from 'mongodb';
-import type { PageSource } from '../shared/page-source.js';
-import type { IngestFields } from './ingestion.js';
-import type { EntityRef, ExportJob, ProductUsage, ProductUsageInput, ProductUsagePatch, RelatedParty, RelatedPartyInput } from './generated/resolvers.js';
+import type { PageSource } from '../../shared/page-source.js';
+import type { IngestFields } from '../ingestion/documents.js';
+import type { EntityRef, ProductUsage, ProductUsageInput, ProductUsagePatch, RelatedParty, RelatedPartyInput } from '../generated/resolvers.js';
 
 /**
  * MongoDB document types of the usage subgraph, derived from the generated GraphQL types so that
@@ -54,24 +54,6 @@ export function withoutOutbox<D extends ProductUsageDocument>(doc: D): Omit<D, k
 }
 
 export type ProductUsagePageSource = PageSource<ProductUsageDocument>;
-
-/**
- * An export job as stored. The filter and sort are the MongoDB query built when the job was
- * created, kept as extended JSON (EJSON) text: operator keys and dates survive a restart, and no
- * stored field name starts with "$".
- */
-export type ExportJobDocument = Omit<ExportJob, '__typename' | 'id'> & {
-  _id: string;
-  filter: string;
-  sort: string;
-  /** The process running it, and when it last reported progress (a stale one is taken over). */
-  runner?: string | null;
-  heartbeat?: Date | null;
-  /** Stamped by the repository; the runner exports only this tenant's usages. */
-  tenant?: string;
-};
-
-export type ExportJobPageSource = PageSource<ExportJobDocument>;
 
 export const usageHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-api/productUsageManagement/v5/productUsage/${id}`;
 

@@ -1,27 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { IngestionRuleDocument } from '../specification/ingestion-catalogue.js';
-import type { ProductUsageStatus, UsageIngestInput, UsageProcessStatus, UsageUserType } from './generated/resolvers.js';
-import type { ProductUsageDocument } from './mappers.js';
+import type { IngestionRule } from './catalogue.js';
+import type { ProductUsageStatus, UsageIngestInput, UsageUserType } from '../generated/resolvers.js';
+import type { ProductUsageDocument } from '../product-usage/documents.js';
 
 /**
  * The pure half of ingestion: a sender's usage normalized, its idempotency key and content hash, the
  * rule check, and the ProductUsage it becomes. No I/O here (unit-tested in tests/unit/ingestion.test.ts).
  */
-
-/**
- * What ingestion adds to a stored usage: the sender's fields (those of NormalizedUsage but the
- * instant, which is the usage's usageDate, and the client key, which becomes `key`), and the day and
- * month keys aggregates group on.
- */
-export type IngestFields = Omit<NormalizedUsage, 'datetime' | 'externalIdentifier'> & {
-  key: string;
-  hash: string;
-  /** yyyy-mm-dd and yyyy-mm of usageDate in UTC, stored at write time so that aggregates match and group on them through an index. */
-  day: string;
-  month: string;
-  processStatus: UsageProcessStatus;
-  jobId: string | null;
-};
 
 export interface NormalizedUsage {
   tenant: string;
@@ -117,7 +102,7 @@ export const monthKey = (date: Date) => date.toISOString().slice(0, 7);
  * The first rule the usage breaks, or null. The late window applies to every usage; the rest only
  * with an active rule for its application and unit.
  */
-export function violation(usage: NormalizedUsage, rule: IngestionRuleDocument | undefined, limits: IngestLimits, now: Date): RuleViolation | null {
+export function violation(usage: NormalizedUsage, rule: IngestionRule | undefined, limits: IngestLimits, now: Date): RuleViolation | null {
   const ageDays = (now.getTime() - usage.datetime.getTime()) / dayMs;
   const when = usage.datetime.toISOString();
   if (ageDays > limits.lateWindowDays) {

@@ -4,11 +4,12 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { BSON, type Filter, type Sort } from 'mongodb';
-import { UsageGraphError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import type { ExportJobRepository } from './export-repository.js';
-import { usageShape, type ExportJobDocument, type ProductUsageDocument } from './mappers.js';
-import type { ProductUsageRepository } from './repository.js';
+import { UsageGraphError } from '../../../platform/errors.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { ExportJobRepository } from './repository.js';
+import { usageShape, type ProductUsageDocument } from '../product-usage/documents.js';
+import { type ExportJobDocument } from './documents.js';
+import type { ProductUsageRepository } from '../product-usage/repository.js';
 
 /** How often a running export reports progress, and after how long without a report it is taken over. */
 const progressEvery = 1_000;

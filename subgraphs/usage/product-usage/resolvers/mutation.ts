@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BSON, type Document } from 'mongodb';
-import { badUserInput, conflict, ErrorCode, notFound, UsageGraphError } from '../../shared/errors.js';
-import { usageIdOf } from '../ingestion.js';
-import { patchUpdate } from '../../shared/query.js';
+import { badUserInput, conflict, ErrorCode, notFound, UsageGraphError } from '../../../../platform/errors.js';
+import { usageIdOf } from '../../ingestion/usages.js';
+import { patchUpdate } from '../../../shared/query.js';
 import { updateEventTypes } from '../events.js';
-import { newUsageDocument, storedPatch, usageListFields, withoutOutbox, type ProductUsageDocument } from '../mappers.js';
-import type { UsageContext } from '../context.js';
-import type { MutationResolvers } from '../generated/resolvers.js';
+import { newUsageDocument, storedPatch, usageListFields, withoutOutbox, type ProductUsageDocument } from '../documents.js';
+import type { UsageContext } from '../../context.js';
+import type { MutationResolvers } from '../../generated/resolvers.js';
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 /** Attempts of an update or delete that other writes to the same usage keep overtaking. */

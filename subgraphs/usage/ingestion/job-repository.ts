@@ -1,34 +1,9 @@
 import type { Db, Filter } from 'mongodb';
-import { backgroundComment, withDriverErrors } from '../shared/mongo.js';
-import type { PageSource } from '../shared/page-source.js';
-import type { Page } from '../shared/query.js';
-import { DocumentRepository, type IndexKey } from '../shared/repository.js';
-import type { UsageIngestError, UsageIngestJob, UsagesSummary } from './generated/resolvers.js';
-import type { NormalizedUsage } from './ingestion.js';
-
-/**
- * An ingestion job as stored: small, since it is rewritten at every claim and progress report. Its
- * batch lives in usageIngestBatches until the job finishes; the tenants, applications and units it
- * names are kept for listing, and `usagesSummary` counts the batch as ACCEPTED until then.
- */
-export type IngestJobDocument = Omit<UsageIngestJob, '__typename' | 'id' | 'errors'> & {
-  _id: string;
-  day: string;
-  /** The caller's tenant, stamped by the repository (not one of `tenants`, the senders' consumer tenants). */
-  tenant?: string;
-  tenants: string[];
-  applications: string[];
-  units: string[];
-  processedCount: number;
-  errorCount: number;
-  runner?: string | null;
-  heartbeat?: Date | null;
-};
-export type IngestJobPageSource = PageSource<IngestJobDocument>;
-
-/** One per-usage error; its _id is `<jobId>:<index>`, so a resumed job never records it twice. */
-export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & { _id: string; jobId: string; tenant?: string };
-export type IngestErrorPageSource = PageSource<IngestErrorDocument>;
+import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
+import type { Page } from '../../shared/query.js';
+import { DocumentRepository, type IndexKey } from '../../shared/repository.js';
+import type { UsagesSummary } from '../generated/resolvers.js';
+import type { IngestBatchDocument, IngestErrorDocument, IngestJobDocument } from './documents.js';
 
 /** The only code that touches the usageIngestJobs collection. */
 export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
@@ -108,14 +83,6 @@ export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
     );
     return result.matchedCount === 1;
   }
-}
-
-/** A job's batch, as accepted; removed when the job finishes. */
-export interface IngestBatchDocument {
-  _id: string;
-  usages: NormalizedUsage[];
-  /** When it was stored: a batch whose job never got stored (its process died in between) is removed after a while. */
-  storedAt?: Date;
 }
 
 /** The only code that touches the usageIngestBatches collection. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput } from '../../shared/errors.js';
+import { badUserInput } from '../../../platform/errors.js';
 import { page } from '../../shared/query.js';
-import type { IngestJobDocument } from '../ingest-job-repository.js';
-import { dayKey, normalize } from '../ingestion.js';
+import type { IngestJobDocument } from './documents.js';
+import { dayKey, normalize } from './usages.js';
 import type { MutationResolvers, QueryResolvers, Resolvers, UsageIngestInput } from '../generated/resolvers.js';
 
 function checkSize(usages: readonly UsageIngestInput[], max: number, what: string): void {
