@@ -8,6 +8,7 @@ import { validate, type SpecSchemaName } from '../spec/validators.js';
 import { v5Base } from './product-usage-v5.js';
 import { refuseOtherMethods } from './resource.js';
 import { v4Base } from './usage-v4.js';
+import { mediaTypeOf } from '../request.js';
 
 const bodySchema: Record<ApiVersion, SpecSchemaName> = { v5: 'v5.Hub_FVO', v4: 'v4.EventSubscriptionInput' };
 
@@ -18,7 +19,7 @@ export function registerHubs(app: FastifyInstance, gateway: GatewayClient, publi
     const href = (id: string) => `${publicUrl}${path}/${id}`;
 
     app.post(path, async (request, reply) => {
-      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const type = mediaTypeOf(request);
       if (type !== 'application/json') throw unsupportedMediaType(type, ['application/json']);
       const body = request.body as Json;
       const problems = validate(bodySchema[version], body);

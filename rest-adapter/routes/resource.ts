@@ -5,6 +5,7 @@ import type { Json } from '../mapping/common.js';
 import { deepEqual, jsonPatch, mergePatch } from '../patch.js';
 import { validate, type SpecSchemaName } from '../spec/validators.js';
 import { parseListQuery, TmfQueryError, type FieldCatalogue, type ListQuery } from '../tmf-query.js';
+import { mediaTypeOf, searchOf } from '../request.js';
 
 /**
  * One TMF resource served over the graph: list, create, retrieve, patch and delete, each a named
@@ -40,9 +41,6 @@ export interface Paging {
 const json = 'application/json';
 const mergePatchType = 'application/merge-patch+json';
 const jsonPatchType = 'application/json-patch+json';
-
-const mediaType = (request: FastifyRequest) => (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapter').searchParams;
 
 function listQuery(params: URLSearchParams, catalogue: FieldCatalogue, paging: Paging, cursors = false): ListQuery {
   try {
@@ -154,7 +152,7 @@ export function registerResource<TItem, TInput extends object, TPatch>(
   });
 
   app.post(resource.path, async (request, reply) => {
-    if (mediaType(request) !== json) throw unsupportedMediaType(mediaType(request), [json]);
+    if (mediaTypeOf(request) !== json) throw unsupportedMediaType(mediaTypeOf(request), [json]);
     const fields = fieldsOnly(request, resource.catalogue, paging);
     const body = request.body as Json;
     checkSchema(resource.schemas.create, body);
@@ -178,7 +176,7 @@ export function registerResource<TItem, TInput extends object, TPatch>(
 
   app.patch(itemPath, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const type = mediaType(request);
+    const type = mediaTypeOf(request);
     if (![json, mergePatchType, jsonPatchType].includes(type)) throw unsupportedMediaType(type, [mergePatchType, json, jsonPatchType]);
     const fields = fieldsOnly(request, resource.catalogue, paging);
     const current = await resource.get(id);
