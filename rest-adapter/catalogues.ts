@@ -1,84 +1,92 @@
+import { usageFields } from '../platform/contracts/usage-fields.js';
 import type { FieldCatalogue, FieldSpec } from './tmf-query.js';
 import { storedForV4, storedForV5, v4Statuses, v5Statuses } from './status-map.js';
 
 /**
  * The attributes each TMF resource can be filtered and sorted on, and the graph path each stands
  * for (the graph checks the path and the value's type again: see subgraphs/shared/conditions.ts).
+ * A usage attribute's type and whether it sorts come from the contract the graph applies
+ * (platform/contracts/usage-fields.ts): `u(path)`; only the TMF names and the status translation
+ * are the facade's.
  */
+function u(path: string, extra: Partial<FieldSpec> = {}): FieldSpec {
+  const field = usageFields[path];
+  if (!field) throw new Error(`rest-adapter/catalogues.ts names ${path}, which the usage contract does not hold`);
+  return { path, type: field.type === 'scalar' ? 'string' : field.type, sortable: field.sortable === true, ...extra };
+}
+
 const s = (path: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({ path, type: 'string', ...extra });
 const d = (path: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({ path, type: 'dateTime', ...extra });
-const n = (path: string): FieldSpec => ({ path, type: 'number', sortable: false });
 const b = (path: string): FieldSpec => ({ path, type: 'boolean', sortable: false });
 const list = (spec: FieldSpec): FieldSpec => ({ ...spec, sortable: false });
 
-function ref(prefix: string, graphPrefix = prefix, sortable = false): Record<string, FieldSpec> {
+function ref(prefix: string, graphPrefix = prefix): Record<string, FieldSpec> {
   return {
-    [`${prefix}.id`]: s(`${graphPrefix}.id`, { sortable }),
-    [`${prefix}.href`]: s(`${graphPrefix}.href`, { sortable: false }),
-    [`${prefix}.name`]: s(`${graphPrefix}.name`, { sortable }),
-    [`${prefix}.@referredType`]: s(`${graphPrefix}.referredType`, { sortable: false }),
+    [`${prefix}.id`]: u(`${graphPrefix}.id`),
+    [`${prefix}.href`]: u(`${graphPrefix}.href`),
+    [`${prefix}.name`]: u(`${graphPrefix}.name`),
+    [`${prefix}.@referredType`]: u(`${graphPrefix}.referredType`),
   };
 }
 
-const money = (prefix: string): Record<string, FieldSpec> => ({ [`${prefix}.value`]: n(`${prefix}.value`), [`${prefix}.unit`]: list(s(`${prefix}.unit`)) });
+const money = (prefix: string): Record<string, FieldSpec> => ({ [`${prefix}.value`]: u(`${prefix}.value`), [`${prefix}.unit`]: u(`${prefix}.unit`) });
 
 const usageCommon: Record<string, FieldSpec> = {
-  id: s('id'),
-  '@type': s('type'),
-  '@baseType': s('baseType'),
-  usageType: s('usageType'),
-  description: s('description'),
-  'usageCharacteristic.id': list(s('usageCharacteristic.id')),
-  'usageCharacteristic.name': list(s('usageCharacteristic.name')),
-  'usageCharacteristic.valueType': list(s('usageCharacteristic.valueType')),
-  'usageCharacteristic.value': list(s('usageCharacteristic.value')),
-  'relatedParty.role': list(s('relatedParty.role')),
-  ...ref('usageSpecification', 'usageSpecification', true),
+  id: u('id'),
+  '@type': u('type'),
+  '@baseType': u('baseType'),
+  usageType: u('usageType'),
+  description: u('description'),
+  'usageCharacteristic.id': u('usageCharacteristic.id'),
+  'usageCharacteristic.name': u('usageCharacteristic.name'),
+  'usageCharacteristic.valueType': u('usageCharacteristic.valueType'),
+  'usageCharacteristic.value': u('usageCharacteristic.value'),
+  'relatedParty.role': u('relatedParty.role'),
+  ...ref('usageSpecification'),
 };
 
 export const productUsageV5Catalogue: FieldCatalogue = {
   ...usageCommon,
-  '@type': s('type'),
-  creationDate: d('creationDate'),
-  lastUpdate: d('lastUpdate'),
-  status: s('status', { enumValues: v5Statuses, translate: storedForV5 }),
-  'usageCharacteristic.@type': list(s('usageCharacteristic.type')),
-  ...Object.fromEntries(Object.entries(ref('relatedParty.partyOrPartyRole')).map(([k, v]) => [k, list(v)])),
-  'relatedParty.partyOrPartyRole.@type': list(s('relatedParty.partyOrPartyRole.type')),
-  'relatedParty.partyOrPartyRole.partyId': list(s('relatedParty.partyOrPartyRole.partyId')),
-  ...ref('product', 'product', true),
-  'usageSpecification.version': s('usageSpecification.version', { sortable: false }),
-  'usageProductPrice.name': list(s('usageProductPrice.name')),
-  'usageProductPrice.priceType': list(s('usageProductPrice.priceType')),
-  'usageProductPrice.unitOfMeasure': list(s('usageProductPrice.unitOfMeasure')),
-  'usageProductPrice.recurringChargePeriod': list(s('usageProductPrice.recurringChargePeriod')),
+  creationDate: u('creationDate'),
+  lastUpdate: u('lastUpdate'),
+  status: u('status', { enumValues: v5Statuses, translate: storedForV5 }),
+  'usageCharacteristic.@type': u('usageCharacteristic.type'),
+  ...ref('relatedParty.partyOrPartyRole'),
+  'relatedParty.partyOrPartyRole.@type': u('relatedParty.partyOrPartyRole.type'),
+  'relatedParty.partyOrPartyRole.partyId': u('relatedParty.partyOrPartyRole.partyId'),
+  ...ref('product'),
+  'usageSpecification.version': u('usageSpecification.version'),
+  'usageProductPrice.name': u('usageProductPrice.name'),
+  'usageProductPrice.priceType': u('usageProductPrice.priceType'),
+  'usageProductPrice.unitOfMeasure': u('usageProductPrice.unitOfMeasure'),
+  'usageProductPrice.recurringChargePeriod': u('usageProductPrice.recurringChargePeriod'),
   ...money('usageProductPrice.price.dutyFreeAmount'),
   ...money('usageProductPrice.price.taxIncludedAmount'),
-  'usageProductPrice.price.taxRate': n('usageProductPrice.price.taxRate'),
-  'externalIdentifier.id': list(s('externalIdentifier.id')),
-  'externalIdentifier.owner': list(s('externalIdentifier.owner')),
-  'externalIdentifier.externalIdentifierType': list(s('externalIdentifier.externalIdentifierType')),
+  'usageProductPrice.price.taxRate': u('usageProductPrice.price.taxRate'),
+  'externalIdentifier.id': u('externalIdentifier.id'),
+  'externalIdentifier.owner': u('externalIdentifier.owner'),
+  'externalIdentifier.externalIdentifierType': u('externalIdentifier.externalIdentifierType'),
 };
 
 export const usageV4Catalogue: FieldCatalogue = {
   ...usageCommon,
-  usageDate: d('usageDate'),
-  status: s('status', { enumValues: v4Statuses, translate: storedForV4 }),
-  'relatedParty.id': list(s('relatedParty.partyOrPartyRole.id')),
-  'relatedParty.href': list(s('relatedParty.partyOrPartyRole.href')),
-  'relatedParty.name': list(s('relatedParty.partyOrPartyRole.name')),
-  'relatedParty.@referredType': list(s('relatedParty.partyOrPartyRole.referredType')),
-  'ratedProductUsage.isBilled': b('ratedProductUsage.isBilled'),
-  'ratedProductUsage.isTaxExempt': b('ratedProductUsage.isTaxExempt'),
-  'ratedProductUsage.offerTariffType': list(s('ratedProductUsage.offerTariffType')),
-  'ratedProductUsage.ratingAmountType': list(s('ratedProductUsage.ratingAmountType')),
-  'ratedProductUsage.ratingDate': list(d('ratedProductUsage.ratingDate')),
-  'ratedProductUsage.taxRate': n('ratedProductUsage.taxRate'),
-  'ratedProductUsage.usageRatingTag': list(s('ratedProductUsage.usageRatingTag')),
+  usageDate: u('usageDate'),
+  status: u('status', { enumValues: v4Statuses, translate: storedForV4 }),
+  'relatedParty.id': u('relatedParty.partyOrPartyRole.id'),
+  'relatedParty.href': u('relatedParty.partyOrPartyRole.href'),
+  'relatedParty.name': u('relatedParty.partyOrPartyRole.name'),
+  'relatedParty.@referredType': u('relatedParty.partyOrPartyRole.referredType'),
+  'ratedProductUsage.isBilled': u('ratedProductUsage.isBilled'),
+  'ratedProductUsage.isTaxExempt': u('ratedProductUsage.isTaxExempt'),
+  'ratedProductUsage.offerTariffType': u('ratedProductUsage.offerTariffType'),
+  'ratedProductUsage.ratingAmountType': u('ratedProductUsage.ratingAmountType'),
+  'ratedProductUsage.ratingDate': u('ratedProductUsage.ratingDate'),
+  'ratedProductUsage.taxRate': u('ratedProductUsage.taxRate'),
+  'ratedProductUsage.usageRatingTag': u('ratedProductUsage.usageRatingTag'),
   ...money('ratedProductUsage.bucketValueConvertedInAmount'),
   ...money('ratedProductUsage.taxExcludedRatingAmount'),
   ...money('ratedProductUsage.taxIncludedRatingAmount'),
-  ...Object.fromEntries(Object.entries(ref('ratedProductUsage.productRef')).map(([k, v]) => [k, list(v)])),
+  ...ref('ratedProductUsage.productRef'),
 };
 
 export const usageSpecificationV4Catalogue: FieldCatalogue = {

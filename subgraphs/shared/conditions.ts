@@ -1,6 +1,7 @@
 import type { Document } from 'mongodb';
 import { badUserInput } from '../../platform/errors.js';
 import { parseDateTime } from './scalars.js';
+import type { FieldType } from '../../platform/contracts/usage-fields.js';
 
 /**
  * Generic conditions on documented attribute paths (`where: [FieldCondition!]`), for clients such as
@@ -9,7 +10,8 @@ import { parseDateTime } from './scalars.js';
  * BAD_USER_INPUT, and values are coerced to the path's type, so a client never names a stored field
  * or an operator directly.
  */
-export type PathType = 'string' | 'dateTime' | 'number' | 'boolean' | 'scalar';
+/** The value types of the shared contracts (platform/contracts/usage-fields.ts). */
+export type PathType = FieldType;
 
 export interface PathSpec {
   stored: string;

@@ -152,6 +152,9 @@ describe('v5 productUsage lists', () => {
     const now = new Date(Date.now() + 60_000).toISOString();
     expect((await listKeys(`${scope}&creationDate.lt=${now}&creationDate.gte=2020-01-01`)).total).toBe(4);
     expect((await listKeys(`${scope}&creationDate.gt=${now}`)).total).toBe(0);
+    // A characteristic's @type: the graph knows the path because both read one contract (platform/contracts/usage-fields.ts).
+    expect((await listKeys(`${scope}&usageCharacteristic.@type=IntegerCharacteristic`)).total).toBe(4);
+    expect((await listKeys(`${scope}&usageCharacteristic.@type=BooleanCharacteristic`)).total).toBe(0);
   });
 
   it('sorts on several keys with - for descending, and pages with offset/limit and count headers', async () => {

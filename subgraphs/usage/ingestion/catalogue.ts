@@ -1,3 +1,5 @@
+import type { AggregationFunction, PreFill, UsageValueType } from '../../../platform/generated/enums.js';
+
 /**
  * What ingestion needs of the usage specifications, declared here by the side that needs it: the
  * active rule of each application and unit, a KPI by name, and the specification id of each
@@ -20,14 +22,14 @@ export interface IngestionRule {
   application: string;
   unit: string;
   accepted: boolean;
-  valueType?: 'INTEGER' | 'DECIMAL' | null;
+  valueType?: UsageValueType | null;
   minValue?: number | null;
   maxValue?: number | null;
   maxPastDays?: number | null;
   maxFutureDays?: number | null;
 }
 
-export type AggregationFunction = 'SUM' | 'COUNT' | 'MIN' | 'MAX' | 'LAST';
+export type { AggregationFunction };
 
 /** A KPI as the aggregates fold it (schema/specification.graphql, Kpi). */
 export interface CatalogueKpi {
@@ -37,7 +39,7 @@ export interface CatalogueKpi {
   unit: string;
   dailyFunction: AggregationFunction;
   monthlyFunction: AggregationFunction;
-  preFill: 'ZERO' | 'NONE';
+  preFill: PreFill;
 }
 
 /** The key of an application and unit in the catalogue's maps. */
