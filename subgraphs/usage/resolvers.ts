@@ -1,33 +1,45 @@
-import { cursorPageResolvers, pageResolvers } from '../shared/page-source.js';
 import { DateTime, JSONScalar } from '../shared/scalars.js';
-import type { UsageContext } from './context.js';
+import { exportResolvers } from './exports/resolvers.js';
 import type { Resolvers } from './generated/resolvers.js';
-import { ExportJob, exportJobMutations, exportJobQueries } from './exports/resolvers.js';
-import { Hub, HubDelivery, hubMutations, hubQueries } from './hubs/resolvers.js';
-import { ingestionMutations, ingestionQueries, ingestionTypes } from './ingestion/resolvers.js';
-import { Mutation } from './product-usage/resolvers/mutation.js';
-import { ProductUsageEvent, Subscription } from './product-usage/resolvers/subscription.js';
-import { ProductUsage, RelatedParty } from './product-usage/resolvers/product-usage.js';
-import { Query } from './product-usage/resolvers/query.js';
-import { Party, PartyRole, ProductUsageSpecification } from './product-usage/resolvers/relations.js';
+import { hubResolvers } from './hubs/resolvers.js';
+import { ingestionResolvers } from './ingestion/resolvers.js';
+import { productUsageResolvers } from './product-usage/resolvers/index.js';
 
-export const resolvers: Resolvers = {
-  DateTime,
-  JSON: JSONScalar,
-  Query: { ...Query, ...exportJobQueries, ...hubQueries, ...ingestionQueries },
-  Mutation: { ...Mutation, ...exportJobMutations, ...hubMutations, ...ingestionMutations },
-  ...ingestionTypes,
-  UsageIngestJobPage: pageResolvers((context: UsageContext) => context.ingestJobs),
-  Hub,
-  HubDelivery,
-  Subscription,
-  ProductUsageEvent,
-  ExportJob,
-  ExportJobPage: pageResolvers((context: UsageContext) => context.exportJobs),
-  ProductUsage,
-  RelatedParty,
-  ProductUsagePage: cursorPageResolvers((context: UsageContext) => context.usageList),
-  Party,
-  PartyRole,
-  ProductUsageSpecification,
+const features: Record<string, Resolvers> = {
+  'product-usage': productUsageResolvers,
+  exports: exportResolvers,
+  hubs: hubResolvers,
+  ingestion: ingestionResolvers,
 };
+
+/**
+ * The features' resolvers combined: each type from the one feature that resolves it, the Query and
+ * Mutation fields of all. A type or root field claimed by two features is a mistake that merging
+ * would hide (the later one would win silently), so it stops the subgraph at start-up.
+ */
+function combine(parts: Record<string, Resolvers>): Resolvers {
+  const owner = new Map<string, string>();
+  const claim = (key: string, feature: string) => {
+    const other = owner.get(key);
+    if (other) throw new Error(`${key} is resolved by both ${other} and ${feature}`);
+    owner.set(key, feature);
+  };
+  const combined: Record<string, unknown> = { DateTime, JSON: JSONScalar };
+  const roots: Record<'Query' | 'Mutation', Record<string, unknown>> = { Query: {}, Mutation: {} };
+  for (const [feature, part] of Object.entries(parts)) {
+    for (const [type, value] of Object.entries(part)) {
+      if (type === 'Query' || type === 'Mutation') {
+        for (const [field, resolver] of Object.entries(value as Record<string, unknown>)) {
+          claim(`${type}.${field}`, feature);
+          roots[type][field] = resolver;
+        }
+      } else {
+        claim(type, feature);
+        combined[type] = value;
+      }
+    }
+  }
+  return { ...combined, ...roots };
+}
+
+export const resolvers: Resolvers = combine(features);

@@ -4,7 +4,9 @@ import { page } from '../../shared/query.js';
 import { ExportRunner } from './runner.js';
 import { usageFilter, usageSort } from '../product-usage/filters.js';
 import type { ExportJobDocument } from './documents.js';
-import type { ExportJobResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
+import type { ExportJobResolvers, MutationResolvers, QueryResolvers, Resolvers } from '../generated/resolvers.js';
+import { pageResolvers } from '../../shared/page-source.js';
+import type { UsageContext } from '../context.js';
 
 const contentTypes = ['application/json', 'text/csv'];
 const exportablePaths = ['/productUsage'];
@@ -65,4 +67,12 @@ export const exportJobMutations: Pick<MutationResolvers, 'createExportJob' | 'de
 export const ExportJob: ExportJobResolvers = {
   __resolveReference: (reference, { loaders }) => loaders.exportJobById.load(reference.id),
   id: (job) => job._id,
+};
+
+/** This feature's part of the usage subgraph's resolvers (resolvers.ts combines the features). */
+export const exportResolvers: Resolvers = {
+  Query: exportJobQueries,
+  Mutation: exportJobMutations,
+  ExportJob,
+  ExportJobPage: pageResolvers((context: UsageContext) => context.exportJobs),
 };

@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { BSON } from 'mongodb';
 import { badUserInput, ErrorCode, notFound, UsageGraphError } from '../../../platform/errors.js';
 import { isLocalHostName, isPrivateAddress } from '../../../platform/private-address.js';
-import { Scope } from '../../../platform/caller.js';
-import type { UsageContext } from '../context.js';
 import { isUsageEvent, type HubEvent } from '../product-usage/events.js';
 import type { HubDocument, LeasedDelivery } from './documents.js';
-import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.js';
+import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers, Resolvers } from '../generated/resolvers.js';
 
 /**
  * Callbacks are absolute http(s) URLs without credentials (a secret in a URL ends up in logs).
@@ -35,14 +33,6 @@ export const retryDelay = (attempt: number, baseMs: number, maxMs: number) => Ma
 export const hubQueries: Pick<QueryResolvers, 'hub'> = {
   hub: async (_root, { id }, { hubs }) => (await hubs.findByIds([id]))[0] ?? null,
 };
-
-/**
- * The delivery worker (`hub:deliver`, a service scope) leases every tenant's deliveries: that is its
- * job. Any other caller, an admin included, sees only its own tenant's.
- */
-const deliveriesOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'deliveries'>) =>
-  context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.deliveries : context.deliveries;
-const hubsOf = (context: Pick<UsageContext, 'scopes' | 'outbox' | 'hubs'>) => (context.scopes.includes(Scope.HUB_DELIVER) ? context.outbox.hubs : context.hubs);
 
 export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | 'leaseHubDeliveries' | 'completeHubDelivery' | 'failHubDelivery'> = {
   createHub: async (_root, { input }, { outbox, hubs, deliveries, settings }) => {
@@ -96,7 +86,7 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     const seconds = Math.min(Math.max(leaseSeconds ?? 30, 1), 600);
     const now = new Date();
     const until = new Date(now.getTime() + seconds * 1_000);
-    const [hubs, deliveries] = [hubsOf(context), deliveriesOf(context)];
+    const [hubs, deliveries] = [context.deliveryHubs, context.workerDeliveries];
     // At most one delivery per hub, and only for a hub no worker holds: deliveries to one hub are
     // made one at a time, in order, so its failure count is of attempts in a row; hubs do not wait
     // for each other.
@@ -112,18 +102,18 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     return leased;
   },
   completeHubDelivery: async (_root, { id, worker }, context) => {
-    const done = await deliveriesOf(context).complete(id, worker);
-    if (done) await hubsOf(context).recordSuccess(done.hubId, worker);
+    const done = await context.workerDeliveries.complete(id, worker);
+    if (done) await context.deliveryHubs.recordSuccess(done.hubId, worker);
     return Boolean(done);
   },
   failHubDelivery: async (_root, { id, worker, error }, context) => {
     const { baseMs, maxMs, maxFailures } = context.settings.hubRetry;
-    const deliveries = deliveriesOf(context);
+    const deliveries = context.workerDeliveries;
     const [current] = await deliveries.findByIds([id]);
     if (!current || current.leaseOwner !== worker) return false;
     const rescheduled = await deliveries.retryLater(id, worker, new Date(Date.now() + retryDelay(current.attempt, baseMs, maxMs)));
     if (rescheduled)
-      await hubsOf(context).recordFailure(rescheduled.hubId, worker, error.slice(0, 500), maxFailures, (failures) => retryDelay(failures, baseMs, maxMs));
+      await context.deliveryHubs.recordFailure(rescheduled.hubId, worker, error.slice(0, 500), maxFailures, (failures) => retryDelay(failures, baseMs, maxMs));
     return Boolean(rescheduled);
   },
 };
@@ -147,3 +137,6 @@ export const HubDelivery: HubDeliveryResolvers = {
   productUsage: ({ event }) => (isUsageEvent(event) ? event.usage : null),
   exportJob: ({ event }) => (isUsageEvent(event) ? null : event.exportJob),
 };
+
+/** This feature's part of the usage subgraph's resolvers (resolvers.ts combines the features). */
+export const hubResolvers: Resolvers = { Query: hubQueries, Mutation: hubMutations, Hub, HubDelivery };

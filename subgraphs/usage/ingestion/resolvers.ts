@@ -4,6 +4,8 @@ import { page } from '../../shared/query.js';
 import type { IngestJobDocument } from './documents.js';
 import { dayKey, normalize } from './usages.js';
 import type { MutationResolvers, QueryResolvers, Resolvers, UsageIngestInput } from '../generated/resolvers.js';
+import { pageResolvers } from '../../shared/page-source.js';
+import type { UsageContext } from '../context.js';
 
 function checkSize(usages: readonly UsageIngestInput[], max: number, what: string): void {
   if (!usages.length) throw badUserInput(`${what} needs at least one usage.`, 'usages');
@@ -99,4 +101,12 @@ export const ingestionTypes: Pick<Resolvers, 'UsageIngestJob' | 'UsageIngestErro
   },
   UsageAggregates: {},
   Kpi: {},
+};
+
+/** This feature's part of the usage subgraph's resolvers (resolvers.ts combines the features). */
+export const ingestionResolvers: Resolvers = {
+  Query: ingestionQueries,
+  Mutation: ingestionMutations,
+  ...ingestionTypes,
+  UsageIngestJobPage: pageResolvers((context: UsageContext) => context.ingestJobs),
 };
