@@ -27,6 +27,8 @@ import { RateLimiter } from './rate-limiter.js';
 import { useOperationLimits, type OperationLimits } from './plugins/operation-limits.js';
 import { useRateLimit } from './plugins/rate-limit.js';
 import { useRequestLimits } from './plugins/request-limits.js';
+import { useMetrics } from './plugins/metrics.js';
+import { metricsListener, Metrics } from '../platform/metrics.js';
 
 export interface GatewayLimits {
   bodyLimitBytes: number;
@@ -67,6 +69,8 @@ export interface RunningGateway {
   server: Server;
   /** Reference entities served from memory (tests read its hit and miss counters). */
   entityCache: EntityCache;
+  /** The gateway's Prometheus series, served at GET /metrics. */
+  metrics: Metrics;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -81,6 +85,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const limiter = new RateLimiter(options.limits.ratePerSecond, options.limits.rateBurst);
   const entityCache = new EntityCache({ ttlMs: options.tuning.entityCache.ttlSeconds * 1000, maxEntries: options.tuning.entityCache.maxEntries });
   const evictions = entityCache.enabled ? shareEvictions(entityCache, options.bus, log) : undefined;
+  const metrics = new Metrics('gateway');
+  metrics.counter('usage_graph_gateway_entity_cache_reads_total', 'Reference entities asked of the entity cache, by result.', ['result'], function () {
+    this.reset();
+    this.inc({ result: 'hit' }, entityCache.hits);
+    this.inc({ result: 'miss' }, entityCache.misses);
+  });
+
+  const refused = metrics.counter('usage_graph_gateway_rate_limited_total', 'Requests refused by the per-tenant rate limit (429).', []);
   const runtime = createGatewayRuntime({
     supergraph: options.supergraphSdl,
     // The Rust query planner (Hive Router's, MIT) by default: it costs less CPU per request than the
@@ -108,9 +120,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     plugins: () => [
       // The console page is public (it holds no data); what it asks the graph for is authenticated.
       useConsole(),
+      useMetrics(metrics),
       useRequestLimits(options.limits.bodyLimitBytes),
       useAuthentication(options.auth.verify, options.ide, callers),
-      useRateLimit(limiter, callers),
+      useRateLimit(limiter, callers, () => refused.inc()),
       useAuthorization(),
       useOperationLimits(options.limits.operations),
       useExecutionData(),
@@ -125,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The adapter's Node request listener, the one the adapter itself calls for a Node request: it
   // answers (or logs) every failure itself, so the promise it returns never rejects; Node's type says so.
   const readiness = readinessListener(options.supergraphSdl);
+  const serveMetrics = metricsListener(metrics, options.auth.verify);
   // Idle keep-alive connections are closed HTTP_KEEPALIVE_TIMEOUT_MS (75 s) after their last response,
   // plus the 1 s Node 24 adds past the `Keep-Alive: timeout` it advertises. Keep it longer than the REST
   // facade's client keeps an idle connection, so the client side closes first and a request never lands
@@ -132,10 +146,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // mid-request are answered 408 and closed; past HTTP_MAX_CONNECTIONS they are closed at once.
   const limits = options.http ?? defaultHttpLimits;
   const server = createServer(httpServerOptions(limits), (request, response) => {
-    if (!readiness(request, response)) runtime.requestListener(request, response);
+    if (readiness(request, response)) return;
+    if (request.url?.split('?')[0] === '/metrics') {
+      serveMetrics(request, response).catch((error: unknown) => {
+        log.error('could not serve the metrics', error);
+        if (!response.headersSent) response.writeHead(503).end();
+      });
+      return;
+    }
+    runtime.requestListener(request, response);
   });
   server.maxConnections = limits.maxConnections;
   const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint, maxPayload: options.websocket.maxMessageBytes });
+  metrics.gauge('usage_graph_gateway_websocket_connections', 'Open graphql-ws connections.', function () {
+    this.set(sockets.clients.size);
+  });
   const ws = serveGraphQLWs(
     sockets,
     withWebSocketLimits(
@@ -202,6 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     wsUrl: `ws://${host}:${port}/graphql`,
     server,
     entityCache,
+    metrics,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -13,6 +13,8 @@ export const Scope = {
   PARTY_MANAGE: 'party:manage',
   /** Lease, complete and fail webhook deliveries (the REST facade's delivery worker). */
   HUB_DELIVER: 'hub:deliver',
+  /** Read the Prometheus metrics of every service (GET /metrics): an operator's, since counters are tenant data. */
+  METRICS: 'metrics',
   /** Every scope above, and any operation not yet given a scope of its own. */
   ADMIN: 'admin',
 } as const;

@@ -9,6 +9,8 @@ export function clientOptions(extra: MongoClientOptions = {}): MongoClientOption
     // FerretDB 2 does not implement retryable writes: it ignores a write's txnNumber (the same $inc
     // sent twice in one session with one txnNumber applies twice, tried on 2.7), so a retry is not safe.
     retryWrites: false,
+    // Command events feed the database series of /metrics (platform/metrics.ts, instrumentDatabase).
+    monitorCommands: true,
     ...extra,
   };
 }

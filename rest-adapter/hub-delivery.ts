@@ -9,6 +9,8 @@ import { usageToV4 } from './mapping/usage-v4.js';
 import { CompleteHubDeliveryDocument, FailHubDeliveryDocument, LeaseHubDeliveriesDocument, type LeaseHubDeliveriesMutation } from './operations/generated.js';
 import { v5Base } from './routes/product-usage-v5.js';
 import { v4Base } from './routes/usage-v4.js';
+import type { Counter, Histogram } from 'prom-client';
+import { secondsSince, type Metrics } from '../platform/metrics.js';
 
 type Delivery = LeaseHubDeliveriesMutation['leaseHubDeliveries'][number];
 
@@ -28,6 +30,8 @@ export interface HubDeliveryOptions {
   timeoutMs?: number;
   /** Longest wait between looks for due deliveries while there are none (it starts at 100 ms and doubles). */
   idleMs?: number;
+  /** Counts each attempt by outcome and times the callbacks (docs/operations.md). */
+  metrics?: Metrics;
 }
 
 /** The signature a receiver recomputes: HMAC-SHA256 of "<timestamp>.<body>" with the shared key. */
@@ -125,7 +129,10 @@ export class HubDeliveryWorker {
     return JSON.stringify({ eventId: delivery.eventId, eventTime: delivery.eventTime, eventType: eventNameFor(version, delivery.eventType), event });
   }
 
+  private attempts?: { outcome: Counter<'outcome'>; duration: Histogram<'outcome'> };
+
   private async deliver(delivery: Delivery): Promise<void> {
+    const start = performance.now();
     const body = this.envelope(delivery);
     const timestamp = String(Math.floor(Date.now() / 1000));
     let failure: string | undefined;
@@ -152,7 +159,20 @@ export class HubDeliveryWorker {
         ? 'The callback resolves to a loopback, private or link-local address, which this deployment refuses.'
         : `The callback could not be reached (${error instanceof Error ? error.name : 'error'}).`;
     }
-    const { gateway } = this.options;
+    const { gateway, metrics } = this.options;
+    if (metrics) {
+      this.attempts ??= {
+        outcome: metrics.counter(
+          'usage_graph_webhook_deliveries_total',
+          'Webhook delivery attempts, by outcome (delivered, refused by the receiver, unreachable).',
+          ['outcome'],
+        ),
+        duration: metrics.histogram('usage_graph_webhook_delivery_duration_seconds', 'How long callbacks took to answer, by outcome.', ['outcome']),
+      };
+      const outcome = !failure ? 'delivered' : failure.startsWith('The callback answered') ? 'refused' : 'unreachable';
+      this.attempts.outcome.inc({ outcome });
+      this.attempts.duration.observe({ outcome }, secondsSince(start));
+    }
     if (failure) await gateway.run(FailHubDeliveryDocument, { id: delivery.id, worker: this.worker, error: failure }, await this.bearer());
     else await gateway.run(CompleteHubDeliveryDocument, { id: delivery.id, worker: this.worker }, await this.bearer());
   }

@@ -4,6 +4,8 @@ import type { HttpLimits } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { VerifyToken } from '../platform/token-verifier.js';
 import { buildRestApp } from './app.js';
+import { Metrics } from '../platform/metrics.js';
+import { registerMetrics } from './metrics.js';
 import { GatewayClient } from './gateway-client.js';
 import { HubDeliveryWorker } from './hub-delivery.js';
 import type { Paging } from './routes/resource.js';
@@ -43,6 +45,8 @@ export interface RestAdapterOptions {
 export async function startRestAdapter(options: RestAdapterOptions): Promise<RunningRestAdapter> {
   const gateway = new GatewayClient(options.gatewayUrl);
   const app = await buildRestApp({ ...options, gateway });
+  const metrics = new Metrics('rest');
+  registerMetrics(app, metrics, options.verify);
   await app.listen({ host: options.host, port: options.port });
   const deliveries = new HubDeliveryWorker({
     gateway,
@@ -51,6 +55,7 @@ export async function startRestAdapter(options: RestAdapterOptions): Promise<Run
     token: options.hubDeliveryToken,
     privateCallbacks: options.hubPrivateCallbacks,
     logger: options.logger.child('webhooks'),
+    metrics,
   });
   deliveries.start();
   const { port } = app.server.address() as AddressInfo;

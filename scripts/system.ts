@@ -15,6 +15,7 @@ import { loadSupergraph } from '../gateway/supergraph.js';
 import { startRestAdapter, type RunningRestAdapter } from '../rest-adapter/server.js';
 import { hubSigningSecret } from '../rest-adapter/signing-secret.js';
 import { serviceTokens } from '../platform/tokens.js';
+import { instrumentDatabase, Metrics } from '../platform/metrics.js';
 
 export interface RunningSystem {
   bus: EventBus;
@@ -41,6 +42,10 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
     buildPartySubgraph(db, settings),
   ]);
   const subgraphs: RunningSubgraph[] = [];
+  // One database connection for the three: its commands are the usage subgraph's series here (each
+  // standalone subgraph counts its own).
+  const metricsOf = new Map(definitions.map((definition) => [definition.name, new Metrics(definition.name)]));
+  instrumentDatabase(client, metricsOf.get('usage')!);
   try {
     for (const definition of definitions) {
       subgraphs.push(
@@ -52,6 +57,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
           http: config.http,
           internalAuth: { secret: auth.internalSecret, maxAgeSeconds: config.auth.internalMaxAgeSeconds },
           logger,
+          metrics: { metrics: metricsOf.get(definition.name)!, verify: auth.verify },
         }),
       );
     }

@@ -17,13 +17,16 @@ export function tooManyRequestsResponse(fetchAPI: { Response: typeof Response },
  * and export downloads; the REST facade's calls count, since they come through here with the
  * caller's token). Runs after authentication, which leaves the caller in `callers`.
  */
-export function useRateLimit(limiter: RateLimiter, callers: WeakMap<Request, RequestCaller>): GatewayPlugin {
+export function useRateLimit(limiter: RateLimiter, callers: WeakMap<Request, RequestCaller>, onRefused: () => void = () => {}): GatewayPlugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       const caller = callers.get(request);
       if (!caller) return;
       const wait = limiter.take(caller.tenant);
-      if (wait > 0) endResponse(tooManyRequestsResponse(fetchAPI, wait));
+      if (wait > 0) {
+        onRefused();
+        endResponse(tooManyRequestsResponse(fetchAPI, wait));
+      }
     },
   };
 }

@@ -214,6 +214,22 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     return { items: keyset?.direction === 'before' ? items.reverse() : items, more };
   }
 
+  /**
+   * How many documents hold each value at `path` (the metrics' states of jobs and hubs), in one
+   * aggregate, across tenants on the unscoped repository. Bounded by `maxTimeMS`: a scrape waits for
+   * it.
+   */
+  async countBy(path: string, maxTimeMS = 2_000): Promise<Map<string, number>> {
+    const rows = await withDriverErrors(
+      () =>
+        this.collection
+          .aggregate<{ _id: unknown; count: number }>([{ $match: this.scope({}) }, { $group: { _id: `$${path}`, count: { $sum: 1 } } }], { maxTimeMS })
+          .toArray(),
+      `Counting ${this.noun}s`,
+    );
+    return new Map(rows.map((row) => [String(row._id), row.count]));
+  }
+
   count(filter: Filter<T>): Promise<number> {
     return withDriverErrors(() => this.collection.countDocuments(this.scope(filter), this.bounded), `Counting ${this.noun}s`);
   }

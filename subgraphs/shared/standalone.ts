@@ -2,13 +2,14 @@ import path from 'node:path';
 import type { Db } from 'mongodb';
 import { createEventBus, type EventBus } from '../../platform/event-bus.js';
 import type { Logger } from '../../platform/logger.js';
-import { internalSecret } from '../../platform/auth-keys.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 import { startDatabase } from '../../platform/local-database.js';
 import { createLogger } from '../../platform/logger.js';
 import { connectMongo, openDatabase } from '../../platform/mongo.js';
 import { onShutdown } from '../../platform/shutdown.js';
 import { startSubgraph, type SubgraphDefinition, type SubgraphName } from './subgraph-server.js';
+import { authFromConfig } from '../../platform/authentication.js';
+import { instrumentDatabase, Metrics } from '../../platform/metrics.js';
 
 /** The settings every subgraph takes from the configuration. */
 export const subgraphSettings = (config: Config) => ({
@@ -33,6 +34,9 @@ export async function runStandalone<C extends object>(
   const log = createLogger(config.logLevel, name);
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
+  const metrics = new Metrics(name);
+  instrumentDatabase(client, metrics);
+  const auth = await authFromConfig(config, (m) => log.warn(m));
   const bus = await createEventBus(config.redisUrl);
   const db = openDatabase(client, config.mongodbDb, config.mongodbTimeoutMs);
   const running = await startSubgraph(await build(db, subgraphSettings(config), log, bus), {
@@ -41,8 +45,9 @@ export async function runStandalone<C extends object>(
     port: config.ports[name],
     bodyLimitBytes: config.bodyLimitBytes,
     http: config.http,
-    internalAuth: { secret: internalSecret(config.auth, config.dataDir), maxAgeSeconds: config.auth.internalMaxAgeSeconds },
+    internalAuth: { secret: auth.internalSecret, maxAgeSeconds: config.auth.internalMaxAgeSeconds },
     logger: log,
+    metrics: { metrics, verify: auth.verify },
   });
   log.info(`${name} subgraph ready at ${running.url}`);
   onShutdown(log, async () => {

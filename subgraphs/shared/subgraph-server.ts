@@ -19,6 +19,9 @@ import { defaultHttpLimits, httpServerOptions, type HttpLimits } from '../../pla
 import type { Logger } from '../../platform/logger.js';
 import { readinessOf, readinessResponse } from '../../platform/readiness.js';
 import type { SubgraphName } from '../../platform/subgraphs.js';
+import { metricsListener, type Metrics } from '../../platform/metrics.js';
+import type { VerifyToken } from '../../platform/token-verifier.js';
+import { operationMetrics } from './operation-metrics.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -45,6 +48,8 @@ export interface SubgraphDefinition<TContext extends object> {
   close?(): Promise<void>;
   /** Serve GraphQL subscriptions over graphql-ws on the same path (the gateway connects to it). */
   subscriptions?: boolean;
+  /** Registers the subgraph's own series (backlogs, jobs) on its metrics (platform/metrics.ts). */
+  registerMetrics?(metrics: Metrics): void;
 }
 
 export interface RunningSubgraph {
@@ -66,6 +71,8 @@ export interface ListenOptions {
   db: Db;
   /** Connection cap and HTTP timeouts (config.http; default defaultHttpLimits). */
   http?: HttpLimits;
+  /** GET /metrics: the process's series, to a client token with the metrics scope (none without: a subgraph a test starts alone). */
+  metrics?: { metrics: Metrics; verify: VerifyToken };
 }
 
 export async function startSubgraph<TContext extends object>(definition: SubgraphDefinition<TContext>, options: ListenOptions): Promise<RunningSubgraph> {
@@ -75,7 +82,7 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
     schema,
     includeStacktraceInErrorResponses: false,
     // Federated tracing (ftv1) is for Apollo's usage reporting, which this gateway does not consume.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.metrics ? [operationMetrics(options.metrics.metrics)] : [])],
     formatError: createErrorFormatter((message, error) => log.error(message, error)),
   });
   await apollo.start();
@@ -85,6 +92,8 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
   // (found by tests/integration/hostile.test.ts). Silent or unfinished requests are answered 408 and
   // closed; connections past HTTP_MAX_CONNECTIONS are closed at once (README, "Limits").
   const limits = options.http ?? defaultHttpLimits;
+  if (options.metrics) definition.registerMetrics?.(options.metrics.metrics);
+  const serveMetrics = options.metrics && metricsListener(options.metrics.metrics, options.metrics.verify);
   const server = createServer(httpServerOptions(limits), (req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error('request failed', error);
@@ -99,6 +108,8 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
+    // The operator's scrape: a client token (not the gateway's signature) with the metrics scope.
+    if (serveMetrics && (await serveMetrics(req, res))) return;
     if (url.pathname === '/readyz') {
       const { status, body } = readinessResponse(await readinessOf({ database: () => options.db.command({ ping: 1 }) }, () => 'the database'));
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);

@@ -22,6 +22,7 @@ import { MarkRepository } from './rollups/marks.js';
 import { RollupReader } from './rollups/reader.js';
 import { RollupRepair } from './rollups/repair.js';
 import { HourRollupRepository, KpiDayRollupRepository } from './rollups/repository.js';
+import { registerUsageMetrics } from './metrics.js';
 
 const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
 /** How often the outbox sweep looks for events left behind. */
@@ -129,6 +130,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       settings,
     ),
     subscriptions: true,
+    registerMetrics: (metrics) => registerUsageMetrics(metrics, { deliveries, hubs, ingestJobs, exportJobs, ingestor }),
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).
     async handleHttp(req, res, url, caller) {

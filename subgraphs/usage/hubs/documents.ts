@@ -30,6 +30,8 @@ export interface DeliveryDocument {
   leaseUntil: Date | null;
   /** The hub's tenant. */
   tenant?: string;
+  /** When its event happened: the backlog's age is that of the oldest (deliveries queued before this field have none). */
+  queuedAt?: Date;
 }
 
 /** A leased delivery with its event decoded once. */

@@ -133,6 +133,7 @@ function delivery(hub: HubDocument, subjectId: string, pending: PendingEvent, ev
     event: pending.event,
     attempt: 0,
     nextAttemptAt: eventTime,
+    queuedAt: eventTime,
     leaseOwner: null,
     leaseUntil: null,
     tenant: hub.tenant,

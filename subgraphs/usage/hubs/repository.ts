@@ -156,6 +156,21 @@ export class DeliveryRepository extends DocumentRepository<DeliveryDocument> {
    * in line for its subject (an earlier event of the same usage or job that waits for a retry holds
    * the later ones back, so each subject's events arrive in order; other subjects go on).
    */
+
+  /** Deliveries not yet made, across tenants, and when the oldest one's event happened (for the metrics). */
+  async backlog(): Promise<{ pending: number; oldest: Date | null }> {
+    const [row] = await withDriverErrors(
+      () =>
+        this.collection
+          .aggregate<{ pending: number; oldest: Date | null }>([{ $group: { _id: null, pending: { $sum: 1 }, oldest: { $min: '$queuedAt' } } }], {
+            maxTimeMS: 2_000,
+          })
+          .toArray(),
+      'Reading the webhook backlog',
+    );
+    return { pending: row?.pending ?? 0, oldest: row?.oldest ?? null };
+  }
+
   async headFor(hubId: string, now: Date): Promise<DeliveryDocument | null> {
     const queue = await withDriverErrors(
       () => this.collection.find(this.scope({ hubId })).sort({ seq: 1 }).limit(headWindow).toArray(),

@@ -36,11 +36,13 @@ export class UsageIngestor {
     private readonly events: UsageEvents,
     private readonly rollups: RollupMaintainer,
     private readonly limits: IngestLimits,
+    /** Told what became of each batch (the metrics count them); shared by the tenant views. */
+    readonly observers: ((outcomes: readonly IngestOutcome[]) => void)[] = [],
   ) {}
 
   /** This ingestor for one tenant: its usages, rules and specifications (README, "Tenant isolation"). */
   forTenant(tenant: string): UsageIngestor {
-    return new UsageIngestor(this.usages.forTenant(tenant), this.catalogue.forTenant(tenant), this.events, this.rollups, this.limits);
+    return new UsageIngestor(this.usages.forTenant(tenant), this.catalogue.forTenant(tenant), this.events, this.rollups, this.limits, this.observers);
   }
 
   async ingest(batch: readonly NormalizedUsage[], options: { jobId: string | null; firstIndex: number; now: Date }): Promise<IngestOutcome[]> {
@@ -139,6 +141,7 @@ export class UsageIngestor {
       else outcomes[i] = { ...earlier, kind: 'duplicate' };
     }
     await this.events.settle(created, createEvents);
+    for (const observe of this.observers) observe(outcomes as IngestOutcome[]);
     return outcomes as IngestOutcome[];
   }
 }

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Scope } from '../../platform/caller.js';
+import { IngestUsagesDocument, UsagesDocument } from '../operations/generated.js';
+import { createUsage } from '../support/fixtures.js';
+import { dataOf, startStack, type Stack } from '../support/stack.js';
+
+/**
+ * GET /metrics on each service of the real system, in the Prometheus text format, to a token with
+ * the metrics scope only; after a little traffic the series of docs/operations.md are there.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('metrics');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const gatewayBase = () => stack.gatewayUrl.replace(/\/graphql$/, '');
+const scrape = (base: string, authorization?: string) => fetch(`${base}/metrics`, { headers: authorization ? { authorization } : {} });
+const services = () => [
+  ['gateway', gatewayBase()],
+  ['rest', stack.restUrl],
+  ...stack.system.subgraphs.map((subgraph) => [subgraph.name, subgraph.url.replace(/\/graphql$/, '')]),
+];
+
+/** The value of the series `name` whose labels include `labels` (in any order), or undefined. */
+function valueOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+describe('metrics', () => {
+  it('are refused without a token (401) and to a token without the metrics scope (403), on every service', async () => {
+    const reader = `Bearer ${await stack.mintToken({ scopes: [Scope.USAGE_READ] })}`;
+    for (const [service, base] of services()) {
+      expect((await scrape(base!)).status, `${service} without a token`).toBe(401);
+      expect((await scrape(base!, reader)).status, `${service} with usage:read only`).toBe(403);
+    }
+  });
+
+  it('show each service’s series after a little traffic', async () => {
+    await createUsage(stack, { usageType: 'metrics', usageDate: '2026-11-03T10:00:00Z' });
+    dataOf(await stack.request(UsagesDocument, { limit: 5 }));
+    expect((await stack.rest('GET', '/tmf-api/productUsageManagement/v5/productUsage?limit=2')).status).toBe(200);
+    const operator = `Bearer ${await stack.mintToken({ scopes: [Scope.METRICS] })}`;
+    const text = async (base: string) => {
+      const response = await scrape(base, operator);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      return response.text();
+    };
+
+    const gateway = await text(gatewayBase());
+    const mine = { service: 'gateway' };
+    expect(valueOf(gateway, 'usage_graph_process_cpu_seconds_total', mine)).toBeGreaterThan(0);
+    expect(valueOf(gateway, 'usage_graph_nodejs_eventloop_lag_seconds', mine)).toBeGreaterThanOrEqual(0);
+    expect(
+      valueOf(gateway, 'usage_graph_gateway_operation_duration_seconds_count', { ...mine, operation: 'Usages', type: 'query', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
+    // The REST facade's request, as its named operation.
+    expect(valueOf(gateway, 'usage_graph_gateway_operation_duration_seconds_count', { operation: 'RestListProductUsages', type: 'query' })).toBeGreaterThan(0);
+    expect(valueOf(gateway, 'usage_graph_gateway_subgraph_request_duration_seconds_count', { subgraph: 'usage', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(valueOf(gateway, 'usage_graph_gateway_entity_cache_reads_total', { result: 'miss' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(gateway, 'usage_graph_gateway_websocket_connections', mine)).toBeGreaterThanOrEqual(0);
+    expect(valueOf(gateway, 'usage_graph_gateway_rate_limited_total', mine)).toBe(0);
+
+    const rest = await text(stack.restUrl);
+    // The route template, not the path: one series for every usage id.
+    const route = '/tmf-api/productUsageManagement/v5/productUsage';
+    expect(valueOf(rest, 'usage_graph_rest_request_duration_seconds_count', { service: 'rest', method: 'GET', route, status: '200' })).toBeGreaterThan(0);
+    expect(rest).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}-/);
+
+    const ingested = dataOf(
+      await stack.request(IngestUsagesDocument, {
+        usages: [{ tenantId: 'metrics-consumer', application: 'metrics-app', resource: 'r1', unit: 'kwh', value: 1, datetime: new Date().toISOString() }],
+      }),
+    ).ingestProductUsages;
+    expect(ingested.storedCount).toBe(1);
+    const [usage, specification, party] = ['usage', 'specification', 'party'].map((name) =>
+      stack.system.subgraphs.find((s) => s.name === name)!.url.replace(/\/graphql$/, ''),
+    );
+    const usageText = await text(usage!);
+    // The gateway's subgraph requests are anonymous: they are named by their root field.
+    expect(
+      valueOf(usageText, 'usage_graph_subgraph_operation_duration_seconds_count', { service: 'usage', operation: 'productUsages', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
+    expect(valueOf(usageText, 'usage_graph_db_command_duration_seconds_count', { command: 'find', collection: 'productUsages' })).toBeGreaterThan(0);
+    expect(valueOf(usageText, 'usage_graph_webhook_backlog_deliveries', { service: 'usage' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(usageText, 'usage_graph_webhook_backlog_oldest_seconds', { service: 'usage' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(usageText, 'usage_graph_hubs', { state: 'suspended' })).toBe(0);
+    expect(valueOf(usageText, 'usage_graph_ingest_jobs', { state: 'COMPLETED' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(usageText, 'usage_graph_export_jobs', { state: 'Failed' })).toBe(0);
+    expect(valueOf(usageText, 'usage_graph_ingested_usages_total', { outcome: 'stored' })).toBeGreaterThan(0);
+    for (const [name, base] of [
+      ['specification', specification],
+      ['party', party],
+    ] as const) {
+      const series = await text(base!);
+      expect(valueOf(series, 'usage_graph_process_resident_memory_bytes', { service: name })).toBeGreaterThan(0);
+      expect(series).toMatch(new RegExp(`usage_graph_subgraph_operation_duration_seconds_count\\{[^}]*service="${name}"`));
+    }
+  });
+});
