@@ -13,6 +13,8 @@ afterAll(async () => {
 /** Every error a client sees: a message and a code from the vocabulary, nothing internal. */
 function expectClean(errors: unknown, code: string) {
   expect(errors).toBeInstanceOf(Array);
+  // An empty list would pass every check below: there must be an error to be clean.
+  expect((errors as unknown[]).length).toBeGreaterThan(0);
   for (const error of errors as { message: string; extensions: Record<string, unknown> }[]) {
     expect(error.extensions.code).toBe(code);
     expect(Object.keys(error.extensions).sort()).toEqual(['code']);
@@ -22,6 +24,9 @@ function expectClean(errors: unknown, code: string) {
 
 describe('bad input through the gateway', () => {
   it('an oversized or negative page is BAD_USER_INPUT and reads nothing', async () => {
+    // The command log sees a read when there is one, so its silence below means nothing was read.
+    const read = await stack.commands.during(async () => expect((await stack.request(UsagesDocument, { limit: 5 })).errors).toBeUndefined());
+    expect(read).not.toEqual([]);
     for (const variables of [{ limit: 100_000 }, { limit: 0 }, { offset: -1 }]) {
       const commands = await stack.commands.during(async () => {
         const result = await stack.request(UsagesDocument, variables);

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateKpiDocument,
@@ -10,6 +9,7 @@ import {
 } from '../operations/generated.js';
 import { rollupsSettled } from '../support/rollups.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * Daily and monthly aggregates of KPIs, against values computed here from the usages sent, including
@@ -83,13 +83,12 @@ const min = (v: number[]) => Math.min(...v);
 const last = (v: number[]) => v[v.length - 1]!;
 
 async function finished(id: string) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const job = await stack.rest('GET', `${base}/usagesJobs/${id}`);
-    if (job.body.status === 'COMPLETED') return;
-    if (job.body.status === 'ERRORS') throw new Error(`job ${id} failed: ${JSON.stringify(job.body)}`);
-    await sleep(25);
-  }
-  throw new Error(`job ${id} did not finish`);
+  const job = await waitUntil(
+    `ingestion job ${id} to finish`,
+    async () => (await stack.rest('GET', `${base}/usagesJobs/${id}`)).body,
+    (body) => body.status === 'COMPLETED' || body.status === 'ERRORS',
+  );
+  expect(job.status, JSON.stringify(job)).toBe('COMPLETED');
 }
 
 const monthly = async (kpiName: string, consumer?: string) =>

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateIngestJobDocument, CreateRuleDocument, IngestJobDocument, IngestJobsDocument, type UsageIngestInput } from '../operations/generated.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
+import { waitUntil } from '../support/wait.js';
 
 /** Ingestion jobs through the graph: states, counts, paged errors, resends, and a restart in the middle. */
 let stack: Stack;
@@ -21,13 +21,16 @@ const usage = (i: number, overrides: Partial<UsageIngestInput> = {}): UsageInges
 
 async function finished(id: string, on = stack) {
   const seen: string[] = [];
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const { usageIngestJob: job } = dataOf(await on.request(IngestJobDocument, { id, limit: 100 }));
-    if (seen.at(-1) !== job!.status) seen.push(job!.status);
-    if (job!.status === 'COMPLETED' || job!.status === 'ERRORS') return { job: job!, seen };
-    await sleep(25);
-  }
-  throw new Error(`job ${id} did not finish`);
+  const job = await waitUntil(
+    `ingestion job ${id} to finish`,
+    async () => {
+      const { usageIngestJob: job } = dataOf(await on.request(IngestJobDocument, { id, limit: 100 }));
+      if (job && seen.at(-1) !== job.status) seen.push(job.status);
+      return job;
+    },
+    (job) => job?.status === 'COMPLETED' || job?.status === 'ERRORS',
+  );
+  return { job: job!, seen };
 }
 
 const usagesOf = (application: string, on = stack) => on.db.collection('productUsages').find({ 'ingest.application': application }).toArray();
@@ -138,12 +141,12 @@ describe('a job interrupted by a restart', () => {
       const { createUsageIngestJob: job } = dataOf(await first.request(CreateIngestJobDocument, { usages }));
       const jobs = first.db.collection('usageIngestJobs');
       // Stop while it runs: after some usages are stored and before all are.
-      for (let attempt = 0; ; attempt++) {
-        const doc = await jobs.findOne({ _id: job.id as never });
-        if (doc!.processedCount >= 10) break;
-        if (attempt > 400) throw new Error('the job never started');
-        await sleep(5);
-      }
+      await waitUntil(
+        `ingestion job ${job.id} to have processed 10 usages`,
+        () => jobs.findOne({ _id: job.id as never }),
+        (doc) => (doc?.processedCount ?? 0) >= 10,
+        { intervalMs: 5 },
+      );
       await first.close();
       first = undefined;
       const stopped = await stack.db.client

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../rest-adapter/spec/validators.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { waitUntil } from '../support/wait.js';
 
 const base = '/tmf-api/productUsageManagement/v5';
 let stack: Stack;
@@ -25,13 +25,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function finished(id: string) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const job = await stack.rest('GET', `${base}/exportJob/${id}`);
-    if (job.body.status === 'Succeeded' || job.body.status === 'Failed') return job.body;
-    await sleep(50);
-  }
-  throw new Error(`export ${id} did not finish`);
+function finished(id: string, on = stack) {
+  return waitUntil(
+    `export job ${id} to finish`,
+    async () => (await on.rest('GET', `${base}/exportJob/${id}`)).body,
+    (body) => body.status === 'Succeeded' || body.status === 'Failed',
+  );
 }
 
 describe('v5 exportJob', () => {
@@ -116,12 +115,7 @@ describe('v5 exportJob', () => {
     });
     const restarted = await startStack('rest_export');
     try {
-      let job: { status: string } | undefined;
-      for (let attempt = 0; attempt < 100 && job?.status !== 'Succeeded'; attempt++) {
-        job = (await restarted.rest('GET', `${base}/exportJob/${id}`)).body;
-        if (job?.status !== 'Succeeded') await sleep(50);
-      }
-      expect(job).toMatchObject({ status: 'Succeeded' });
+      expect(await finished(id, restarted)).toMatchObject({ status: 'Succeeded' });
       const usages = (await (
         await fetch(`${restarted.restUrl}${base}/exportJob/${id}/file`, { headers: { authorization: `Bearer ${restarted.token}` } })
       ).json()) as unknown[];

@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allScopes, Scope } from '../../platform/caller.js';
 import { startReceiver } from '../support/receiver.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { subscribe, subscribersLive } from '../support/subscriber.js';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * Tenant isolation (README, "Tenant isolation"): data in two tenants, and every operation tried
@@ -192,12 +192,11 @@ describe('export jobs', () => {
     await ok(tokenB, createUsage, { input: usageInput('iso-export', 'p') });
     await ok(tokenB, createUsage, { input: usageInput('iso-export', 'p') });
     const job = (await ok(tokenA, `mutation { createExportJob(input: { filter: { usageType: ["iso-export"] } }) { id } }`)).createExportJob;
-    let state: any;
-    for (let i = 0; i < 200 && state?.status !== 'Succeeded'; i++) {
-      state = (await ok(tokenA, `query ($id: ID!) { exportJob(id: $id) { status exportedCount downloadPath } }`, { id: job.id })).exportJob;
-      if (state.status === 'Failed') throw new Error(JSON.stringify(state));
-      await sleep(25);
-    }
+    const state = await waitUntil(
+      `export job ${job.id} to finish`,
+      async () => (await ok(tokenA, `query ($id: ID!) { exportJob(id: $id) { status exportedCount downloadPath } }`, { id: job.id })).exportJob,
+      (state) => state?.status === 'Succeeded' || state?.status === 'Failed',
+    );
     expect(state).toEqual({ status: 'Succeeded', exportedCount: 1, downloadPath: `/exports/${job.id}` });
 
     const download = stack.gatewayUrl.replace(/\/graphql$/, `/exports/${job.id}`);
@@ -240,7 +239,14 @@ describe('hubs and webhooks', () => {
 
       const gotA = await receiverA.waitForAccepted(2);
       const gotB = await receiverB.waitForAccepted(2); // one per B hub (v5 and v4)
-      await sleep(300); // anything else would have arrived by now (the worker polls every few ms)
+      // Every delivery queued for the three hubs has been made (a delivery is owed until accepted),
+      // so what the receivers hold is all they will get.
+      const hubIds = [hubA.body.id, hubB.body.id, hubV4.body.id];
+      await waitUntil(
+        'the three hubs to be owed no delivery',
+        () => stack.db.collection('hubDeliveries').countDocuments({ hubId: { $in: hubIds } }),
+        (count) => count === 0,
+      );
       expect(receiverA.accepted().map((r) => [r.body.eventType, r.body.event.productUsage.id])).toEqual([
         ['ProductUsageCreateEvent', usageA],
         ['ProductUsageDeleteEvent', usageA],
@@ -313,14 +319,19 @@ describe('subscriptions', () => {
       const a = (await ok(tokenA, createUsage, { input: usageInput('iso-live', 'p') })).createProductUsage.id;
       const b = (await ok(tokenB, createUsage, { input: usageInput('iso-live', 'p') })).createProductUsage.id;
       await ok(tokenA, `mutation ($id: ID!) { updateProductUsage(id: $id, patch: { status: rated }) { id } }`, { id: a });
+      // Each subscriber's last awaited event follows one of the other tenant's (the writes go one after
+      // the other and the bus keeps their order): had that one leaked, it would have arrived before.
+      const last = (await ok(tokenB, createUsage, { input: usageInput('iso-live', 'p') })).createProductUsage.id;
       await subA.received(2);
-      await subB.received(1);
-      await sleep(200);
+      await subB.received(2);
       expect(subA.events).toEqual([
         { productUsageEvents: { eventType: 'ProductUsageCreateEvent', productUsage: { id: a } } },
         { productUsageEvents: { eventType: 'ProductUsageStateChangeEvent', productUsage: { id: a } } },
       ]);
-      expect(subB.events).toEqual([{ productUsageEvents: { eventType: 'ProductUsageCreateEvent', productUsage: { id: b } } }]);
+      expect(subB.events).toEqual([
+        { productUsageEvents: { eventType: 'ProductUsageCreateEvent', productUsage: { id: b } } },
+        { productUsageEvents: { eventType: 'ProductUsageCreateEvent', productUsage: { id: last } } },
+      ]);
       expect([...subA.errors, ...subB.errors]).toEqual([]);
     } finally {
       await subA.close();
@@ -438,11 +449,11 @@ describe('ingestion', () => {
     const created = await rest(tokenA, 'POST', `${uts}/usagesJobs`, body);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.id;
-    let job: any;
-    for (let i = 0; i < 200 && !['COMPLETED', 'ERRORS'].includes(job?.status); i++) {
-      job = (await rest(tokenA, 'GET', `${uts}/usagesJobs/${id}`)).body;
-      await sleep(25);
-    }
+    const job = await waitUntil(
+      `ingestion job ${id} to finish`,
+      async () => (await rest(tokenA, 'GET', `${uts}/usagesJobs/${id}`)).body,
+      (job) => job.status === 'COMPLETED' || job.status === 'ERRORS',
+    );
     expect(job.status).toBe('ERRORS'); // the second usage is beyond the late window: one error
 
     for (const path of [`${uts}/usagesJobs/${id}`, `${uts}/usagesJobs/${id}/errors`]) {

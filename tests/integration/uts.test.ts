@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
+import { waitUntil } from '../support/wait.js';
 
 /** The usage-transparency REST surface: jobs, errors, limits, legacy ingestion and every error code. */
 const base = '/api/usagetransparency/v3';
@@ -21,13 +21,13 @@ const jobBody = (tenantId: string, usages: { value: unknown; unit?: string; date
 });
 
 async function finished(id: string) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const response = await stack.rest('GET', `${base}/usagesJobs/${id}`);
-    expect(response.status).toBe(200);
-    if (response.body.status === 'COMPLETED' || response.body.status === 'ERRORS') return response.body;
-    await sleep(25);
-  }
-  throw new Error(`job ${id} did not finish`);
+  const response = await waitUntil(
+    `ingestion job ${id} to finish`,
+    () => stack.rest('GET', `${base}/usagesJobs/${id}`),
+    (response) => response.status !== 200 || response.body.status === 'COMPLETED' || response.body.status === 'ERRORS',
+  );
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body;
 }
 
 const usageCount = (tenant: string) => stack.db.collection('productUsages').countDocuments({ 'ingest.tenant': tenant });

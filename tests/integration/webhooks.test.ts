@@ -1,14 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signature } from '../../rest-adapter/hub-delivery.js';
 import { validate } from '../../rest-adapter/spec/validators.js';
 import { CreateUsageDocument, UpdateUsageDocument } from '../operations/generated.js';
 import { startReceiver } from '../support/receiver.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
+import { holdsFor, waitUntil } from '../support/wait.js';
 
 const secret = 'test-signing-secret-0123456789';
 const v5 = '/tmf-api/productUsageManagement/v5';
 const v4 = '/tmf-api/usageManagement/v4';
+/** The delivery worker's longest wait between looks for due deliveries (its default idleMs). */
+const workerIdleMaxMs = 1_000;
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('webhooks', { HUB_RETRY_BASE_MS: '50', HUB_RETRY_MAX_MS: '200', HUB_MAX_FAILURES: '4', HUB_SIGNING_SECRET: secret });
@@ -16,6 +18,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
+
+/** The deliveries still owed to a hub: a delivery leaves the database once its callback accepted it. */
+const owed = (hubId: string) => stack.db.collection('hubDeliveries').countDocuments({ hubId });
+/** Waits until a hub is owed nothing: every event queued for it was delivered (or it would still be owed). */
+const drained = (hubId: string) =>
+  waitUntil(
+    `hub ${hubId} to be owed no delivery`,
+    () => owed(hubId),
+    (count) => count === 0,
+  );
 
 const usage = (party: string) => ({
   '@type': 'ProductUsage',
@@ -70,11 +82,23 @@ describe('TMF hub webhooks', () => {
       const created = dataOf(await stack.request(CreateUsageDocument, { input: { usageType: 'while-down' } })).createProductUsage;
       await stack.request(UpdateUsageDocument, { id: created.id, patch: { status: 'rated' } });
       await stack.request(UpdateUsageDocument, { id: created.id, patch: { description: 'late' } });
-      // Queued in the database while no worker runs: the three events wait for the hub.
-      expect(await stack.db.collection('hubDeliveries').countDocuments({ hubId: hub.id })).toBe(3);
+      // Queued in the database while no worker runs: the three events wait for the hub, never leased
+      // nor tried, and the receiver sees none of them. A time window, as "nothing happens" has no
+      // event: longer than a running worker's longest idle wait (1 s), so a worker left running
+      // would have leased them within it.
+      const queued = await holdsFor(
+        'three untried deliveries queued and none received',
+        async () => ({ deliveries: await stack.db.collection('hubDeliveries').find({ hubId: hub.id }).toArray(), received: receiver.requests.length }),
+        ({ deliveries, received }) => received === 0 && deliveries.length === 3 && deliveries.every((d) => d.attempt === 0 && !d.leaseOwner),
+        workerIdleMaxMs + 500,
+      ).then(({ deliveries }) => deliveries);
+      expect(queued.map((d) => d.subjectId)).toEqual([created.id, created.id, created.id]);
 
+      // The worker back: the queued events arrive, and they were the ones queued (none is owed any more).
       await stack.startRest();
       const accepted = await receiver.waitForAccepted(3);
+      await drained(hub.id);
+      expect(accepted.map((r) => r.body.eventId).sort()).toEqual(queued.map((d) => String(d._id).split(':')[0]).sort());
       expect(accepted.map((r) => r.body.eventType)).toEqual([
         'ProductUsageCreateEvent',
         'ProductUsageStateChangeEvent',
@@ -97,8 +121,10 @@ describe('TMF hub webhooks', () => {
       const [delivery] = await receiver.waitForAccepted(1);
       expect(delivery!.body).toMatchObject({ eventType: 'UsageCreateEvent', event: { usage: { id: created.id, status: 'received' } } });
       expect(validate('v4.Usage', delivery!.body.event.usage)).toEqual([]);
-      await sleep(300);
-      expect(receiver.accepted()).toHaveLength(1);
+      // The delete event was not queued for this hub: had it been, it would be owed until delivered
+      // (after the create, its usage's events going in order), and the receiver would have it.
+      await drained(hub.body.id);
+      expect(receiver.requests).toHaveLength(1);
       expect((await stack.rest('DELETE', `${v4}/hub/${hub.body.id}`)).status).toBe(204);
     } finally {
       await receiver.close();
@@ -110,12 +136,11 @@ describe('TMF hub webhooks', () => {
     try {
       const hub = (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback: receiver.url, query: 'usageType=always-down' })).body;
       await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'always-down' });
-      const deadline = Date.now() + 10_000;
-      let state: any;
-      do {
-        state = (await stack.rest('GET', `${v5}/hub/${hub.id}`)).body;
-        if (state.status !== 'suspended') await sleep(50);
-      } while (state.status !== 'suspended' && Date.now() < deadline);
+      const state = await waitUntil(
+        `hub ${hub.id} to be suspended`,
+        async () => (await stack.rest('GET', `${v5}/hub/${hub.id}`)).body,
+        (body) => body.status === 'suspended',
+      );
       expect(state).toMatchObject({ status: 'suspended', lastError: 'The callback answered HTTP 503.' });
       expect(receiver.requests).toHaveLength(4);
       await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
@@ -130,8 +155,11 @@ describe('TMF hub webhooks', () => {
       const query = 'eventType=ExportJobCreateEvent,ExportJobStateChangeEvent,ExportJobDeleteEvent';
       const hub = (await stack.rest('POST', `${v5}/hub`, { '@type': 'Hub', callback: receiver.url, query })).body;
       const job = (await stack.rest('POST', `${v5}/exportJob`, { '@type': 'ExportJob', query: 'usageType=nothing-matches' })).body;
-      const deadline = Date.now() + 10_000;
-      while ((await stack.rest('GET', `${v5}/exportJob/${job.id}`)).body.status !== 'Succeeded' && Date.now() < deadline) await sleep(50);
+      await waitUntil(
+        `export job ${job.id} to succeed`,
+        async () => (await stack.rest('GET', `${v5}/exportJob/${job.id}`)).body,
+        (body) => body.status === 'Succeeded',
+      );
       expect((await stack.rest('DELETE', `${v5}/exportJob/${job.id}`)).status).toBe(204);
 
       const accepted = await receiver.waitForAccepted(4);
@@ -146,9 +174,10 @@ describe('TMF hub webhooks', () => {
         expect(validate('v5.ExportJob_RES', delivery.body.event.exportJob)).toEqual([]);
       }
       // A usage event is not among them: the hub named only ExportJob events.
+      // Had it been queued for this hub, the hub would owe it until the receiver had it.
       await stack.rest('POST', `${v5}/productUsage`, usage('export-hub'));
-      await sleep(300);
-      expect(receiver.accepted()).toHaveLength(4);
+      await drained(hub.id);
+      expect(receiver.requests).toHaveLength(4);
       await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
     } finally {
       await receiver.close();
@@ -165,12 +194,11 @@ describe('TMF hub webhooks', () => {
     await stack.startRest({ hubPrivateCallbacks: 'deny' });
     try {
       await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'private-target' });
-      const deadline = Date.now() + 10_000;
-      let state: any;
-      do {
-        state = (await stack.rest('GET', `${v5}/hub/${hub.id}`)).body;
-        if (!state.lastError) await sleep(50);
-      } while (!state.lastError && Date.now() < deadline);
+      const state = await waitUntil(
+        `hub ${hub.id} to record a failed delivery`,
+        async () => (await stack.rest('GET', `${v5}/hub/${hub.id}`)).body,
+        (body) => Boolean(body.lastError),
+      );
       expect(state.lastError).toBe('The callback resolves to a loopback, private or link-local address, which this deployment refuses.');
       expect(receiver.requests).toHaveLength(0);
       await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
@@ -235,6 +263,8 @@ describe('TMF hub webhooks under faults', () => {
       expect(receiver.requests).toHaveLength(4);
       await stack.rest('PATCH', `${v5}/productUsage/${first.id}`, { '@type': 'ProductUsage', status: 'rated' });
       const second = (await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'while-suspended' })).body;
+      // Kept while suspended: the failed first event and the two made since are owed, none tried again.
+      expect(await owed(hub.id)).toBe(3);
       expect(receiver.requests).toHaveLength(4);
 
       up = true;
@@ -248,6 +278,8 @@ describe('TMF hub webhooks under faults', () => {
         ['ProductUsageCreateEvent', second.id],
       ]);
       await expect.poll(async () => (await hubState(hub.id)).lastError).toBeUndefined();
+      await drained(hub.id);
+      expect(receiver.accepted()).toHaveLength(3);
       await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
     } finally {
       await receiver.close();
@@ -267,6 +299,8 @@ describe('TMF hub webhooks under faults', () => {
       const second = (await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'registered-twice' })).body;
       const accepted = await receiver.waitForAccepted(2);
       expect(accepted.map((r) => r.body.event.productUsage.id).sort()).toEqual([first.id, second.id].sort());
+      // Nothing more owed, so no event is on its way a second time.
+      await drained(hub.id);
       expect(receiver.accepted()).toHaveLength(2);
       await stack.rest('DELETE', `${v5}/hub/${hub.id}`);
       expect((await stack.rest('GET', `${v5}/hub/${hub.id}`)).status).toBe(404);
@@ -284,8 +318,10 @@ describe('TMF hub webhooks under faults', () => {
       expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
       await stack.rest('POST', `${v5}/productUsage`, { ...usage('p'), usageType: 'registered-at-once' });
       await receiver.waitForAccepted(1);
+      // One hub stored, so one delivery of the one event, and nothing else owed for it.
+      expect(await stack.db.collection('hubs').countDocuments({ callback: receiver.url })).toBe(1);
+      await drained(answers[0]!.body.id);
       await stack.rest('DELETE', `${v5}/hub/${answers[0]!.body.id}`);
-      // One hub, so one delivery of the one event.
       expect(receiver.requests).toHaveLength(1);
     } finally {
       await receiver.close();

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Watched } from './wait.js';
 
 export interface Received {
   status: number;
@@ -24,6 +24,7 @@ export interface Receiver {
 
 export async function startReceiver(answer: (attempt: number) => number | Promise<number>): Promise<Receiver> {
   const requests: Received[] = [];
+  const watched = new Watched();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -31,9 +32,11 @@ export async function startReceiver(answer: (attempt: number) => number | Promis
       const raw = Buffer.concat(chunks).toString('utf8');
       const received: Received = { status: 0, headers: req.headers, raw, body: JSON.parse(raw) };
       requests.push(received);
+      watched.changed();
       void Promise.resolve(answer(requests.length)).then((status) => {
         received.status = status;
         if (!res.destroyed) res.writeHead(status).end();
+        watched.changed();
       });
     });
   });
@@ -45,14 +48,10 @@ export async function startReceiver(answer: (attempt: number) => number | Promis
     requests,
     accepted,
     async waitForAccepted(count, ms = 10_000) {
-      const deadline = Date.now() + ms;
-      while (accepted().length < count) {
-        if (Date.now() > deadline)
-          throw new Error(
-            `${accepted().length} of ${count} deliveries accepted; requests: ${requests.map((r) => `${r.status} ${r.body.eventType}`).join(', ')}`,
-          );
-        await sleep(10);
-      }
+      await watched.until(`${count} deliveries accepted`, () => accepted().length >= count, {
+        timeoutMs: ms,
+        seen: () => `${accepted().length} accepted; requests: ${requests.map((r) => `${r.status} ${r.body.eventType}`).join(', ')}`,
+      });
       return accepted();
     },
     close: () =>

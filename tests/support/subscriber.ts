@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { currentToken, type Stack } from './stack.js';
 import { usageEventTopic } from '../../subgraphs/usage/product-usage/events.js';
+import { waitUntil, Watched } from './wait.js';
 
 /** A real graphql-ws client on a gateway, collecting what one subscription delivers. */
 export interface Subscriber {
@@ -25,34 +25,35 @@ export function subscribe(wsUrl: string, query: string, variables: Record<string
     lazy: true,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
   });
+  const watched = new Watched();
+  const seen = () => `${JSON.stringify(state.events)} errors ${JSON.stringify(state.errors)}`;
   const state: Subscriber = {
     events: [],
     errors: [],
     completed: false,
     async received(count, ms = 5_000) {
-      const deadline = Date.now() + ms;
-      while (state.events.length < count) {
-        if (Date.now() > deadline)
-          throw new Error(`got ${state.events.length} of ${count} events: ${JSON.stringify(state.events)} errors ${JSON.stringify(state.errors)}`);
-        await sleep(10);
-      }
+      await watched.until(`${count} subscription events`, () => state.events.length >= count, { timeoutMs: ms, seen });
       return state.events;
     },
-    async ended(ms = 5_000) {
-      const deadline = Date.now() + ms;
-      while (!state.completed && state.errors.length === 0) {
-        if (Date.now() > deadline) throw new Error('the subscription did not end');
-        await sleep(10);
-      }
-    },
+    ended: (ms = 5_000) => watched.until('the subscription to end', () => state.completed || state.errors.length > 0, { timeoutMs: ms, seen }),
     close: () => client.dispose() as Promise<void>,
   };
   client.subscribe(
     { query, variables },
     {
-      next: (value) => (value.errors ? state.errors.push(value.errors) : state.events.push(value.data)),
-      error: (error) => state.errors.push(error),
-      complete: () => (state.completed = true),
+      next: (value) => {
+        if (value.errors) state.errors.push(value.errors);
+        else state.events.push(value.data);
+        watched.changed();
+      },
+      error: (error) => {
+        state.errors.push(error);
+        watched.changed();
+      },
+      complete: () => {
+        state.completed = true;
+        watched.changed();
+      },
     },
   );
   return state;
@@ -61,9 +62,14 @@ export function subscribe(wsUrl: string, query: string, variables: Record<string
 /** Waits until `count` subscriptions are live on the stack's usage subgraph (deferred, not a guess). */
 export async function subscribersLive(stack: Stack, count: number, ms = 5_000): Promise<void> {
   const topic = usageEventTopic(stack.config.mongodbDb);
-  const deadline = Date.now() + ms;
-  while (stack.system.bus.subscriberCount(topic) < count) {
-    if (Date.now() > deadline) throw new Error(`only ${stack.system.bus.subscriberCount(topic)} of ${count} subscriptions became live`);
-    await sleep(10);
-  }
+  // The count lives in the bus, which announces no change: read it until it is reached.
+  await waitUntil(
+    `${count} live subscriptions on the usage subgraph`,
+    () => stack.system.bus.subscriberCount(topic),
+    (live) => live >= count,
+    {
+      timeoutMs: ms,
+      intervalMs: 10,
+    },
+  );
 }
