@@ -6,7 +6,7 @@ import { signCaller } from '../platform/internal-signature.js';
 import { root } from './load.js';
 
 /**
- * Production's authentication for the system under test (README, "Security"): config.ts refuses to
+ * Production's authentication for the system under test (docs/security.md): config.ts refuses to
  * start in production without real keys, the gateway takes only bearer tokens and the subgraphs only
  * gateway-signed requests. The bench makes an ES256 key pair of its own for the run, gives every
  * process it starts the public key and an internal secret, and sends a token for one tenant with

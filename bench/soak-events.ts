@@ -17,7 +17,7 @@ export interface SeenEvent {
 
 /**
  * The webhook receiver: answers every delivery 200 at once and records it by `eventId`, checking
- * the signature as a partner would (README, "Signing").
+ * the signature as a partner would (docs/events.md, "Signing").
  */
 export interface SoakReceiver {
   url: string;

@@ -1,6 +1,6 @@
 /**
  * A token bucket per key (the tenant): `perSecond` sustained, `burst` at once. In memory, per
- * process: N gateway instances behind a balancer allow up to N times the rate in total (README,
+ * process: N gateway instances behind a balancer allow up to N times the rate in total (docs/security.md,
  * "Limits"). Idle buckets are dropped, so memory follows the number of active tenants.
  */
 export class RateLimiter {

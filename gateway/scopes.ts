@@ -2,7 +2,7 @@ import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDef
 import { hasScope, Scope, type RequestCaller } from '../platform/caller.js';
 
 /**
- * The scope each root field needs: the one place authorization is decided (README, "Security").
+ * The scope each root field needs: the one place authorization is decided (docs/security.md).
  * Reading is `usage:read` whatever the subgraph, since a usage is shown with its specification and
  * parties; an export job or a hub only reveals what the caller may read already. Changing data needs
  * the scope of what it changes. A root field missing here needs `admin`, so a new field is closed

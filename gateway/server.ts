@@ -28,6 +28,8 @@ import { useOperationLimits, type OperationLimits } from './plugins/operation-li
 import { useRateLimit } from './plugins/rate-limit.js';
 import { useRequestLimits } from './plugins/request-limits.js';
 import { useMetrics } from './plugins/metrics.js';
+import { useTracePropagation } from './plugins/trace-propagation.js';
+import { contextOf, inServerSpan, tracerFor } from '../platform/tracing.js';
 import { metricsListener, Metrics } from '../platform/metrics.js';
 
 export interface GatewayLimits {
@@ -39,6 +41,7 @@ export interface GatewayLimits {
   subgraphTimeoutMs: number;
 }
 import { serveGraphQLWs, type WebSocketLimits } from './websocket.js';
+import { useRequestLog } from './plugins/request-log.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -52,7 +55,7 @@ export interface GatewayOptions {
   websocket: WebSocketLimits & { maxMessageBytes: number };
   /** Client token verification, and the key that signs the caller into subgraph requests. */
   auth: { verify: VerifyToken; internalSecret: string };
-  /** Body, rate, operation, subscription and upstream limits (README, "Limits"). */
+  /** Body, rate, operation, subscription and upstream limits (docs/security.md, "Limits"). */
   limits: GatewayLimits;
   /** Planner and caches (config.gateway). */
   tuning: GatewayTuning;
@@ -86,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const entityCache = new EntityCache({ ttlMs: options.tuning.entityCache.ttlSeconds * 1000, maxEntries: options.tuning.entityCache.maxEntries });
   const evictions = entityCache.enabled ? shareEvictions(entityCache, options.bus, log) : undefined;
   const metrics = new Metrics('gateway');
+  const tracer = tracerFor('gateway');
   metrics.counter('usage_graph_gateway_entity_cache_reads_total', 'Reference entities asked of the entity cache, by result.', ['result'], function () {
     this.reset();
     this.inc({ result: 'hit' }, entityCache.hits);
@@ -121,6 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // The console page is public (it holds no data); what it asks the graph for is authenticated.
       useConsole(),
       useMetrics(metrics),
+      useRequestLog(log),
       useRequestLimits(options.limits.bodyLimitBytes),
       useAuthentication(options.auth.verify, options.ide, callers),
       useRateLimit(limiter, callers, () => refused.inc()),
@@ -128,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       useOperationLimits(options.limits.operations),
       useExecutionData(),
       useUpstreamSignature(options.auth.internalSecret),
+      useTracePropagation(),
       // A subgraph that does not answer in time fails the request instead of holding it.
       useUpstreamTimeout(options.limits.subgraphTimeoutMs),
       ...(evictions ? [useEntityCache(entityCache, evictions.evict)] : []),
@@ -154,7 +160,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
       return;
     }
-    runtime.requestListener(request, response);
+    // A server span for the request (platform/tracing.ts; the runtime's work and its subgraph calls run in it).
+    void inServerSpan(tracer, `${request.method ?? 'GET'} ${request.url?.split('?')[0] ?? '/'}`, contextOf(request.headers), (span) => {
+      const done = new Promise<void>((resolve) => response.once('close', resolve));
+      runtime.requestListener(request, response);
+      return done.then(() => span.setAttribute('http.response.status_code', response.statusCode));
+    });
   });
   server.maxConnections = limits.maxConnections;
   const sockets = new WebSocketServer({ server, path: runtime.graphqlEndpoint, maxPayload: options.websocket.maxMessageBytes });

@@ -1,6 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import { ErrorCode } from '../platform/errors.js';
+import { ErrorCode, UsageGraphError } from '../platform/errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AuthenticatedExtra } from './websocket-auth.js';
 
@@ -8,15 +7,14 @@ import type { AuthenticatedExtra } from './websocket-auth.js';
  * Websocket limits beside message size and unread bytes (websocket.ts): at most WS_MAX_SUBSCRIPTIONS
  * operations at once per connection, and every subscribe counts against the tenant's rate limit like
  * an HTTP request. Either refusal is an `error` message for that operation (code TOO_MANY_REQUESTS);
- * the connection and its other subscriptions go on.
+ * the connection and its other subscriptions go on. No `http` extension (platform/errors.ts httpError):
+ * a websocket message would carry it to the client.
  */
 export function withWebSocketLimits<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, AuthenticatedExtra>,
   limits: { maxSubscriptions: number; limiter: RateLimiter },
 ): ServerOptions<P, AuthenticatedExtra> {
-  const refuse = (message: string, retryAfter?: number) => [
-    new GraphQLError(message, { extensions: { code: ErrorCode.TOO_MANY_REQUESTS, ...(retryAfter ? { retryAfter } : {}) } }),
-  ];
+  const refuse = (message: string, retryAfter?: number) => [new UsageGraphError(ErrorCode.TOO_MANY_REQUESTS, message, retryAfter ? { retryAfter } : undefined)];
   return {
     ...options,
     onSubscribe(ctx, id, payload) {

@@ -10,7 +10,7 @@ export interface Authentication {
 }
 
 /**
- * How clients are authenticated, from the configuration (README, "Security"): the gateway and the
+ * How clients are authenticated, from the configuration (docs/security.md): the gateway and the
  * REST facade build the same verifier, so both accept exactly the same tokens.
  */
 export async function authFromConfig(config: Config, warn: (message: string) => void): Promise<Authentication> {

@@ -39,6 +39,8 @@ const schema = z.object({
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // json (one JSON object per line) or pretty; unset: json in production, pretty otherwise.
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   HUB_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   HUB_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
   HUB_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
@@ -107,10 +109,12 @@ export interface Config {
   paging: { defaultSize: number; maxSize: number };
   bodyLimitBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** LOG_FORMAT: JSON lines for a log pipeline, or a readable line for a terminal (platform/logger.ts). */
+  logFormat: 'json' | 'pretty';
   hubs: {
     retry: { baseMs: number; maxMs: number; maxFailures: number };
     signingSecret?: string;
-    /** Whether callbacks may point at loopback, private or link-local addresses (see README, webhooks). */
+    /** Whether callbacks may point at loopback, private or link-local addresses (see docs/events.md). */
     privateCallbacks: 'allow' | 'deny';
   };
   websocket: { maxBufferedBytes: number; maxMessageBytes: number; keepAliveMs: number };
@@ -118,7 +122,7 @@ export interface Config {
   auth: AuthConfig;
   limits: LimitsConfig;
   gateway: GatewayTuning;
-  /** Connection limits of every HTTP server (gateway, REST facade, subgraphs): README, "Limits". */
+  /** Connection limits of every HTTP server (gateway, REST facade, subgraphs): docs/security.md, "Limits". */
   http: HttpLimits;
 }
 
@@ -164,7 +168,7 @@ export const httpServerOptions = (limits: HttpLimits) => ({
   connectionsCheckingInterval: limits.checkIntervalMs,
 });
 
-/** How the gateway plans and runs operations (README, "Gateway"). */
+/** How the gateway plans and runs operations (docs/architecture.md, "The gateway"). */
 export interface GatewayTuning {
   /** The Rust query planner of Hive Router (default), or the runtime's JavaScript planner. */
   queryPlanner: 'rust' | 'js';
@@ -172,7 +176,7 @@ export interface GatewayTuning {
   entityCache: { ttlSeconds: number; maxEntries: number };
 }
 
-/** Limits against overload and abuse (README, "Security", "Limits"). */
+/** Limits against overload and abuse (docs/security.md, "Limits"). */
 export interface LimitsConfig {
   /** Requests per second per tenant, sustained (0: no rate limit), and the burst above it. */
   ratePerSecond: number;
@@ -186,7 +190,7 @@ export interface LimitsConfig {
   exportMaxConcurrent: number;
 }
 
-/** Authentication (README, "Security"); keys are resolved by platform/auth-keys.ts. */
+/** Authentication (docs/security.md); keys are resolved by platform/auth-keys.ts. */
 export interface AuthConfig {
   jwksUrl?: string;
   publicKeyFile?: string;
@@ -204,7 +208,7 @@ export interface AuthConfig {
   anonymousPreflight: 'empty' | 'refuse';
 }
 
-/** Ingestion limits (README, "Ingestion"). */
+/** Ingestion limits (docs/ingestion.md). */
 export interface IngestConfig {
   maxBatch: number;
   maxJobUsages: number;
@@ -272,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     paging: { defaultSize: e.DEFAULT_PAGE_SIZE, maxSize: e.MAX_PAGE_SIZE },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
     hubs: {
       retry: { baseMs: e.HUB_RETRY_BASE_MS, maxMs: e.HUB_RETRY_MAX_MS, maxFailures: e.HUB_MAX_FAILURES },
       signingSecret: e.HUB_SIGNING_SECRET,

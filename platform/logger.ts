@@ -1,5 +1,10 @@
-/** A small levelled logger on stderr; one line per event, so process supervisors can collect it. */
+/**
+ * A small levelled logger on stderr; one line per event, so process supervisors can collect it:
+ * JSON (`LOG_FORMAT=json`, the default in production: `{"time","level","logger","msg",...fields}`)
+ * for a log pipeline, or a readable line for a terminal (`pretty`, the default otherwise).
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'json' | 'pretty';
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -22,10 +27,29 @@ function describe(detail: unknown): string {
   }
 }
 
-export function createLogger(level: LogLevel, name = 'usage-graph'): Logger {
+/** A JSON line: a plain object detail's fields beside the message, an error as its name, message and stack. */
+function jsonLine(at: LogLevel, name: string, message: string, detail: unknown): string {
+  const fields =
+    detail === undefined
+      ? {}
+      : detail instanceof Error
+        ? { error: { name: detail.name, message: detail.message, stack: detail.stack } }
+        : typeof detail === 'object' && detail !== null && !Array.isArray(detail)
+          ? detail
+          : { detail };
+  try {
+    return JSON.stringify({ time: new Date().toISOString(), level: at, logger: name, msg: message, ...fields });
+  } catch {
+    return JSON.stringify({ time: new Date().toISOString(), level: at, logger: name, msg: message, detail: describe(detail).trim() });
+  }
+}
+
+export function createLogger(level: LogLevel, name = 'usage-graph', format: LogFormat = 'pretty'): Logger {
   const emit = (at: LogLevel, message: string, detail?: unknown) => {
     if (rank[at] < rank[level]) return;
-    process.stderr.write(`${new Date().toISOString()} ${at.toUpperCase()} [${name}] ${message}${describe(detail)}\n`);
+    process.stderr.write(
+      format === 'json' ? `${jsonLine(at, name, message, detail)}\n` : `${new Date().toISOString()} ${at.toUpperCase()} [${name}] ${message}${describe(detail)}\n`,
+    );
   };
   return {
     level,
@@ -33,6 +57,6 @@ export function createLogger(level: LogLevel, name = 'usage-graph'): Logger {
     info: (m, d) => emit('info', m, d),
     warn: (m, d) => emit('warn', m, d),
     error: (m, d) => emit('error', m, d),
-    child: (child) => createLogger(level, `${name}:${child}`),
+    child: (child) => createLogger(level, `${name}:${child}`, format),
   };
 }

@@ -8,7 +8,7 @@ import { TokenError, type VerifyToken } from './token-verifier.js';
 /**
  * Prometheus metrics of one process (prom-client, the Prometheus text format). Every series carries
  * `service` (gateway, usage, specification, party, rest); the process metrics (CPU, memory,
- * event-loop lag, handles, GC) come from prom-client's defaults. docs/operations.md lists the series.
+ * event-loop lag, handles, GC) come from prom-client's defaults. docs/observability.md lists the series.
  */
 export class Metrics {
   readonly registry = new Registry();

@@ -1,5 +1,6 @@
 import { MongoClient, MongoServerError, type Db, type MongoClientOptions } from 'mongodb';
 import { conflict, gatewayTimeout, serviceUnavailable } from './errors.js';
+import { inClientSpan } from './tracing.js';
 
 /** Driver options shared by every connection the project opens. */
 export function clientOptions(extra: MongoClientOptions = {}): MongoClientOptions {
@@ -80,7 +81,8 @@ const internalError = 1;
  */
 export async function withDriverErrors<T>(operation: () => Promise<T>, what: string): Promise<T> {
   try {
-    return await operation();
+    // A span of the service whose request this is, when traces are exported (platform/tracing.ts).
+    return await inClientSpan(what, { 'db.system': 'mongodb' }, operation);
   } catch (error) {
     if (error instanceof MongoServerError && error.code === 11000) {
       throw conflict(`${what}: a record with the same key already exists.`);

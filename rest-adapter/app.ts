@@ -1,7 +1,8 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { defaultHttpLimits, type HttpLimits } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
-import { internalError, notFound, payloadTooLarge, serviceUnavailable, TmfError, unsupportedMediaType } from './errors.js';
+import { serviceUnavailable, tmfSurface } from './errors.js';
+import { useErrorSurface } from './error-hook.js';
 import type { VerifyToken } from '../platform/token-verifier.js';
 import { registerAnonymousPreflight } from './anonymous-preflight.js';
 import { registerAuthentication } from './authentication.js';
@@ -42,7 +43,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   const limits = options.http ?? defaultHttpLimits;
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
-    // Fastify's own options for Node's timeouts (README, "Limits"): an idle keep-alive connection is
+    // Fastify's own options for Node's timeouts (docs/security.md, "Limits"): an idle keep-alive connection is
     // closed after keepAliveTimeout; one that sends nothing or stops mid-request is answered 408 and
     // closed after the headers or request timeout, found by Node every checkIntervalMs. No socket
     // inactivity timeout (connectionTimeout): an answer in progress is bounded by the gateway's own.
@@ -69,23 +70,8 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     checkedJsonParser(parseJson as Parameters<typeof checkedJsonParser>[0], options.maxListItems ?? 1000),
   );
 
-  app.setErrorHandler((error: FastifyError | TmfError, request, reply) => {
-    let tmf: TmfError;
-    if (error instanceof TmfError) tmf = error;
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') tmf = payloadTooLarge(options.bodyLimitBytes);
-    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') tmf = unsupportedMediaType(String(request.headers['content-type'] ?? ''), ['application/json']);
-    else if (error.statusCode === 400 || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
-      tmf = new TmfError(400, 'Bad Request', 'The body is not valid JSON (or carries a forbidden __proto__ or constructor key).');
-    } else {
-      log.error(`${request.method} ${request.url} failed`, error);
-      tmf = internalError();
-    }
-    return reply.code(tmf.status).headers(tmf.headers).type('application/json').send(tmf.body());
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const tmf = notFound(`No resource at ${request.method} ${request.url.split('?')[0]}.`);
-    return reply.code(404).type('application/json').send(tmf.body());
-  });
+  // TMF630 error bodies everywhere but under the UTS prefix, which words the same errors its way (routes/uts.ts).
+  useErrorSurface(app, tmfSurface(log));
 
   let closing = false;
   app.addHook('preClose', (done) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../platform/errors.js';
 import { TokenError, type VerifyToken } from '../platform/token-verifier.js';
 import { fromGraphError } from './errors.js';
@@ -22,11 +22,15 @@ declare module 'fastify' {
  * error handler: the TMF error body (401, `WWW-Authenticate: Bearer`) or the UTS one
  * (`mdsp.core.generic.unauthorized`). Register after the anonymous preflight, whose hook answers first.
  */
+/** The tenant of each authenticated request, for its log line (request-log.ts). */
+const tenants = new WeakMap<FastifyRequest, string>();
+export const tenantOf = (request: FastifyRequest): string | undefined => tenants.get(request);
+
 export function registerAuthentication(app: FastifyInstance, verify: VerifyToken): void {
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     try {
-      await verify(request.headers.authorization);
+      tenants.set(request, (await verify(request.headers.authorization)).caller.tenant);
     } catch (error) {
       if (error instanceof TokenError) throw fromGraphError(ErrorCode.UNAUTHENTICATED, error.message);
       throw error;

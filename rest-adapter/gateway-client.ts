@@ -3,6 +3,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
 import { Agent, request as httpRequest } from 'node:http';
 import { fromGraphError, internalError, serviceUnavailable } from './errors.js';
+import { traceHeaders } from '../platform/tracing.js';
 
 interface GraphQLResponse<T> {
   data?: T | null;
@@ -75,6 +76,8 @@ export class GatewayClient {
             accept: 'application/graphql-response+json, application/json',
             'content-length': Buffer.byteLength(payload),
             ...credential,
+            // The request's trace continues in the gateway (platform/tracing.ts; nothing without tracing).
+            ...traceHeaders(),
           },
         },
         (response) => {

@@ -30,7 +30,7 @@ export interface HubDeliveryOptions {
   timeoutMs?: number;
   /** Longest wait between looks for due deliveries while there are none (it starts at 100 ms and doubles). */
   idleMs?: number;
-  /** Counts each attempt by outcome and times the callbacks (docs/operations.md). */
+  /** Counts each attempt by outcome and times the callbacks (docs/observability.md). */
   metrics?: Metrics;
 }
 

@@ -9,7 +9,7 @@ import { authFromConfig } from '../platform/authentication.js';
 import { serviceTokens } from '../platform/tokens.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel, 'rest');
+const log = createLogger(config.logLevel, 'rest', config.logFormat);
 const auth = await authFromConfig(config, (m) => log.warn(m));
 const adapter = await startRestAdapter({
   gatewayUrl: config.gatewayUrl ?? `http://localhost:${config.ports.gateway}/graphql`,

@@ -1,4 +1,5 @@
-import { badRequest, TmfError } from './errors.js';
+import { ErrorCode } from '../platform/errors.js';
+import { badRequest, fromCode } from './errors.js';
 
 /** Deeper than any TMF resource (a few levels) with room for characteristic values (the graph allows 32). */
 export const MAX_BODY_DEPTH = 64;
@@ -29,22 +30,28 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
  * check. Lists are bounded because schema validation reports every failing item: a 50,000-item
  * array of wrong items kept the process busy for 25 s (found by tests/integration/hostile.test.ts).
  */
-export function bodyProblem(value: unknown, maxListItems: number): { status: 400 | 413; message: string } | null {
+export function bodyProblem(
+  value: unknown,
+  maxListItems: number,
+): { code: typeof ErrorCode.BAD_USER_INPUT | typeof ErrorCode.PAYLOAD_TOO_LARGE; message: string } | null {
   const stack: unknown[] = [value];
   while (stack.length) {
     const item = stack.pop();
     if (typeof item === 'number' && !Number.isFinite(item)) {
-      return { status: 400, message: 'The body holds a number too large to represent (JSON numbers must be finite doubles).' };
+      return { code: ErrorCode.BAD_USER_INPUT, message: 'The body holds a number too large to represent (JSON numbers must be finite doubles).' };
     }
     if (Array.isArray(item) && item.length > maxListItems) {
-      return { status: 413, message: `The body holds a list of ${item.length} items; at most ${maxListItems} are accepted.` };
+      return { code: ErrorCode.PAYLOAD_TOO_LARGE, message: `The body holds a list of ${item.length} items; at most ${maxListItems} are accepted.` };
     }
     if (item !== null && typeof item === 'object') {
       for (const [key, inner] of Object.entries(item)) {
         // No TMF or UTS attribute starts with "$"; such a key is an operator injection attempt, even
         // where it would do nothing (a merge patch's "$where": null removes an attribute that is not there).
         if (key.startsWith('$'))
-          return { status: 400, message: `Attribute name ${JSON.stringify(key.slice(0, 40))} is not allowed: names may not start with "$".` };
+          return {
+            code: ErrorCode.BAD_USER_INPUT,
+            message: `Attribute name ${JSON.stringify(key.slice(0, 40))} is not allowed: names may not start with "$".`,
+          };
         stack.push(inner);
       }
     }
@@ -66,7 +73,7 @@ export function checkedJsonParser(parse: Parser, maxListItems: number): Parser {
     parse(request, body, (error, value) => {
       if (error) return done(error);
       const problem = bodyProblem(value, maxListItems);
-      if (problem) return done(problem.status === 413 ? new TmfError(413, 'Payload Too Large', problem.message) : badRequest(problem.message));
+      if (problem) return done(fromCode(problem.code, problem.message));
       done(null, value);
     });
   };

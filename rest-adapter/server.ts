@@ -6,9 +6,11 @@ import type { VerifyToken } from '../platform/token-verifier.js';
 import { buildRestApp } from './app.js';
 import { Metrics } from '../platform/metrics.js';
 import { registerMetrics } from './metrics.js';
+import { registerTracing } from './tracing.js';
 import { GatewayClient } from './gateway-client.js';
 import { HubDeliveryWorker } from './hub-delivery.js';
 import type { Paging } from './routes/resource.js';
+import { registerRequestLog } from './request-log.js';
 
 export interface RunningRestAdapter {
   url: string;
@@ -47,6 +49,8 @@ export async function startRestAdapter(options: RestAdapterOptions): Promise<Run
   const app = await buildRestApp({ ...options, gateway });
   const metrics = new Metrics('rest');
   registerMetrics(app, metrics, options.verify);
+  registerTracing(app);
+  registerRequestLog(app, options.logger);
   await app.listen({ host: options.host, port: options.port });
   const deliveries = new HubDeliveryWorker({
     gateway,

@@ -9,7 +9,7 @@ import { connectMongo } from '../platform/mongo.js';
 import { repairRollups } from '../subgraphs/usage/rollups/repair.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, 'usage-graph', config.logFormat);
 const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
 const client = await connectMongo(database.uri);
 try {

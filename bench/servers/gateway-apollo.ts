@@ -6,7 +6,7 @@ import { signedBenchCaller } from '../auth.js';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 
-// The subgraphs answer only gateway-signed requests (README, "Security"): the one addition to the
+// The subgraphs answer only gateway-signed requests (docs/security.md): the one addition to the
 // defaults signs the bench's caller into each subgraph request, as our gateway does for a verified token.
 class SignedDataSource extends RemoteGraphQLDataSource {
   override willSendRequest({ request }: Parameters<NonNullable<RemoteGraphQLDataSource['willSendRequest']>>[0]) {

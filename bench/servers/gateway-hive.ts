@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { signedBenchCaller } from '../auth.js';
 
-// The subgraphs answer only gateway-signed requests (README, "Security"): the one addition to the
+// The subgraphs answer only gateway-signed requests (docs/security.md): the one addition to the
 // defaults signs the bench's caller into each subgraph request, as our gateway does for a verified token.
 const signUpstream: GatewayPlugin = {
   onFetch({ options, setOptions }) {

@@ -1,18 +1,14 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../platform/errors.js';
+import type { GraphQLError } from 'graphql';
+import { ErrorCode, httpError } from '../../platform/errors.js';
 import { missingScope } from '../scopes.js';
 import type { CallerContext } from './authentication.js';
 
 /** Refusals as GraphQL errors: 401 / 403 over HTTP (GraphQL over HTTP keeps the status on the error). */
 export const unauthenticated = () =>
-  new GraphQLError('Authentication required: send Authorization: Bearer <token>.', {
-    extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
-  });
-export const forbidden = (scope: string) =>
-  new GraphQLError(`This operation needs the scope "${scope}", which the token does not grant.`, {
-    extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
-  });
+  // RFC 6750 §3: a 401 names the scheme the client should use.
+  httpError(ErrorCode.UNAUTHENTICATED, 'Authentication required: send Authorization: Bearer <token>.', { headers: { 'www-authenticate': 'Bearer' } });
+export const forbidden = (scope: string) => httpError(ErrorCode.FORBIDDEN, `This operation needs the scope "${scope}", which the token does not grant.`);
 
 /**
  * Checks the caller's scopes against the operation's root fields (gateway/scopes.ts) before anything

@@ -5,7 +5,7 @@ import type { RequestCaller } from '../../platform/caller.js';
 import { entityKey, type EntityCache, type Eviction } from '../entity-cache.js';
 import type { CallerContext } from './authentication.js';
 
-/** Subgraphs whose entities are reference data, changed only by mutations to them (README, "Gateway"). */
+/** Subgraphs whose entities are reference data, changed only by mutations to them (docs/architecture.md, "The gateway"). */
 export const referenceSubgraphs = new Set(['party', 'specification']);
 
 interface EntityFetch {

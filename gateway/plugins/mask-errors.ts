@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../platform/errors.js';
+import { ErrorCode, httpError, UsageGraphError, type ErrorLocation } from '../../platform/errors.js';
 
 /**
  * The gateway's error policy (the runtime's `maskedErrors.maskError`).
@@ -18,9 +18,7 @@ import { ErrorCode } from '../../platform/errors.js';
  */
 export const clientFacing = new Set<string>([
   ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR),
-  'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
-  'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
 ]);
 
@@ -37,7 +35,7 @@ const subgraphOf = (extensions: Record<string, unknown> | undefined): string => 
 
 export function maskError(error: unknown, genericMessage: string): Error {
   const graphqlError = error instanceof GraphQLError ? error : undefined;
-  const location = {
+  const location: ErrorLocation = {
     nodes: graphqlError?.nodes,
     source: graphqlError?.source,
     positions: graphqlError?.positions,
@@ -51,21 +49,20 @@ export function maskError(error: unknown, genericMessage: string): Error {
   // subgraph's name and no message at all.
   const cut = code === 'DOWNSTREAM_SERVICE_ERROR' && graphqlError?.message === '';
   if (graphqlError && typeof code === 'string' && unreachable.has(code) && (graphqlError.extensions.request || cut)) {
-    return new GraphQLError(`${subgraphOf(graphqlError.extensions)} is unavailable; try again shortly.`, {
-      ...location,
-      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, http: { status: 503 } },
-    });
+    return httpError(ErrorCode.SERVICE_UNAVAILABLE, `${subgraphOf(graphqlError.extensions)} is unavailable; try again shortly.`, { location });
   }
+  // A copy, not one of ours: the code may be graphql-js's, and the status is whatever the error had.
   if (graphqlError && typeof code === 'string' && clientFacing.has(code)) {
     return new GraphQLError(graphqlError.message, { ...location, extensions: { code, ...(http ? { http } : {}) } });
   }
   const original = graphqlError?.originalError;
   // The JavaScript planner marks them with an HTTP status; the Rust planner's executor coerces
-  // variables with graphql-js too but leaves the status off, so its message names them.
+  // variables with graphql-js too but leaves the status off, so its message names them. Either way the
+  // status is BAD_USER_INPUT's, 400: the only thing @graphql-tools/executor puts in `http` for them.
   const coercion = graphqlError && code === undefined && !graphqlError.path && (!original || original instanceof GraphQLError);
   if (coercion && (http || graphqlError.message.startsWith('Variable "$'))) {
-    return new GraphQLError(graphqlError.message, { ...location, extensions: { code: ErrorCode.BAD_USER_INPUT, http: http ?? { status: 400 } } });
+    return httpError(ErrorCode.BAD_USER_INPUT, graphqlError.message, { location });
   }
-  // `unexpected` keeps the runtime's 500 status for results without data; it is never serialized.
-  return new GraphQLError(genericMessage, { ...location, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, unexpected: true } });
+  // No `http`: the runtime answers 500 only for results without data. `unexpected` is never serialized.
+  return new UsageGraphError(ErrorCode.INTERNAL_SERVER_ERROR, genericMessage, { unexpected: true }, location);
 }

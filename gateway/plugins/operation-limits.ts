@@ -1,5 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
+import { ErrorCode, httpError } from '../../platform/errors.js';
 import { cachedMeasure, maxNesting } from '../operation-cost.js';
 
 export interface OperationLimits {
@@ -10,7 +11,7 @@ export interface OperationLimits {
   pageSize: { defaultSize: number; maxSize: number };
 }
 
-const refused = (message: string) => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+const refused = (message: string) => httpError(ErrorCode.GRAPHQL_VALIDATION_FAILED, message);
 
 /**
  * GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_ALIASES and GRAPHQL_MAX_COST for every operation, HTTP and

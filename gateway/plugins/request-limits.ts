@@ -1,4 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { ErrorCode } from '../../platform/errors.js';
 
 const accepted = new Set(['application/json', 'application/graphql+json']);
 
@@ -11,12 +12,16 @@ export function useRequestLimits(bodyLimitBytes: number): GatewayPlugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'POST' || url.pathname !== '/graphql') return;
-      const refuse = (status: number, message: string) =>
+      // A body too large has its own code; a missing length or another media type is a bad request.
+      const refuse = (status: 411 | 413 | 415, message: string) =>
         endResponse(
-          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), {
-            status,
-            headers: { 'content-type': 'application/json' },
-          }),
+          new fetchAPI.Response(
+            JSON.stringify({ errors: [{ message, extensions: { code: status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_REQUEST } }] }),
+            {
+              status,
+              headers: { 'content-type': 'application/json' },
+            },
+          ),
         );
       const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (!accepted.has(type)) return refuse(415, `Content-Type ${type || '(none)'} is not accepted; send application/json.`);

@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { getOperationAST, GraphQLError, OperationTypeNode } from 'graphql';
-import { ErrorCode } from '../../platform/errors.js';
+import { getOperationAST, OperationTypeNode } from 'graphql';
+import { ErrorCode, httpError } from '../../platform/errors.js';
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -31,11 +31,7 @@ export function useUpstreamTimeout(timeoutMs: number): GatewayPlugin {
         const late = new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => {
             controller.abort();
-            reject(
-              new GraphQLError(`The ${subgraphName} service did not answer in time; try again.`, {
-                extensions: { code: ErrorCode.GATEWAY_TIMEOUT, http: { status: 504 } },
-              }),
-            );
+            reject(httpError(ErrorCode.GATEWAY_TIMEOUT, `The ${subgraphName} service did not answer in time; try again.`));
           }, timeoutMs);
         });
         // Promise.race handles both: the loser's later settlement (the aborted call) is not unhandled.

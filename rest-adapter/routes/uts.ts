@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../../platform/logger.js';
-import { TmfError } from '../errors.js';
+import { surfaceError, useErrorSurface, type ErrorSurface } from '../error-hook.js';
+import type { TmfError } from '../errors.js';
 import type { GatewayClient } from '../gateway-client.js';
 import {
   aggregationHeader,
@@ -30,6 +31,7 @@ import {
 import type { Paging } from './resource.js';
 import { registerUtsConfiguration } from './uts-configuration.js';
 
+/** The generic UTS code for each status the facade's errors carry (docs/uts.md); 400 depends on what was wrong. */
 const byStatus: Record<number, UtsCode> = {
   401: utsCode.unauthorized,
   403: utsCode.forbidden,
@@ -44,30 +46,28 @@ const byStatus: Record<number, UtsCode> = {
 
 const hasBody = (request: FastifyRequest) => ['POST', 'PUT', 'PATCH'].includes(request.method);
 
-/** Any error of this surface as a UTS error: the graph's (through the TMF table's status), the framework's, or ours. */
-export function toUts(error: FastifyError | TmfError | UtsError, request: FastifyRequest, log: Logger): UtsError {
-  if (error instanceof UtsError) return error;
-  if (error instanceof TmfError) {
-    if (error.status === 400) return new UtsError(400, hasBody(request) ? utsCode.invalidRequestBodyProperty : utsCode.invalidParameter, error.message);
-    const code = byStatus[error.status];
-    return code
-      ? new UtsError(error.status, code, error.message)
-      : new UtsError(500, utsCode.internalServerError, 'The server could not complete the request.');
+/**
+ * The facade's errors in UTS words: the status stays, the code is the generic one for it. The UTS
+ * surface has never sent a TmfError's headers (Retry-After, WWW-Authenticate; docs/uts.md names none).
+ */
+function fromFacade(error: TmfError, request: FastifyRequest, aboutBody: boolean): UtsError {
+  if (error.status === 400) {
+    return new UtsError(400, aboutBody || hasBody(request) ? utsCode.invalidRequestBodyProperty : utsCode.invalidParameter, error.message);
   }
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new UtsError(413, utsCode.payloadTooLarge, 'The request body is larger than the server accepts.');
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new UtsError(
-      415,
-      utsCode.unsupportedMediaType,
-      `Content-Type ${String(request.headers['content-type'] ?? '(none)')} is not accepted; use application/json.`,
-    );
-  }
-  if (error.statusCode === 400 || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
-    return new UtsError(400, utsCode.invalidRequestBodyProperty, 'The body is not valid JSON.');
-  }
-  log.error(`${request.method} ${request.url} failed`, error);
-  return new UtsError(500, utsCode.internalServerError, 'The server could not complete the request.');
+  const code = byStatus[error.status];
+  return code ? new UtsError(error.status, code, error.message) : new UtsError(500, utsCode.internalServerError, 'The server could not complete the request.');
 }
+
+/** The UTS surface (error-hook.ts), for the UTS prefix only. */
+export const utsSurface = (log: Logger): ErrorSurface<UtsError> => ({
+  log,
+  isOwn: (error) => error instanceof UtsError,
+  fromFacade,
+  reply: (error) => ({ status: error.status, headers: {}, body: error.body(randomUUID()) }),
+});
+
+/** Any error of this surface as a UTS error: the graph's, the framework's, or ours (error-hook.ts). */
+export const toUts = (error: unknown, request: FastifyRequest, log: Logger): UtsError => surfaceError(utsSurface(log), error, request);
 
 const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapter').searchParams;
 
@@ -86,14 +86,7 @@ export function registerUts(app: FastifyInstance, gateway: GatewayClient, public
   const log = logger.child('uts');
   void app.register(
     async (scope) => {
-      scope.setErrorHandler((error: FastifyError | TmfError | UtsError, request, reply) => {
-        const uts = toUts(error, request, log);
-        return reply.code(uts.status).type('application/json').send(uts.body(randomUUID()));
-      });
-      scope.setNotFoundHandler((request, reply) => {
-        const uts = new UtsError(404, utsCode.noMatch, `No resource at ${request.method} ${request.url.split('?')[0]}.`);
-        return reply.code(404).type('application/json').send(uts.body(randomUUID()));
-      });
+      useErrorSurface(scope, utsSurface(log));
 
       const createJob = async (usages: UsageIngestInput[]) => (await gateway.run(UtsCreateJobDocument, { usages })).createUsageIngestJob;
       const jobHref = (id: string) => `${publicUrl}${utsBase}/usagesJobs/${id}`;
@@ -165,7 +158,7 @@ export function registerUts(app: FastifyInstance, gateway: GatewayClient, public
         const params = searchOf(request);
         onlyParameters(params, ['month', 'year', 'provider', 'application', 'KPIName', 'consumer']);
         const month = monthOf(params);
-        // The consumer is a parameter, not the caller's tenant: aggregates are not tenant-scoped yet (README, "Ingestion").
+        // The consumer is a parameter, not the caller's tenant: aggregates are not tenant-scoped yet (docs/ingestion.md).
         const consumer = required(params, 'consumer');
         const provider = params.get('provider');
         const { monthlyUsageAggregates: result } = await gateway.run(UtsMonthlyAggregatesDocument, {

@@ -6,7 +6,7 @@ import type { PartyDocument, PartyRoleDocument } from './mappers.js';
 /** The only code that touches the parties collection. */
 export class PartyRepository extends DocumentRepository<PartyDocument> {
   static async open(db: Db): Promise<PartyRepository> {
-    // Each after `tenant`: every query runs within one tenant (README, "Tenant isolation").
+    // Each after `tenant`: every query runs within one tenant (docs/security.md, "Tenant isolation").
     const indexes: IndexKey[] = [
       { tenant: 1, ...(defaultPartySort as IndexKey) },
       { tenant: 1, kind: 1 },

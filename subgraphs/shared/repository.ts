@@ -32,7 +32,7 @@ const windowedFrom = 20_000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- keyed by collections of every document type
 const boundedCollections = new WeakMap<Collection<any>, number>();
 
-/** Every stored document carries the tenant it belongs to (README, "Tenant isolation"). */
+/** Every stored document carries the tenant it belongs to (docs/security.md, "Tenant isolation"). */
 export interface Tenanted {
   tenant?: string;
 }

@@ -31,7 +31,7 @@ export async function runStandalone<C extends object>(
   build: (db: Db, settings: ReturnType<typeof subgraphSettings>, logger: Logger, bus: EventBus) => Promise<SubgraphDefinition<C>>,
 ): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel, name);
+  const log = createLogger(config.logLevel, name, config.logFormat);
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
   const metrics = new Metrics(name);

@@ -13,7 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Db } from 'mongodb';
 import { WebSocketServer } from 'ws';
 import type { RequestCaller } from '../../platform/caller.js';
-import { createErrorFormatter, ErrorCode } from '../../platform/errors.js';
+import { createErrorFormatter, ErrorCode, httpStatusOf } from '../../platform/errors.js';
 import { verifyCaller } from '../../platform/internal-signature.js';
 import { defaultHttpLimits, httpServerOptions, type HttpLimits } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
@@ -22,6 +22,8 @@ import type { SubgraphName } from '../../platform/subgraphs.js';
 import { metricsListener, type Metrics } from '../../platform/metrics.js';
 import type { VerifyToken } from '../../platform/token-verifier.js';
 import { operationMetrics } from './operation-metrics.js';
+import { contextOf, inServerSpan, tracerFor } from '../../platform/tracing.js';
+import { requestLog } from './request-log.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -64,7 +66,7 @@ export interface ListenOptions {
   host: string;
   port: number;
   bodyLimitBytes: number;
-  /** The key the gateway signs callers with, and how old a signature may be (README, "Security"). */
+  /** The key the gateway signs callers with, and how old a signature may be (docs/security.md). */
   internalAuth: { secret: string; maxAgeSeconds: number };
   logger: Logger;
   /** The subgraph's database: /readyz answers 503 while it does not answer a ping. */
@@ -82,7 +84,7 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
     schema,
     includeStacktraceInErrorResponses: false,
     // Federated tracing (ftv1) is for Apollo's usage reporting, which this gateway does not consume.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.metrics ? [operationMetrics(options.metrics.metrics)] : [])],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), requestLog(log), ...(options.metrics ? [operationMetrics(options.metrics.metrics)] : [])],
     formatError: createErrorFormatter((message, error) => log.error(message, error)),
   });
   await apollo.start();
@@ -90,14 +92,16 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
   // Idle keep-alive connections (HTTP_KEEPALIVE_TIMEOUT_MS, 75 s) outlive the gateway's, so the
   // gateway closes them first: a server closing one just as the gateway reuses it resets a request
   // (found by tests/integration/hostile.test.ts). Silent or unfinished requests are answered 408 and
-  // closed; connections past HTTP_MAX_CONNECTIONS are closed at once (README, "Limits").
+  // closed; connections past HTTP_MAX_CONNECTIONS are closed at once (docs/security.md, "Limits").
   const limits = options.http ?? defaultHttpLimits;
   if (options.metrics) definition.registerMetrics?.(options.metrics.metrics);
   const serveMetrics = options.metrics && metricsListener(options.metrics.metrics, options.metrics.verify);
+  const tracer = tracerFor(definition.name);
   const server = createServer(httpServerOptions(limits), (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    // A server span continuing the gateway's trace (platform/tracing.ts); database calls are its children.
+    inServerSpan(tracer, `${req.method ?? 'GET'} ${req.url?.split('?')[0] ?? '/'}`, contextOf(req.headers), () => handle(req, res)).catch((error: unknown) => {
       log.error('request failed', error);
-      if (!res.headersSent) sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      if (!res.headersSent) sendRefusal(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
       else res.destroy();
     });
   });
@@ -119,24 +123,24 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
     const check = verifyCaller(options.internalAuth.secret, req.headers, options.internalAuth.maxAgeSeconds);
     if ('refused' in check) {
       log.warn(`refused a request without the gateway's signature (${check.refused})`);
-      return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'This service answers only the gateway.');
+      return sendRefusal(res, ErrorCode.UNAUTHENTICATED, 'This service answers only the gateway.');
     }
     const { caller } = check;
     if (url.pathname !== '/graphql') {
       if (definition.handleHttp && (await definition.handleHttp(req, res, url, caller))) return;
-      return sendError(res, 404, ErrorCode.NOT_FOUND, `No route ${url.pathname}.`);
+      return sendRefusal(res, ErrorCode.NOT_FOUND, `No route ${url.pathname}.`);
     }
 
     const raw = await readBody(req, options.bodyLimitBytes);
     if (raw === null) {
-      return sendError(res, 413, ErrorCode.BAD_USER_INPUT, `Request body exceeds ${options.bodyLimitBytes} bytes.`);
+      return sendRefusal(res, ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${options.bodyLimitBytes} bytes.`);
     }
     let body: unknown = undefined;
     if (raw.length > 0 && (req.headers['content-type'] ?? '').includes('json')) {
       try {
         body = JSON.parse(raw);
       } catch {
-        return sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON.');
+        return sendRefusal(res, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON.');
       }
     }
     const headers = new HeaderMap();
@@ -230,6 +234,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A request refused before GraphQL runs, in the GraphQL error shape, with its code's status (platform/errors.ts). */
+export function sendRefusal(res: ServerResponse, code: ErrorCode, message: string): void {
+  sendError(res, httpStatusOf[code], code, message);
 }
 
 export function sendError(res: ServerResponse, status: number, code: string, message: string): void {

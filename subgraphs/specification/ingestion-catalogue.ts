@@ -19,7 +19,7 @@ export type { IngestionRuleDocument, KpiDocument };
  * collections stay this subgraph's; the code that reads and writes them is this subgraph's
  * repositories. Ingestion calls it in process, over the database both subgraphs already share, rather
  * than over HTTP: a batch costs one rules query instead of a network round trip to another service
- * (see README, "Ingestion", for why).
+ * (see docs/ingestion.md, for why).
  */
 export class SpecificationIngestionCatalogue implements IngestionCatalogue {
   private constructor(

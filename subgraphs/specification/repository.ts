@@ -4,7 +4,7 @@ import { DocumentRepository, type IndexKey } from '../shared/repository.js';
 import { defaultSpecificationSort } from './filters.js';
 import type { SpecificationDocument } from './mappers.js';
 
-/** Each after `tenant`: every query runs within one tenant (README, "Tenant isolation"). */
+/** Each after `tenant`: every query runs within one tenant (docs/security.md, "Tenant isolation"). */
 const indexes: IndexKey[] = [
   { tenant: 1, ...(defaultSpecificationSort as IndexKey) },
   { tenant: 1, lifecycleStatus: 1 },

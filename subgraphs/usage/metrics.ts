@@ -13,7 +13,7 @@ export interface UsageMetricSources {
 }
 
 /**
- * The usage subgraph's own series (docs/operations.md): the webhook backlog and the hubs by status,
+ * The usage subgraph's own series (docs/observability.md): the webhook backlog and the hubs by status,
  * the ingestion and export jobs by state (read from the database when scraped, across tenants: a
  * few aggregates of small collections, each bounded to 2 s), and the ingested usages by outcome.
  */

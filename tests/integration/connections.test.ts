@@ -6,7 +6,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { subscribe, subscribersLive } from '../support/subscriber.js';
 
 /**
- * Connection limits of every HTTP server (README, "Limits"), with small values: idle, half-open and
+ * Connection limits of every HTTP server (docs/security.md, "Limits"), with small values: idle, half-open and
  * surplus connections are closed by Node as documented, and upgraded websockets are left alone.
  */
 const limits = { maxConnections: 12, keepAliveMs: 1_500, headersMs: 1_000, requestMs: 1_500 };

@@ -28,7 +28,7 @@ describe('request bodies at the gateway', () => {
     const big = JSON.stringify({ query: `{ productUsages { totalCount } } # ${'x'.repeat(3000)}` });
     expect(await stack.post(big)).toEqual({
       status: 413,
-      body: { errors: [{ message: 'The request body exceeds 2048 bytes.', extensions: { code: 'BAD_REQUEST' } }] },
+      body: { errors: [{ message: 'The request body exceeds 2048 bytes.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
     });
     const form = await fetch(stack.gatewayUrl, {
       method: 'POST',

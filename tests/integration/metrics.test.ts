@@ -6,7 +6,7 @@ import { dataOf, startStack, type Stack } from '../support/stack.js';
 
 /**
  * GET /metrics on each service of the real system, in the Prometheus text format, to a token with
- * the metrics scope only; after a little traffic the series of docs/operations.md are there.
+ * the metrics scope only; after a little traffic the series of docs/observability.md are there.
  */
 let stack: Stack;
 beforeAll(async () => {

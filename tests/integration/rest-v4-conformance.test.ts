@@ -21,7 +21,7 @@ describe('TMF635 v4 conformance flow', () => {
   let usage: { id: string; href: string; usageSpecification: { id: string } };
 
   it('0. answers the unauthenticated preflight GET {base}/usage with 200 and an array', async () => {
-    // Sent without a token, as the kit does (TMF_ANONYMOUS_PREFLIGHT, README "Security").
+    // Sent without a token, as the kit does (TMF_ANONYMOUS_PREFLIGHT, docs/security.md).
     const response = await stack.rest('GET', `${base}/usage`, undefined, { authorization: null });
     expect(response.status).toBe(200);
     expect(Array.isArray(response.body)).toBe(true);

@@ -6,7 +6,7 @@ import { subscribe, subscribersLive } from '../support/subscriber.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
- * Tenant isolation (README, "Tenant isolation"): data in two tenants, and every operation tried
+ * Tenant isolation (docs/security.md, "Tenant isolation"): data in two tenants, and every operation tried
  * across the boundary. Another tenant's id is null / NOT_FOUND / 404 (never 403, never a CONFLICT),
  * lists, counts and aggregates leave it out, and subscriptions and webhooks never carry it.
  */

@@ -29,7 +29,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * Screenshots of the console's views: into gateway/console/screenshots (shown in the README) when
+ * Screenshots of the console's views: into gateway/console/screenshots (shown in docs/console.md) when
  * CONSOLE_SCREENSHOTS=1 (`npm run console:screenshots`), otherwise into DATA_DIR, so an ordinary test
  * run never changes tracked files.
  */

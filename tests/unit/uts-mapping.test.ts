@@ -91,14 +91,16 @@ describe('toUts', () => {
       [403, 'mdsp.core.generic.forbidden'],
       [404, 'mdsp.core.generic.noMatch'],
       [409, 'mdsp.core.generic.conflict'],
+      [413, 'mdsp.core.generic.payloadTooLarge'],
       [429, 'mdsp.core.generic.tooManyRequests'],
       [503, 'mdsp.core.generic.serviceUnavailable'],
+      [504, 'mdsp.core.generic.gatewayTimeout'],
       [500, 'mdsp.core.generic.internalServerError'],
     ];
     for (const [status, code] of cases) expect([status, toUts(new TmfError(status, 'r', 'm'), get, log).code]).toEqual([status, code]);
     expect(toUts(new TmfError(400, 'r', 'm'), get, log).code).toBe('mdsp.core.generic.invalidParameter');
     expect(toUts(new TmfError(400, 'r', 'm'), post, log).code).toBe('mdsp.core.generic.invalidRequestBodyProperty');
-    const hidden = toUts(new Error('driver said something') as never, get, { ...log, error: () => {} });
+    const hidden = toUts(new Error('driver said something'), get, { ...log, error: () => {} });
     expect([hidden.status, hidden.code, hidden.message]).toEqual([500, 'mdsp.core.generic.internalServerError', 'The server could not complete the request.']);
   });
 });

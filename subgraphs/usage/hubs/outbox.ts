@@ -25,7 +25,7 @@ const sweepBatch = 500;
  *
  * Hubs are those active or suspended (a suspended hub's events are kept for when it is registered
  * again), read at most once a second: other instances' registrations show up within that. It holds the
- * unscoped repositories: it serves every tenant's events (README, "Tenant isolation").
+ * unscoped repositories: it serves every tenant's events (docs/security.md, "Tenant isolation").
  */
 export class HubOutbox {
   private cache: { at: number; hubs: HubDocument[] } | undefined;
@@ -112,7 +112,7 @@ export class HubOutbox {
 
   /**
    * Queues an export job's event for the hubs that want them. Export jobs keep no outbox: a process
-   * stopped between the job's write and this insert loses that event (README, "Durability").
+   * stopped between the job's write and this insert loses that event (docs/events.md, "Durability").
    */
   async enqueueExportJob(eventType: ExportJobEventType, exportJob: ExportJobDocument): Promise<void> {
     const { runner: _runner, heartbeat: _heartbeat, ...job } = exportJob;

@@ -40,7 +40,7 @@ export class UsageIngestor {
     readonly observers: ((outcomes: readonly IngestOutcome[]) => void)[] = [],
   ) {}
 
-  /** This ingestor for one tenant: its usages, rules and specifications (README, "Tenant isolation"). */
+  /** This ingestor for one tenant: its usages, rules and specifications (docs/security.md, "Tenant isolation"). */
   forTenant(tenant: string): UsageIngestor {
     return new UsageIngestor(this.usages.forTenant(tenant), this.catalogue.forTenant(tenant), this.events, this.rollups, this.limits, this.observers);
   }

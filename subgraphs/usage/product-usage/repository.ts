@@ -10,7 +10,7 @@ export const usageCollectionName = 'productUsages';
 
 /**
  * Every field the API filters or sorts on, plus the default sort, each after `tenant`: every query
- * runs within one tenant (README, "Tenant isolation").
+ * runs within one tenant (docs/security.md, "Tenant isolation").
  */
 const indexes: (IndexKey | IndexSpec)[] = [
   { tenant: 1, ...(defaultUsageSort as IndexKey) },
