@@ -6,6 +6,7 @@ import { describeEnvironment, writeResults, writeTopSection } from './report.js'
 import type { Scenario, Section } from './scenario.js';
 import { fanOut } from './scenarios/fan-out.js';
 import { gateways } from './scenarios/gateways.js';
+import { observability } from './scenarios/observability.js';
 import { ingestion } from './scenarios/ingestion.js';
 import { restOverGraphql } from './scenarios/rest-over-graphql.js';
 import { roundTrips } from './scenarios/round-trips.js';
@@ -19,7 +20,7 @@ import { connectMongo } from '../platform/mongo.js';
 import { buildServices } from '../scripts/build.js';
 
 /** In the order they run; each starts and stops what it measures. */
-const scenarios: Scenario[] = [gateways, fanOut, restOverGraphql, roundTrips, dataSet, ingestion, volume, soak];
+const scenarios: Scenario[] = [gateways, observability, fanOut, restOverGraphql, roundTrips, dataSet, ingestion, volume, soak];
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);

@@ -170,7 +170,7 @@ export async function startSoakServices(options: SoakServicesOptions): Promise<S
   // usage subgraph, at delivery in the REST facade).
   const subgraphEnv = () => ({ MONGODB_URI: options.mongodbUri, MONGODB_DB: options.database, DATA_DIR: options.dataDir, HUB_PRIVATE_CALLBACKS: 'allow' });
   const subgraph = (name: 'usage' | 'specification' | 'party') =>
-    new SoakService(name, `subgraph-${name}`, `${name.toUpperCase()}_PORT`, /subgraph ready at (http:\/\/\S+)/, subgraphEnv, logDir);
+    new SoakService(name, `subgraph-${name}`, `${name.toUpperCase()}_PORT`, /subgraph ready at (http:\/\/[^\s"]+)/, subgraphEnv, logDir);
   const usage = subgraph('usage');
   const specification = subgraph('specification');
   const party = subgraph('party');
@@ -179,7 +179,7 @@ export async function startSoakServices(options: SoakServicesOptions): Promise<S
     'gateway',
     'gateway',
     'GATEWAY_PORT',
-    /gateway ready at (http:\/\/\S+)/,
+    /gateway ready at (http:\/\/[^\s"]+)/,
     () => ({
       SUPERGRAPH_PATH: supergraphPath,
       USAGE_URL: usage.url,
@@ -195,7 +195,7 @@ export async function startSoakServices(options: SoakServicesOptions): Promise<S
     'rest',
     'rest',
     'REST_PORT',
-    /REST facade ready at (http:\/\/\S+)/,
+    /REST facade ready at (http:\/\/[^\s"]+)/,
     () => ({
       GATEWAY_URL: gateway.url,
       DATA_DIR: options.dataDir,

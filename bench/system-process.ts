@@ -60,7 +60,7 @@ export function startSystemProcess(options: SystemProcessOptions): Promise<Syste
     let gatewayUrl: string | undefined;
     let restUrl: string | undefined;
     createInterface({ input: child.stdout }).on('line', (line) => {
-      gatewayUrl ??= /GraphQL gateway\s+(http:\/\/\S+)/.exec(line)?.[1];
+      gatewayUrl ??= /GraphQL gateway\s+(http:\/\/[^\s"\\]+)/.exec(line)?.[1];
       restUrl ??= /TMF635 REST facade\s+(http:\/\/[^/\s]+)/.exec(line)?.[1];
       if (ready || !gatewayUrl || !restUrl) return;
       ready = true;

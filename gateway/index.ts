@@ -11,7 +11,7 @@ import { startGateway } from './server.js';
 import { loadSupergraph } from './supergraph.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel, 'gateway', config.logFormat);
+const log = createLogger(config.logLevel, 'gateway', config.logFormat, config.logRequests);
 const subgraphs = subgraphEndpoints(config);
 const auth = await authFromConfig(config, (m) => log.warn(m));
 const supergraphSdl = await loadSupergraph({ supergraphPath: config.supergraphPath, subgraphs, internalSecret: auth.internalSecret });

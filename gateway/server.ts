@@ -64,6 +64,8 @@ export interface GatewayOptions {
   /** Carries entity cache evictions between gateway instances (Redis with REDIS_URL). */
   bus: EventBus;
   logger: Logger;
+  /** METRICS: GET /metrics and the operation series (default on). */
+  metrics?: boolean;
 }
 
 export interface RunningGateway {
@@ -124,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     plugins: () => [
       // The console page is public (it holds no data); what it asks the graph for is authenticated.
       useConsole(),
-      useMetrics(metrics),
+      ...(options.metrics === false ? [] : [useMetrics(metrics)]),
       useRequestLog(log),
       useRequestLimits(options.limits.bodyLimitBytes),
       useAuthentication(options.auth.verify, options.ide, callers),
@@ -153,7 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const limits = options.http ?? defaultHttpLimits;
   const server = createServer(httpServerOptions(limits), (request, response) => {
     if (readiness(request, response)) return;
-    if (request.url?.split('?')[0] === '/metrics') {
+    if (options.metrics !== false && request.url?.split('?')[0] === '/metrics') {
       serveMetrics(request, response).catch((error: unknown) => {
         log.error('could not serve the metrics', error);
         if (!response.headersSent) response.writeHead(503).end();

@@ -12,7 +12,7 @@ const gatewayLimits = (config: Config): GatewayLimits => ({
 });
 
 /** What both ways of running the gateway (gateway/index.ts, scripts/system.ts) take from the configuration. */
-export const gatewaySettings = (config: Config): Pick<GatewayOptions, 'host' | 'port' | 'ide' | 'websocket' | 'limits' | 'tuning' | 'http'> => ({
+export const gatewaySettings = (config: Config): Pick<GatewayOptions, 'host' | 'port' | 'ide' | 'websocket' | 'limits' | 'tuning' | 'http' | 'metrics'> => ({
   host: config.host,
   port: config.ports.gateway,
   ide: config.env !== 'production',
@@ -20,4 +20,5 @@ export const gatewaySettings = (config: Config): Pick<GatewayOptions, 'host' | '
   limits: gatewayLimits(config),
   tuning: config.gateway,
   http: config.http,
+  metrics: config.metrics,
 });

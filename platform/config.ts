@@ -41,6 +41,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // json (one JSON object per line) or pretty; unset: json in production, pretty otherwise.
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  // One log line per request at info (docs/observability.md); off leaves them out whatever LOG_LEVEL says.
+  LOG_REQUESTS: z.enum(['on', 'off']).default('on'),
+  // GET /metrics and the instrumentation behind it on every service (docs/observability.md).
+  METRICS: z.enum(['on', 'off']).default('on'),
   HUB_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
   HUB_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
   HUB_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
@@ -111,6 +115,10 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** LOG_FORMAT: JSON lines for a log pipeline, or a readable line for a terminal (platform/logger.ts). */
   logFormat: 'json' | 'pretty';
+  /** LOG_REQUESTS: one line per request at info. */
+  logRequests: boolean;
+  /** METRICS: GET /metrics and its instrumentation on every service. */
+  metrics: boolean;
   hubs: {
     retry: { baseMs: number; maxMs: number; maxFailures: number };
     signingSecret?: string;
@@ -277,6 +285,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    logRequests: e.LOG_REQUESTS === 'on',
+    metrics: e.METRICS === 'on',
     hubs: {
       retry: { baseMs: e.HUB_RETRY_BASE_MS, maxMs: e.HUB_RETRY_MAX_MS, maxFailures: e.HUB_MAX_FAILURES },
       signingSecret: e.HUB_SIGNING_SECRET,

@@ -9,6 +9,8 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export interface Logger {
   readonly level: LogLevel;
+  /** Whether request lines are written (LOG_REQUESTS; platform/request-log.ts). */
+  readonly requests: boolean;
   debug(message: string, detail?: unknown): void;
   info(message: string, detail?: unknown): void;
   warn(message: string, detail?: unknown): void;
@@ -44,19 +46,22 @@ function jsonLine(at: LogLevel, name: string, message: string, detail: unknown):
   }
 }
 
-export function createLogger(level: LogLevel, name = 'usage-graph', format: LogFormat = 'pretty'): Logger {
+export function createLogger(level: LogLevel, name = 'usage-graph', format: LogFormat = 'pretty', requests = true): Logger {
   const emit = (at: LogLevel, message: string, detail?: unknown) => {
     if (rank[at] < rank[level]) return;
     process.stderr.write(
-      format === 'json' ? `${jsonLine(at, name, message, detail)}\n` : `${new Date().toISOString()} ${at.toUpperCase()} [${name}] ${message}${describe(detail)}\n`,
+      format === 'json'
+        ? `${jsonLine(at, name, message, detail)}\n`
+        : `${new Date().toISOString()} ${at.toUpperCase()} [${name}] ${message}${describe(detail)}\n`,
     );
   };
   return {
     level,
+    requests,
     debug: (m, d) => emit('debug', m, d),
     info: (m, d) => emit('info', m, d),
     warn: (m, d) => emit('warn', m, d),
     error: (m, d) => emit('error', m, d),
-    child: (child) => createLogger(level, `${name}:${child}`, format),
+    child: (child) => createLogger(level, `${name}:${child}`, format, requests),
   };
 }

@@ -18,6 +18,6 @@ export interface RequestLine {
 
 /** One line per request at `info` (LOG_LEVEL=warn leaves them out), with the active trace's ids. */
 export function logRequest(log: Logger, line: RequestLine): void {
-  if (log.level !== 'debug' && log.level !== 'info') return;
+  if (!log.requests || (log.level !== 'debug' && log.level !== 'info')) return;
   log.info('request', { ...line, durationMs: Math.round(line.durationMs * 10) / 10, ...traceIds() });
 }

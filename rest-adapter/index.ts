@@ -9,7 +9,7 @@ import { authFromConfig } from '../platform/authentication.js';
 import { serviceTokens } from '../platform/tokens.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel, 'rest', config.logFormat);
+const log = createLogger(config.logLevel, 'rest', config.logFormat, config.logRequests);
 const auth = await authFromConfig(config, (m) => log.warn(m));
 const adapter = await startRestAdapter({
   gatewayUrl: config.gatewayUrl ?? `http://localhost:${config.ports.gateway}/graphql`,
@@ -26,6 +26,7 @@ const adapter = await startRestAdapter({
   bodyLimitBytes: config.bodyLimitBytes,
   paging: config.paging,
   logger: log,
+  metrics: config.metrics,
 });
 log.info(`REST facade ready at ${adapter.url}`);
 onShutdown(log, () => adapter.close());

@@ -41,14 +41,16 @@ export interface RestAdapterOptions {
   /** Connection cap and HTTP timeouts (config.http; default defaultHttpLimits). */
   http?: HttpLimits;
   logger: Logger;
+  /** METRICS: GET /metrics and the request and delivery series (default on). */
+  metrics?: boolean;
 }
 
 /** The REST facade, listening. Its only back end is the gateway's GraphQL endpoint. */
 export async function startRestAdapter(options: RestAdapterOptions): Promise<RunningRestAdapter> {
   const gateway = new GatewayClient(options.gatewayUrl);
   const app = await buildRestApp({ ...options, gateway });
-  const metrics = new Metrics('rest');
-  registerMetrics(app, metrics, options.verify);
+  const metrics = options.metrics === false ? undefined : new Metrics('rest');
+  if (metrics) registerMetrics(app, metrics, options.verify);
   registerTracing(app);
   registerRequestLog(app, options.logger);
   await app.listen({ host: options.host, port: options.port });
@@ -59,7 +61,7 @@ export async function startRestAdapter(options: RestAdapterOptions): Promise<Run
     token: options.hubDeliveryToken,
     privateCallbacks: options.hubPrivateCallbacks,
     logger: options.logger.child('webhooks'),
-    metrics,
+    ...(metrics ? { metrics } : {}),
   });
   deliveries.start();
   const { port } = app.server.address() as AddressInfo;

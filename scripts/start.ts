@@ -14,7 +14,7 @@ import { startSystem } from './system.js';
 const started = performance.now();
 try {
   const config = loadConfig();
-  const log = createLogger(config.logLevel, 'usage-graph', config.logFormat);
+  const log = createLogger(config.logLevel, 'usage-graph', config.logFormat, config.logRequests);
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
   const system = await startSystem(config, client, log).catch(async (error: unknown) => {

@@ -45,7 +45,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
   // One database connection for the three: its commands are the usage subgraph's series here (each
   // standalone subgraph counts its own).
   const metricsOf = new Map(definitions.map((definition) => [definition.name, new Metrics(definition.name)]));
-  instrumentDatabase(client, metricsOf.get('usage')!);
+  if (config.metrics) instrumentDatabase(client, metricsOf.get('usage')!);
   try {
     for (const definition of definitions) {
       subgraphs.push(
@@ -57,7 +57,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
           http: config.http,
           internalAuth: { secret: auth.internalSecret, maxAgeSeconds: config.auth.internalMaxAgeSeconds },
           logger,
-          metrics: { metrics: metricsOf.get(definition.name)!, verify: auth.verify },
+          ...(config.metrics ? { metrics: { metrics: metricsOf.get(definition.name)!, verify: auth.verify } } : {}),
         }),
       );
     }
@@ -89,6 +89,7 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
       paging: config.paging,
       http: config.http,
       logger,
+      metrics: config.metrics,
     }).catch(async (error: unknown) => {
       await gateway.close();
       throw error;

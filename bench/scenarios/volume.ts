@@ -171,8 +171,8 @@ export const volume: Scenario = {
         script: bundleOf('rest'),
         plain: true,
         nodeFlags: [...services.rest.nodeFlags],
-        env: { GATEWAY_URL: bigStack.gateway.url, REST_PORT: '0', LOG_LEVEL: 'info' },
-        ready: /REST facade ready at (http:\/\/\S+)/,
+        env: { GATEWAY_URL: bigStack.gateway.url, REST_PORT: '0', LOG_LEVEL: 'info', LOG_REQUESTS: 'off' },
+        ready: /REST facade ready at (http:\/\/[^\s"]+)/,
       });
       children.push(rest);
       log(`volume: services up in ${fixed((performance.now() - stacksStart) / 1000, 0)} s (subgraph start-ups find the indexes built)`);

@@ -31,11 +31,11 @@ export async function runStandalone<C extends object>(
   build: (db: Db, settings: ReturnType<typeof subgraphSettings>, logger: Logger, bus: EventBus) => Promise<SubgraphDefinition<C>>,
 ): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel, name, config.logFormat);
+  const log = createLogger(config.logLevel, name, config.logFormat, config.logRequests);
   const database = await startDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log: (m) => log.info(m) });
   const client = await connectMongo(database.uri);
   const metrics = new Metrics(name);
-  instrumentDatabase(client, metrics);
+  if (config.metrics) instrumentDatabase(client, metrics);
   const auth = await authFromConfig(config, (m) => log.warn(m));
   const bus = await createEventBus(config.redisUrl);
   const db = openDatabase(client, config.mongodbDb, config.mongodbTimeoutMs);
@@ -47,7 +47,7 @@ export async function runStandalone<C extends object>(
     http: config.http,
     internalAuth: { secret: auth.internalSecret, maxAgeSeconds: config.auth.internalMaxAgeSeconds },
     logger: log,
-    metrics: { metrics, verify: auth.verify },
+    ...(config.metrics ? { metrics: { metrics, verify: auth.verify } } : {}),
   });
   log.info(`${name} subgraph ready at ${running.url}`);
   onShutdown(log, async () => {

@@ -68,14 +68,14 @@ beforeAll(async () => {
   installForProduction();
   const urls: Record<string, string> = {};
   for (const name of ['usage', 'specification', 'party'] as const) {
-    urls[name] = await start(`subgraph-${name}`, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/\S+)/);
+    urls[name] = await start(`subgraph-${name}`, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/[^\s"]+)/);
   }
   gateway = await start(
     'gateway',
     { GATEWAY_PORT: '0', USAGE_URL: urls.usage!, SPECIFICATION_URL: urls.specification!, PARTY_URL: urls.party! },
-    /gateway ready at (http:\/\/\S+)/,
+    /gateway ready at (http:\/\/[^\s"]+)/,
   );
-  rest = await start('rest', { REST_PORT: '0', GATEWAY_URL: gateway }, /REST facade ready at (http:\/\/\S+)/);
+  rest = await start('rest', { REST_PORT: '0', GATEWAY_URL: gateway }, /REST facade ready at (http:\/\/[^\s"]+)/);
   token = await new SignJWT({ tenant: 'built-tenant', scope: 'admin' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('builder')

@@ -106,4 +106,28 @@ describe('metrics', () => {
       expect(series).toMatch(new RegExp(`usage_graph_subgraph_operation_duration_seconds_count\\{[^}]*service="${name}"`));
     }
   });
+
+  it('are off with METRICS=off: no endpoint on any service, and request lines off with LOG_REQUESTS=off', async () => {
+    const quiet = await startStack('metrics_off', { METRICS: 'off', LOG_REQUESTS: 'off', LOG_LEVEL: 'info' });
+    try {
+      const operator = `Bearer ${await quiet.mintToken({ scopes: [Scope.METRICS] })}`;
+      // The gateway and the facade have no such route; a subgraph answers only the gateway's signature beside its health checks.
+      for (const base of [quiet.gatewayUrl.replace(/\/graphql$/, ''), quiet.restUrl]) expect((await scrape(base, operator)).status, base).toBe(404);
+      for (const subgraph of quiet.system.subgraphs) expect((await scrape(subgraph.url.replace(/\/graphql$/, ''), operator)).status, subgraph.name).toBe(401);
+      const lines: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
+        lines.push(String(chunk));
+        return write(chunk, ...rest);
+      };
+      try {
+        dataOf(await quiet.request(UsagesDocument, { limit: 1 }));
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(lines.filter((line) => line.includes(' request '))).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
 });

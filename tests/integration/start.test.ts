@@ -62,7 +62,7 @@ describe('npm start', () => {
       });
       const banner = lines.join('\n');
       expect(banner).toMatch(/Usage graph ready in \d+\.\d+s\./);
-      const gatewayUrl = /GraphQL gateway\s+(http:\/\/\S+)/.exec(banner)![1]!;
+      const gatewayUrl = /GraphQL gateway\s+(http:\/\/[^\s"\\]+)/.exec(banner)![1]!;
       // No key configured: a development token is printed, and the graph refuses calls without it.
       expect(banner).toContain('DEVELOPMENT AUTHENTICATION');
       token = /DEV_TOKEN=(\S+)/.exec(banner)![1]!;

@@ -18,11 +18,11 @@ export { subgraphNames };
 
 const root = path.resolve(import.meta.dirname, '../..');
 const entries: Record<ServiceName, { file: string; port: string; ready: RegExp }> = {
-  usage: { file: 'subgraphs/usage/index.ts', port: 'USAGE_PORT', ready: /usage subgraph ready at (http:\/\/\S+)/ },
-  specification: { file: 'subgraphs/specification/index.ts', port: 'SPECIFICATION_PORT', ready: /specification subgraph ready at (http:\/\/\S+)/ },
-  party: { file: 'subgraphs/party/index.ts', port: 'PARTY_PORT', ready: /party subgraph ready at (http:\/\/\S+)/ },
-  gateway: { file: 'gateway/index.ts', port: 'GATEWAY_PORT', ready: /gateway ready at (http:\/\/\S+)/ },
-  rest: { file: 'rest-adapter/index.ts', port: 'REST_PORT', ready: /REST facade ready at (http:\/\/\S+)/ },
+  usage: { file: 'subgraphs/usage/index.ts', port: 'USAGE_PORT', ready: /usage subgraph ready at (http:\/\/[^\s"]+)/ },
+  specification: { file: 'subgraphs/specification/index.ts', port: 'SPECIFICATION_PORT', ready: /specification subgraph ready at (http:\/\/[^\s"]+)/ },
+  party: { file: 'subgraphs/party/index.ts', port: 'PARTY_PORT', ready: /party subgraph ready at (http:\/\/[^\s"]+)/ },
+  gateway: { file: 'gateway/index.ts', port: 'GATEWAY_PORT', ready: /gateway ready at (http:\/\/[^\s"]+)/ },
+  rest: { file: 'rest-adapter/index.ts', port: 'REST_PORT', ready: /REST facade ready at (http:\/\/[^\s"]+)/ },
 };
 
 export interface Exit {

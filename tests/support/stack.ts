@@ -129,7 +129,7 @@ export async function startStack(name: string, env: Record<string, string> = {})
     Object.fromEntries(Object.entries({ authorization: `Bearer ${token}`, ...headers }).filter((e): e is [string, string] => e[1] !== null));
   const client = await connectMongo(uri, { monitorCommands: true });
   const commands = new CommandLog(client, config.mongodbDb);
-  const system = await startSystem(config, client, createLogger(config.logLevel, 'usage-graph', config.logFormat));
+  const system = await startSystem(config, client, createLogger(config.logLevel, 'usage-graph', config.logFormat, config.logRequests));
   const { verify } = await authFromConfig(config, () => undefined);
   const gatewayUrl = system.gateway.url;
 

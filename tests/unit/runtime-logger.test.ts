@@ -8,6 +8,7 @@ function capture(): { log: Logger; lines: { level: string; message: string; deta
   const lines: { level: string; message: string; detail: unknown }[] = [];
   const log: Logger = {
     level: 'debug',
+    requests: true,
     debug: (message, detail) => lines.push({ level: 'debug', message, detail }),
     info: (message, detail) => lines.push({ level: 'info', message, detail }),
     warn: (message, detail) => lines.push({ level: 'warn', message, detail }),
