@@ -1,6 +1,7 @@
 import {
   MongoBulkWriteError,
   type Collection,
+  type Document,
   type Db,
   type Filter,
   type OptionalUnlessRequiredId,
@@ -31,6 +32,27 @@ const windowedFrom = 20_000;
 /** The DB_TIMEOUT_MS of the collections repositories were opened on (see `bounded`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- keyed by collections of every document type
 const boundedCollections = new WeakMap<Collection<any>, number>();
+
+/** Attempts at creating a collection's indexes when start-ups of other instances deadlock with it. */
+const indexAttempts = 6;
+
+/**
+ * createIndexes, tried again when it loses a deadlock: instances starting at once on a fresh
+ * database (a deployment's first rollout, tests) create the same indexes together, and DocumentDB's
+ * create_indexes then meets PostgreSQL's deadlock detector (SQLSTATE 40P01, "deadlock detected"),
+ * which aborts one of them. The other finishes; the retry finds the indexes there.
+ */
+export async function createIndexesRetrying<D extends Document>(collection: Collection<D>, specs: { key: IndexKey; sparse?: true }[], name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withDriverErrors(() => collection.createIndexes(specs), `Creating ${name} indexes`);
+      return;
+    } catch (error) {
+      if (attempt >= indexAttempts || !(error instanceof Error && /deadlock detected/i.test(error.message))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100 * attempt));
+    }
+  }
+}
 
 /** Every stored document carries the tenant it belongs to (docs/security.md, "Tenant isolation"). */
 export interface Tenanted {
@@ -76,7 +98,11 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
     // One command for all of them; indexes that exist already are left as they are. None at all is
     // an error to the database ("at least one index"), so that call is not made.
     if (indexes.length)
-      await withDriverErrors(() => collection.createIndexes(indexes.map((index) => (isSpec(index) ? index : { key: index }))), `Creating ${name} indexes`);
+      await createIndexesRetrying(
+        collection,
+        indexes.map((index) => (isSpec(index) ? index : { key: index })),
+        name,
+      );
     return collection;
   }
 

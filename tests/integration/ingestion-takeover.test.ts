@@ -61,10 +61,9 @@ beforeAll(async () => {
   };
   slow = new Service('usage', { ...env, INGEST_JOB_CHUNK_SIZE: String(count) });
   taker = new Service('usage', { ...env, INGEST_JOB_CHUNK_SIZE: '5' });
-  // One after the other: two creating the same indexes of a fresh database at once can meet a
-  // deadlock in DocumentDB's create_indexes (40P01, "deadlock detected"), and the loser exits.
-  await slow.start();
-  await taker.start();
+  // Both at once on the fresh database: a start-up that loses a deadlock while creating the indexes
+  // tries again (subgraphs/shared/repository.ts; tests/integration/concurrent-start.test.ts).
+  await Promise.all([slow.start(), taker.start()]);
 }, 120_000);
 
 afterAll(async () => {
