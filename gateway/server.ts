@@ -28,6 +28,7 @@ import { useOperationLimits, type OperationLimits } from './plugins/operation-li
 import { useRateLimit } from './plugins/rate-limit.js';
 import { useRequestLimits } from './plugins/request-limits.js';
 import { useMetrics } from './plugins/metrics.js';
+import { healthListener, subgraphsOf } from './health.js';
 import { useTracePropagation } from './plugins/trace-propagation.js';
 import { contextOf, inServerSpan, tracerFor } from '../platform/tracing.js';
 import { metricsListener, Metrics } from '../platform/metrics.js';
@@ -147,6 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // answers (or logs) every failure itself, so the promise it returns never rejects; Node's type says so.
   const readiness = readinessListener(options.supergraphSdl);
   const serveMetrics = metricsListener(metrics, options.auth.verify);
+  const serveHealth = healthListener(subgraphsOf(options.supergraphSdl), options.auth.verify);
   // Idle keep-alive connections are closed HTTP_KEEPALIVE_TIMEOUT_MS (75 s) after their last response,
   // plus the 1 s Node 24 adds past the `Keep-Alive: timeout` it advertises. Keep it longer than the REST
   // facade's client keeps an idle connection, so the client side closes first and a request never lands
@@ -155,6 +157,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const limits = options.http ?? defaultHttpLimits;
   const server = createServer(httpServerOptions(limits), (request, response) => {
     if (readiness(request, response)) return;
+    if (request.url?.split('?')[0] === '/health' && request.method === 'GET') {
+      serveHealth(request, response).catch((error: unknown) => {
+        log.error('could not answer the health page', error);
+        if (!response.headersSent) response.writeHead(503).end();
+      });
+      return;
+    }
     if (options.metrics !== false && request.url?.split('?')[0] === '/metrics') {
       serveMetrics(request, response).catch((error: unknown) => {
         log.error('could not serve the metrics', error);

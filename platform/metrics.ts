@@ -60,6 +60,24 @@ export function instrumentDatabase(client: MongoClient, metrics: Metrics): void 
   });
 }
 
+/** Why a request may not read operator data (the metrics, the health page): null when it may. */
+export async function operatorRefusal(verify: VerifyToken, authorization: string | undefined): Promise<{ status: 401 | 403; code: string; message: string } | null> {
+  try {
+    const { caller } = await verify(authorization);
+    if (caller.scopes.includes(Scope.METRICS) || caller.scopes.includes(Scope.ADMIN)) return null;
+    return { status: 403, code: ErrorCode.FORBIDDEN, message: 'This needs a token with the metrics scope.' };
+  } catch (error) {
+    if (error instanceof TokenError) return { status: 401, code: ErrorCode.UNAUTHENTICATED, message: error.message };
+    throw error;
+  }
+}
+
+/** Answers a refused operator request in the GraphQL error shape. */
+export function sendRefusal(response: ServerResponse, refusal: { status: number; code: string; message: string }): void {
+  response.writeHead(refusal.status, { 'content-type': 'application/json', ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+  response.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }));
+}
+
 /**
  * GET /metrics for a process's own HTTP server: the registry in the Prometheus text format, to a
  * bearer token with the `metrics` (or `admin`) scope only, since a usage graph's counters are tenant
@@ -68,19 +86,10 @@ export function instrumentDatabase(client: MongoClient, metrics: Metrics): void 
 export function metricsListener(metrics: Metrics, verify: VerifyToken): (request: IncomingMessage, response: ServerResponse) => Promise<boolean> {
   return async (request, response) => {
     if (new URL(request.url ?? '/', 'http://metrics').pathname !== '/metrics' || request.method !== 'GET') return false;
-    const refuse = (status: number, code: string, message: string) => {
-      response.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
-      response.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+    const refusal = await operatorRefusal(verify, request.headers.authorization);
+    if (refusal) {
+      sendRefusal(response, refusal);
       return true;
-    };
-    try {
-      const { caller } = await verify(request.headers.authorization);
-      if (!caller.scopes.includes(Scope.METRICS) && !caller.scopes.includes(Scope.ADMIN)) {
-        return refuse(403, ErrorCode.FORBIDDEN, 'The metrics need a token with the metrics scope.');
-      }
-    } catch (error) {
-      if (error instanceof TokenError) return refuse(401, ErrorCode.UNAUTHENTICATED, error.message);
-      throw error;
     }
     const body = await metrics.registry.metrics();
     response.writeHead(200, { 'content-type': metrics.registry.contentType });

@@ -201,6 +201,26 @@ describe('the usage console', () => {
     }
   });
 
+  it('shows the health of every service, the webhook backlog and the ingestion lag', async () => {
+    const page = await openConsole('health');
+    try {
+      for (const service of ['gateway', 'usage', 'specification', 'party']) {
+        await page.getByTestId(`health-${service}`).getByText('ready', { exact: true }).waitFor({ timeout: 10_000 });
+      }
+      await page
+        .getByTestId('health-webhooks')
+        .getByText(/deliveries waiting/)
+        .waitFor();
+      await page
+        .getByTestId('health-ingestion')
+        .getByText(/oldest unfinished job/)
+        .waitFor();
+      await screenshot(page, 'health');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('stays usable on a phone: the menu folds behind a button and the table scrolls', async () => {
     await createUsage(stack, { usageType: 'phone', usageDate: '2026-11-20T08:00:00Z' });
     const page = await openConsole('explorer', { width: 390, height: 844 });

@@ -3,6 +3,7 @@ import { Scope } from '../../platform/caller.js';
 import { IngestUsagesDocument, UsagesDocument } from '../operations/generated.js';
 import { createUsage } from '../support/fixtures.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
+import { gaugeValue } from '../../gateway/health.js';
 
 /**
  * GET /metrics on each service of the real system, in the Prometheus text format, to a token with
@@ -24,16 +25,7 @@ const services = () => [
   ...stack.system.subgraphs.map((subgraph) => [subgraph.name, subgraph.url.replace(/\/graphql$/, '')]),
 ];
 
-/** The value of the series `name` whose labels include `labels` (in any order), or undefined. */
-function valueOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
+const valueOf = gaugeValue;
 
 describe('metrics', () => {
   it('are refused without a token (401) and to a token without the metrics scope (403), on every service', async () => {
@@ -97,6 +89,7 @@ describe('metrics', () => {
     expect(valueOf(usageText, 'usage_graph_ingest_jobs', { state: 'COMPLETED' })).toBeGreaterThanOrEqual(0);
     expect(valueOf(usageText, 'usage_graph_export_jobs', { state: 'Failed' })).toBe(0);
     expect(valueOf(usageText, 'usage_graph_ingested_usages_total', { outcome: 'stored' })).toBeGreaterThan(0);
+    expect(valueOf(usageText, 'usage_graph_ingest_lag_seconds', { service: 'usage' })).toBeGreaterThanOrEqual(0);
     for (const [name, base] of [
       ['specification', specification],
       ['party', party],
@@ -105,6 +98,19 @@ describe('metrics', () => {
       expect(valueOf(series, 'usage_graph_process_resident_memory_bytes', { service: name })).toBeGreaterThan(0);
       expect(series).toMatch(new RegExp(`usage_graph_subgraph_operation_duration_seconds_count\\{[^}]*service="${name}"`));
     }
+  });
+
+  it('feed the health page: each service ready, the webhook backlog and the ingestion lag, to an operator only', async () => {
+    const health = (authorization?: string) => fetch(`${gatewayBase()}/health`, { headers: authorization ? { authorization } : {} });
+    expect((await health()).status).toBe(401);
+    expect((await health(`Bearer ${await stack.mintToken({ scopes: [Scope.USAGE_READ] })}`)).status).toBe(403);
+    const answer = await health(`Bearer ${await stack.mintToken({ scopes: [Scope.METRICS] })}`);
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as { services: { name: string; ready: boolean }[]; webhooks: Record<string, number>; ingestion: Record<string, number> };
+    expect(body.services.map((service) => service.name).sort()).toEqual(['gateway', 'party', 'specification', 'usage']);
+    for (const service of body.services) expect(service, service.name).toEqual({ name: service.name, ready: true });
+    expect(body.webhooks).toEqual({ backlog: expect.any(Number), oldestSeconds: expect.any(Number), suspendedHubs: 0 });
+    expect(body.ingestion).toEqual({ lagSeconds: expect.any(Number), accepted: expect.any(Number), inProgress: expect.any(Number) });
   });
 
   it('are off with METRICS=off: no endpoint on any service, and request lines off with LOG_REQUESTS=off', async () => {

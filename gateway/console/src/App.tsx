@@ -7,12 +7,14 @@ import { Explorer } from './views/Explorer';
 import { LiveFeed } from './views/LiveFeed';
 import { Aggregates } from './views/Aggregates';
 import { Jobs } from './views/Jobs';
+import { Health } from './views/Health';
 
 const views = {
   explorer: { label: 'Usage explorer', View: Explorer },
   aggregates: { label: 'Aggregates', View: Aggregates },
   live: { label: 'Live feed', View: LiveFeed },
   jobs: { label: 'Ingestion jobs', View: Jobs },
+  health: { label: 'Health', View: Health },
 } as const;
 type ViewName = keyof typeof views;
 

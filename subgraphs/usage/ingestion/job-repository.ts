@@ -7,6 +7,21 @@ import type { IngestBatchDocument, IngestErrorDocument, IngestJobDocument } from
 
 /** The only code that touches the usageIngestJobs collection. */
 export class IngestJobRepository extends DocumentRepository<IngestJobDocument> {
+  /** When the oldest job still waiting or running was accepted, across tenants (the ingestion lag of the metrics). */
+  async oldestPending(): Promise<Date | null> {
+    const [row] = await withDriverErrors(
+      () =>
+        this.collection
+          .aggregate<{ oldest: Date | null }>(
+            [{ $match: { status: { $in: ['ACCEPTED', 'INPROGRESS'] } } }, { $group: { _id: null, oldest: { $min: '$time' } } }],
+            { maxTimeMS: 2_000, comment: backgroundComment },
+          )
+          .toArray(),
+      'Reading the ingestion backlog',
+    );
+    return row?.oldest ?? null;
+  }
+
   static async open(db: Db): Promise<IngestJobRepository> {
     const indexes: IndexKey[] = [
       { tenant: 1, time: -1, _id: -1 },
