@@ -61,7 +61,10 @@ export function instrumentDatabase(client: MongoClient, metrics: Metrics): void 
 }
 
 /** Why a request may not read operator data (the metrics, the health page): null when it may. */
-export async function operatorRefusal(verify: VerifyToken, authorization: string | undefined): Promise<{ status: 401 | 403; code: string; message: string } | null> {
+export async function operatorRefusal(
+  verify: VerifyToken,
+  authorization: string | undefined,
+): Promise<{ status: 401 | 403; code: string; message: string } | null> {
   try {
     const { caller } = await verify(authorization);
     if (caller.scopes.includes(Scope.METRICS) || caller.scopes.includes(Scope.ADMIN)) return null;

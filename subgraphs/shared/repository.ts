@@ -42,7 +42,11 @@ const indexAttempts = 6;
  * create_indexes then meets PostgreSQL's deadlock detector (SQLSTATE 40P01, "deadlock detected"),
  * which aborts one of them. The other finishes; the retry finds the indexes there.
  */
-export async function createIndexesRetrying<D extends Document>(collection: Collection<D>, specs: { key: IndexKey; sparse?: true }[], name: string): Promise<void> {
+export async function createIndexesRetrying<D extends Document>(
+  collection: Collection<D>,
+  specs: { key: IndexKey; sparse?: true }[],
+  name: string,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await withDriverErrors(() => collection.createIndexes(specs), `Creating ${name} indexes`);

@@ -65,10 +65,14 @@ export function registerUsageMetrics(metrics: Metrics, sources: UsageMetricSourc
     },
     ['state'],
   );
-  metrics.gauge('usage_graph_ingest_lag_seconds', 'How long the oldest ingestion job not yet finished has waited since it was accepted (0 without any).', async function () {
-    const oldest = await sources.ingestJobs.oldestPending();
-    this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
-  });
+  metrics.gauge(
+    'usage_graph_ingest_lag_seconds',
+    'How long the oldest ingestion job not yet finished has waited since it was accepted (0 without any).',
+    async function () {
+      const oldest = await sources.ingestJobs.oldestPending();
+      this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+    },
+  );
   const ingested = metrics.counter('usage_graph_ingested_usages_total', 'Usages sent to ingestion, by outcome: stored, duplicate (a resend), rejected.', [
     'outcome',
   ]);
