@@ -29,6 +29,10 @@ export function useMetrics(metrics: Metrics): GatewayPlugin {
     'outcome',
   ]);
   const subscriptions = metrics.counter('usage_graph_gateway_subscriptions_started_total', 'Subscriptions started, by operation name.', ['operation']);
+  let live = 0;
+  metrics.gauge('usage_graph_gateway_subscriptions', 'Subscriptions open now (every websocket connection).', function () {
+    this.set(live);
+  });
   const subgraphs = metrics.histogram('usage_graph_gateway_subgraph_request_duration_seconds', 'Requests to each subgraph, by outcome.', [
     'subgraph',
     'outcome',
@@ -54,6 +58,19 @@ export function useMetrics(metrics: Metrics): GatewayPlugin {
     },
     onSubscribe({ args }: { args: OperationArgs }) {
       subscriptions.inc({ operation: nameOf(getOperationAST(args.document, args.operationName)?.name?.value) });
+      return {
+        // Open from the stream's start to its end, whichever side ends it.
+        onSubscribeResult() {
+          live++;
+          let ended = false;
+          return {
+            onEnd() {
+              if (!ended) live--;
+              ended = true;
+            },
+          };
+        },
+      };
     },
     onSubgraphExecute({ subgraphName, executionRequest, executor, setExecutor }) {
       // A subscription lives as long as its client: its duration says nothing about the subgraph.

@@ -4,6 +4,8 @@ import { IngestUsagesDocument, UsagesDocument } from '../operations/generated.js
 import { createUsage } from '../support/fixtures.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 import { gaugeValue } from '../../gateway/health.js';
+import { subscribe, subscribersLive } from '../support/subscriber.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * GET /metrics on each service of the real system, in the Prometheus text format, to a token with
@@ -111,6 +113,17 @@ describe('metrics', () => {
     for (const service of body.services) expect(service, service.name).toEqual({ name: service.name, ready: true });
     expect(body.webhooks).toEqual({ backlog: expect.any(Number), oldestSeconds: expect.any(Number), suspendedHubs: 0 });
     expect(body.ingestion).toEqual({ lagSeconds: expect.any(Number), accepted: expect.any(Number), inProgress: expect.any(Number) });
+  });
+
+  it('count the subscriptions open at the gateway, up when one starts and down when its client ends it', async () => {
+    const operator = `Bearer ${await stack.mintToken({ scopes: [Scope.METRICS] })}`;
+    const open = async () => valueOf(await (await scrape(gatewayBase(), operator)).text(), 'usage_graph_gateway_subscriptions', { service: 'gateway' });
+    const before = (await open())!;
+    const subscriber = subscribe(stack.wsUrl, 'subscription { productUsageEvents { eventType } }');
+    await subscribersLive(stack, 1);
+    expect(await open()).toBe(before + 1);
+    await subscriber.close();
+    await waitFor('the subscription to be counted as closed', async () => (await open()) === before);
   });
 
   it('are off with METRICS=off: no endpoint on any service, and request lines off with LOG_REQUESTS=off', async () => {
