@@ -1,6 +1,6 @@
-import { Kind } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { secondsSince, type Metrics } from '../../platform/metrics.js';
+import { operationNameOf } from './operation-name.js';
 
 /** Operation names come from the gateway's plans and the clients: past this many, the rest count as `other`. */
 const maxOperationNames = 200;
@@ -28,8 +28,7 @@ export function operationMetrics(metrics: Metrics): ApolloServerPlugin {
       const start = performance.now();
       return {
         async willSendResponse({ operation, operationName, errors: failed }) {
-          const root = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
-          const name = operationName ?? (root && 'name' in root ? root.name.value : 'anonymous');
+          const name = operationNameOf(operation, operationName);
           operations.observe({ operation: nameOf(name), outcome: failed?.length ? 'error' : 'ok' }, secondsSince(start));
           for (const error of failed ?? []) errors.inc({ code: typeof error.extensions.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR' });
         },

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind } from 'graphql';
 import type { Logger } from '../../platform/logger.js';
 import { logRequest } from '../../platform/request-log.js';
+import { operationNameOf } from './operation-name.js';
 
 /** One log line per operation a subgraph runs (platform/request-log.ts); anonymous ones by their first root field. */
 export function requestLog(log: Logger): ApolloServerPlugin<{ tenant?: string }> {
@@ -10,9 +10,8 @@ export function requestLog(log: Logger): ApolloServerPlugin<{ tenant?: string }>
       const start = performance.now();
       return {
         async willSendResponse({ operation, operationName, errors, contextValue }) {
-          const root = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
           logRequest(log, {
-            operation: operationName ?? (root && 'name' in root ? root.name.value : 'anonymous'),
+            operation: operationNameOf(operation, operationName),
             type: operation?.operation ?? 'unknown',
             tenant: contextValue.tenant,
             status: errors?.length ? 'error' : 'ok',

@@ -6,6 +6,7 @@ import { dataOf, startStack, type Stack } from '../support/stack.js';
 import { gaugeValue } from '../../gateway/health.js';
 import { subscribe, subscribersLive } from '../support/subscriber.js';
 import { waitFor } from '../support/wait.js';
+import { stderrDuring } from '../support/stderr.js';
 
 /**
  * GET /metrics on each service of the real system, in the Prometheus text format, to a token with
@@ -133,17 +134,7 @@ describe('metrics', () => {
       // The gateway and the facade have no such route; a subgraph answers only the gateway's signature beside its health checks.
       for (const base of [quiet.gatewayUrl.replace(/\/graphql$/, ''), quiet.restUrl]) expect((await scrape(base, operator)).status, base).toBe(404);
       for (const subgraph of quiet.system.subgraphs) expect((await scrape(subgraph.url.replace(/\/graphql$/, ''), operator)).status, subgraph.name).toBe(401);
-      const lines: string[] = [];
-      const write = process.stderr.write.bind(process.stderr);
-      process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
-        lines.push(String(chunk));
-        return write(chunk, ...rest);
-      };
-      try {
-        dataOf(await quiet.request(UsagesDocument, { limit: 1 }));
-      } finally {
-        process.stderr.write = write;
-      }
+      const lines = await stderrDuring(async () => dataOf(await quiet.request(UsagesDocument, { limit: 1 })));
       expect(lines.filter((line) => line.includes(' request '))).toEqual([]);
     } finally {
       await quiet.close();

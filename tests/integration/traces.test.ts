@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushTraces } from '../../platform/tracing.js';
 import { createUsage } from '../support/fixtures.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { stderrDuring } from '../support/stderr.js';
 
 /**
  * One REST list makes one trace: a span of the REST facade, the gateway's as its child, the usage
@@ -66,19 +67,11 @@ async function spansOfTrace(traceId: string, services: readonly string[], deadli
 describe('traces', () => {
   it('follow one REST list from the facade through the gateway to the usage subgraph and its database calls', async () => {
     await createUsage(stack, { usageType: 'traced', usageDate: '2026-11-03T10:00:00Z' });
-    const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
-      lines.push(String(chunk));
-      return write(chunk, ...rest);
-    };
-    let listed;
-    try {
+    let listed: Awaited<ReturnType<Stack['rest']>> | undefined;
+    const lines = await stderrDuring(async () => {
       listed = await stack.rest('GET', '/tmf-api/productUsageManagement/v5/productUsage?limit=2');
-    } finally {
-      process.stderr.write = write;
-    }
-    expect(listed.status).toBe(200);
+    });
+    expect(listed!.status).toBe(200);
     await flushTraces();
     const root = received.find((span) => span.service === 'usage-graph-rest' && span.name === 'GET /tmf-api/productUsageManagement/v5/productUsage');
     expect(root, `spans received: ${received.map((s) => `${s.service} ${s.name}`).join('; ')}`).toBeDefined();
@@ -101,7 +94,6 @@ describe('traces', () => {
     // One JSON log line per request on each service, in the same trace, naming the route or the
     // operation, the tenant, the outcome and the duration, and nothing of the request's data.
     const logged = lines
-      .flatMap((line) => line.split('\n'))
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === 'request' && line.traceId === root!.traceId);
