@@ -98,9 +98,4 @@ export class MarkRepository extends DocumentRepository<MarkDocument> {
       what,
     );
   }
-
-  /** How many marks there are across tenants (the repair pass and the tests wait on it). */
-  pending(): Promise<number> {
-    return withDriverErrors(() => this.collection.countDocuments({}), 'Counting rollup marks');
-  }
 }
