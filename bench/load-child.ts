@@ -11,7 +11,8 @@ const request = JSON.parse(process.argv[2]!) as LoadRequest;
 let next = 0;
 const variants = request.variants ?? [];
 const options = {
-  url: request.url,
+  // autocannon 9 takes an array of URLs too (lib/run.js: connection i goes to url i % n); autocannon.d.ts declares the string only.
+  url: (request.urls ?? request.url) as string,
   method: request.method,
   headers: request.headers,
   body: request.body,

@@ -2,11 +2,17 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { cpuMs, rssMiB, waitUntilQuiet } from './processes.js';
 
 /** One load run: what load-child.ts is told to fire. */
 export interface LoadRequest {
   url: string;
+  /**
+   * Several equal servers instead of `url` alone: autocannon 9 spreads the connections over them,
+   * connection i to `urls[i % n]`, from one load process with one latency histogram (scenarios/scaling.ts).
+   */
+  urls?: string[];
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
@@ -43,6 +49,8 @@ export interface Watched {
   system?: number;
   upstream?: readonly number[];
   database?: number;
+  /** Named groups of processes whose cores during the measured part MeasuredRun.cores reports (e.g. two gateways). */
+  groups?: Record<string, readonly number[]>;
 }
 
 export interface MeasuredRun extends LoadResult {
@@ -52,9 +60,26 @@ export interface MeasuredRun extends LoadResult {
   cpu: { system?: number; upstream?: number; database?: number };
   /** Wall-clock span of the measured part (epoch ms), to line it up with a CPU profile. */
   window: { from: number; to: number };
+  /**
+   * Cores kept busy during the measured part (CPU ms per wall-clock ms, 1 = one core), idle time
+   * included: each of Watched.groups, the load generator (`load generator`) and the whole machine
+   * from /proc/stat (`machine`: everything, the bench process and other work on the machine too).
+   */
+  cores: Record<string, number>;
 }
 
 const idleSampleMs = 1_000;
+
+/** CPU ms the whole machine has spent busy (not idle, not waiting for I/O), from the first line of /proc/stat. */
+function machineBusyMs(): number | undefined {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    // user nice system idle iowait irq softirq steal, in USER_HZ (100 a second)
+    return (ticks.reduce((a, b) => a + b, 0) - ticks[3]! - ticks[4]!) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const child = path.join(root, 'bench/load-child.ts');
@@ -68,7 +93,10 @@ const child = path.join(root, 'bench/load-child.ts');
  * A run with any error, timeout or non-2xx answer, or with no answer at all, fails the bench.
  */
 export async function runLoad(request: LoadRequest, watched: Watched = {}): Promise<MeasuredRun> {
-  const pids = [watched.system, ...(watched.upstream ?? []), watched.database].filter((pid): pid is number => pid !== undefined);
+  const groups = Object.entries(watched.groups ?? {});
+  const pids = [watched.system, ...(watched.upstream ?? []), watched.database, ...groups.flatMap(([, group]) => group)].filter(
+    (pid): pid is number => pid !== undefined,
+  );
   await waitUntilQuiet(pids);
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(request)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -81,6 +109,17 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
     const cpuUsed = { system: 0, upstream: 0, database: 0 };
     /** CPU ms per wall-clock ms of each watched process at rest, just before the measured part. */
     const idle = { system: 0, upstream: 0, database: 0 };
+    /** CPU ms of each group, the load generator and the machine, at the start and at the end of the measured part. */
+    const coresAt: Record<string, number>[] = [];
+    const readCores = () => {
+      const sum = (group: readonly number[]) => group.reduce((total, pid) => total + (cpuMs(pid) ?? 0), 0);
+      const machine = machineBusyMs();
+      coresAt.push({
+        ...Object.fromEntries(groups.map(([name, group]) => [name, sum(group)])),
+        'load generator': cpuMs(proc.pid!) ?? 0,
+        ...(machine === undefined ? {} : { machine }),
+      });
+    };
     const readCpu = (into: typeof cpuAt) => {
       into.system = watched.system === undefined ? 0 : (cpuMs(watched.system) ?? 0);
       into.upstream = (watched.upstream ?? []).reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
@@ -105,6 +144,7 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
       } else if (line === 'measuring') {
         window.from = Date.now();
         readCpu(cpuAt);
+        readCores();
         if (watched.system === undefined) return;
         sampler = setInterval(() => {
           const rss = rssMiB(watched.system!);
@@ -113,6 +153,7 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
       } else if (line.startsWith('{')) {
         window.to = Date.now();
         readCpu(cpuUsed);
+        readCores();
         result = JSON.parse(line) as LoadResult;
       }
     });
@@ -138,7 +179,9 @@ export async function runLoad(request: LoadRequest, watched: Watched = {}): Prom
         database: perRequest('database', watched.database !== undefined),
       };
       const rss = samples.length ? { peak: Math.max(...samples), mean: samples.reduce((a, b) => a + b, 0) / samples.length } : undefined;
-      resolve({ ...result, cpu, window, ...(rss ? { rss } : {}) });
+      const [coresFrom, coresTo] = coresAt;
+      const cores = Object.fromEntries(Object.keys(coresTo ?? {}).map((name) => [name, (coresTo![name]! - coresFrom![name]!) / span]));
+      resolve({ ...result, cpu, window, cores, ...(rss ? { rss } : {}) });
     });
   });
 }

@@ -13,6 +13,7 @@ import { roundTrips } from './scenarios/round-trips.js';
 import { dataSet } from './scenarios/data-set.js';
 import { volume } from './scenarios/volume.js';
 import { soak } from './scenarios/soak.js';
+import { scaling } from './scenarios/scaling.js';
 import { databaseSupervisor } from './processes.js';
 import { seed } from './seed.js';
 import { startDatabase } from '../platform/local-database.js';
@@ -20,13 +21,13 @@ import { connectMongo } from '../platform/mongo.js';
 import { buildServices } from '../scripts/build.js';
 
 /** In the order they run; each starts and stops what it measures. */
-const scenarios: Scenario[] = [gateways, observability, fanOut, restOverGraphql, roundTrips, dataSet, ingestion, volume, soak];
+const scenarios: Scenario[] = [gateways, observability, fanOut, restOverGraphql, roundTrips, dataSet, ingestion, volume, soak, scaling];
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
 const config = loadBenchConfig();
-// Opt-in scenarios (volume, soak) run only when named; the others when nothing is named or when named.
+// Opt-in scenarios (volume, soak, scaling) run only when named; the others when nothing is named or when named.
 const selected = scenarios.filter((s) => (config.only.length ? config.only.includes(s.name) : !s.optIn));
 const unknown = config.only.filter((name) => !scenarios.some((s) => s.name === name));
 if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; one of ${scenarios.map((s) => s.name).join(', ')}`);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { operatorRefusal, sendRefusal } from '../platform/metrics.js';
+import { sendRefusal } from '../platform/error-response.js';
+import { operatorRefusal } from '../platform/metrics.js';
 import type { VerifyToken } from '../platform/token-verifier.js';
 
 /** The subgraphs the supergraph routes to (its `@join__graph` directives). */
@@ -43,8 +44,8 @@ export function healthListener(
   verify: VerifyToken,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return async (request, response) => {
-    const refusal = await operatorRefusal(verify, request.headers.authorization);
-    if (refusal) return sendRefusal(response, refusal);
+    const refused = await operatorRefusal(verify, request.headers.authorization);
+    if (refused) return sendRefusal(response, refused);
     const base = (url: string) => url.replace(/\/graphql$/, '');
     const services: ServiceHealth[] = [{ name: 'gateway', ready: true }];
     for (const subgraph of subgraphs) {

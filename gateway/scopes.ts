@@ -19,6 +19,7 @@ export const rootFieldScopes: Record<'Query' | 'Mutation' | 'Subscription', Reco
     usageIngestJobs: Scope.USAGE_READ,
     dailyUsageAggregates: Scope.USAGE_READ,
     monthlyUsageAggregates: Scope.USAGE_READ,
+    usageMeter: Scope.USAGE_READ,
     productUsageSpecification: Scope.USAGE_READ,
     productUsageSpecifications: Scope.USAGE_READ,
     ingestionRule: Scope.USAGE_READ,
@@ -34,6 +35,8 @@ export const rootFieldScopes: Record<'Query' | 'Mutation' | 'Subscription', Reco
     createProductUsage: Scope.USAGE_WRITE,
     updateProductUsage: Scope.USAGE_WRITE,
     deleteProductUsage: Scope.USAGE_WRITE,
+    correctProductUsage: Scope.USAGE_WRITE,
+    revertProductUsageCorrection: Scope.USAGE_WRITE,
     ingestProductUsages: Scope.USAGE_WRITE,
     createUsageIngestJob: Scope.USAGE_WRITE,
     createExportJob: Scope.USAGE_READ,
@@ -61,6 +64,8 @@ export const rootFieldScopes: Record<'Query' | 'Mutation' | 'Subscription', Reco
   },
   Subscription: {
     productUsageEvents: Scope.USAGE_READ,
+    // What usageIngestJob { errors } shows, as it is recorded.
+    ingestionRejections: Scope.USAGE_READ,
   },
 };
 

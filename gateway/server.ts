@@ -24,6 +24,7 @@ import { runtimeLogger } from './runtime-logger.js';
 import { withWebSocketAuth, type AuthenticatedExtra } from './websocket-auth.js';
 import { withWebSocketLimits } from './websocket-limits.js';
 import { RateLimiter } from './rate-limiter.js';
+import { SharedRateLimiter } from './shared-rate-limiter.js';
 import { useOperationLimits, type OperationLimits } from './plugins/operation-limits.js';
 import { useRateLimit } from './plugins/rate-limit.js';
 import { useRequestLimits } from './plugins/request-limits.js';
@@ -37,6 +38,8 @@ export interface GatewayLimits {
   bodyLimitBytes: number;
   ratePerSecond: number;
   rateBurst: number;
+  /** REDIS_URL: one rate budget per tenant for every gateway on that Redis (gateway/shared-rate-limiter.ts). */
+  rateRedisUrl?: string;
   operations: OperationLimits;
   wsMaxSubscriptions: number;
   subgraphTimeoutMs: number;
@@ -88,7 +91,13 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.logger.child('gateway');
   const callers = new WeakMap<Request, RequestCaller>();
-  const limiter = new RateLimiter(options.limits.ratePerSecond, options.limits.rateBurst);
+  // This process's buckets: the limit without REDIS_URL; with it, what answers while Redis does not.
+  // Websocket subscribes take from it either way (websocket-limits.ts asks synchronously).
+  const localLimiter = new RateLimiter(options.limits.ratePerSecond, options.limits.rateBurst);
+  const sharedLimiter =
+    options.limits.rateRedisUrl && options.limits.ratePerSecond > 0
+      ? new SharedRateLimiter({ redisUrl: options.limits.rateRedisUrl, fallback: localLimiter, logger: log.child('rate-limit') })
+      : undefined;
   const entityCache = new EntityCache({ ttlMs: options.tuning.entityCache.ttlSeconds * 1000, maxEntries: options.tuning.entityCache.maxEntries });
   const evictions = entityCache.enabled ? shareEvictions(entityCache, options.bus, log) : undefined;
   const metrics = new Metrics('gateway');
@@ -131,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       useRequestLog(log),
       useRequestLimits(options.limits.bodyLimitBytes),
       useAuthentication(options.auth.verify, options.ide, callers),
-      useRateLimit(limiter, callers, () => refused.inc()),
+      useRateLimit(sharedLimiter ?? localLimiter, callers, () => refused.inc()),
       useAuthorization(),
       useOperationLimits(options.limits.operations),
       useExecutionData(),
@@ -214,12 +223,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         },
         options.auth.verify,
       ),
-      { maxSubscriptions: options.limits.wsMaxSubscriptions, limiter },
+      { maxSubscriptions: options.limits.wsMaxSubscriptions, limiter: sharedLimiter ?? localLimiter },
     ),
     options.websocket,
     log,
   );
 
+  await sharedLimiter?.whenReady(2_000);
   // The runtime loads the supergraph on its first HTTP request; a websocket operation arriving
   // before any would find no schema. Load it before accepting connections, so subscriptions work
   // from the first second.
@@ -241,6 +251,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.dispose();
+      await sharedLimiter?.close();
       await evictions?.stop();
     })());
 

@@ -6,6 +6,7 @@ const gatewayLimits = (config: Config): GatewayLimits => ({
   bodyLimitBytes: config.bodyLimitBytes,
   ratePerSecond: config.limits.ratePerSecond,
   rateBurst: config.limits.rateBurst,
+  rateRedisUrl: config.redisUrl,
   operations: { ...config.limits.graphql, pageSize: config.paging },
   wsMaxSubscriptions: config.limits.wsMaxSubscriptions,
   subgraphTimeoutMs: config.limits.subgraphTimeoutMs,

@@ -1,6 +1,6 @@
 import type { ServerOptions } from 'graphql-ws';
 import { ErrorCode, UsageGraphError } from '../platform/errors.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { TenantLimiter } from './rate-limiter.js';
 import type { AuthenticatedExtra } from './websocket-auth.js';
 
 /**
@@ -12,19 +12,20 @@ import type { AuthenticatedExtra } from './websocket-auth.js';
  */
 export function withWebSocketLimits<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, AuthenticatedExtra>,
-  limits: { maxSubscriptions: number; limiter: RateLimiter },
+  limits: { maxSubscriptions: number; limiter: TenantLimiter },
 ): ServerOptions<P, AuthenticatedExtra> {
   const refuse = (message: string, retryAfter?: number) => [new UsageGraphError(ErrorCode.TOO_MANY_REQUESTS, message, retryAfter ? { retryAfter } : undefined)];
   return {
     ...options,
-    onSubscribe(ctx, id, payload) {
-      // graphql-ws registers this operation before asking: count the others.
+    async onSubscribe(ctx, id, payload) {
+      // graphql-ws registers this operation before asking: count the others (before any await).
       const open = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
       if (open >= limits.maxSubscriptions) {
         return refuse(`This connection already holds ${open} operations; at most ${limits.maxSubscriptions} at once. Complete one first.`);
       }
       const tenant = ctx.extra.caller?.tenant;
-      const wait = tenant ? limits.limiter.take(tenant) : 0;
+      // The same budget as HTTP requests: with REDIS_URL the one every gateway shares.
+      const wait = tenant ? await limits.limiter.take(tenant) : 0;
       if (wait > 0) return refuse(`Rate limit exceeded for this tenant; retry after ${wait} s.`, wait);
       return options.onSubscribe?.(ctx, id, payload);
     },

@@ -84,6 +84,7 @@ const schema = z.object({
   ENTITY_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
   ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(50_000),
   EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(4),
+  EXPORT_JOB_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
   HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(75_000),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
@@ -196,6 +197,8 @@ export interface LimitsConfig {
   subgraphTimeoutMs: number;
   /** Export jobs waiting or running at once; another is refused (429) until one finishes. */
   exportMaxConcurrent: number;
+  /** A running export silent this long is taken over by another usage subgraph (EXPORT_JOB_STALE_MS). */
+  exportStaleMs: number;
 }
 
 /** Authentication (docs/security.md); keys are resolved by platform/auth-keys.ts. */
@@ -325,6 +328,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
       subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
       exportMaxConcurrent: e.EXPORT_MAX_CONCURRENT,
+      exportStaleMs: e.EXPORT_JOB_STALE_MS,
     },
     gateway: {
       queryPlanner: e.QUERY_PLANNER,

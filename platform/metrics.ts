@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Scope } from './caller.js';
+import { refusal, sendRefusal, type Refusal } from './error-response.js';
 import { ErrorCode } from './errors.js';
 import { TokenError, type VerifyToken } from './token-verifier.js';
 
@@ -61,24 +62,15 @@ export function instrumentDatabase(client: MongoClient, metrics: Metrics): void 
 }
 
 /** Why a request may not read operator data (the metrics, the health page): null when it may. */
-export async function operatorRefusal(
-  verify: VerifyToken,
-  authorization: string | undefined,
-): Promise<{ status: 401 | 403; code: string; message: string } | null> {
+export async function operatorRefusal(verify: VerifyToken, authorization: string | undefined): Promise<Refusal | null> {
   try {
     const { caller } = await verify(authorization);
     if (caller.scopes.includes(Scope.METRICS) || caller.scopes.includes(Scope.ADMIN)) return null;
-    return { status: 403, code: ErrorCode.FORBIDDEN, message: 'This needs a token with the metrics scope.' };
+    return refusal(ErrorCode.FORBIDDEN, 'This needs a token with the metrics scope.');
   } catch (error) {
-    if (error instanceof TokenError) return { status: 401, code: ErrorCode.UNAUTHENTICATED, message: error.message };
+    if (error instanceof TokenError) return refusal(ErrorCode.UNAUTHENTICATED, error.message);
     throw error;
   }
-}
-
-/** Answers a refused operator request in the GraphQL error shape. */
-export function sendRefusal(response: ServerResponse, refusal: { status: number; code: string; message: string }): void {
-  response.writeHead(refusal.status, { 'content-type': 'application/json', ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
-  response.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }));
 }
 
 /**
@@ -89,9 +81,9 @@ export function sendRefusal(response: ServerResponse, refusal: { status: number;
 export function metricsListener(metrics: Metrics, verify: VerifyToken): (request: IncomingMessage, response: ServerResponse) => Promise<boolean> {
   return async (request, response) => {
     if (new URL(request.url ?? '/', 'http://metrics').pathname !== '/metrics' || request.method !== 'GET') return false;
-    const refusal = await operatorRefusal(verify, request.headers.authorization);
-    if (refusal) {
-      sendRefusal(response, refusal);
+    const refused = await operatorRefusal(verify, request.headers.authorization);
+    if (refused) {
+      sendRefusal(response, refused);
       return true;
     }
     const body = await metrics.registry.metrics();

@@ -12,6 +12,7 @@ import { registerDocs } from './routes/docs.js';
 import { registerHealth } from './routes/health.js';
 import { registerExportJobs } from './routes/export-job-v5.js';
 import { registerHubs } from './routes/hub.js';
+import { registerProductUsageCorrections } from './routes/product-usage-correction-v5.js';
 import { productUsageV5 } from './routes/product-usage-v5.js';
 import { registerResource, type Paging } from './routes/resource.js';
 import { usageSpecificationV4 } from './routes/usage-specification-v4.js';
@@ -99,6 +100,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
 
   const { gateway, publicUrl, paging } = options;
   registerResource(app, productUsageV5(gateway, publicUrl), paging);
+  registerProductUsageCorrections(app, gateway, publicUrl);
   registerResource(app, usageV4(gateway, publicUrl), paging);
   registerResource(app, usageSpecificationV4(gateway, publicUrl), paging);
   registerExportJobs(app, gateway, options.gatewayUrl, publicUrl, paging);

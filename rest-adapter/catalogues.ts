@@ -1,4 +1,5 @@
-import { usageFields } from '../platform/contracts/usage-fields.js';
+import { specificationFields } from '../platform/contracts/specification-fields.js';
+import { usageFields, type FieldContract } from '../platform/contracts/usage-fields.js';
 import type { FieldCatalogue, FieldSpec } from './tmf-query.js';
 import { storedForV4, storedForV5, v4Statuses, v5Statuses } from './status-map.js';
 
@@ -9,16 +10,15 @@ import { storedForV4, storedForV5, v4Statuses, v5Statuses } from './status-map.j
  * (platform/contracts/usage-fields.ts): `u(path)`; only the TMF names and the status translation
  * are the facade's.
  */
-function u(path: string, extra: Partial<FieldSpec> = {}): FieldSpec {
-  const field = usageFields[path];
-  if (!field) throw new Error(`rest-adapter/catalogues.ts names ${path}, which the usage contract does not hold`);
-  return { path, type: field.type === 'scalar' ? 'string' : field.type, sortable: field.sortable === true, ...extra };
+function fromContract(contract: Readonly<Record<string, FieldContract>>, name: string) {
+  return (path: string, extra: Partial<FieldSpec> = {}): FieldSpec => {
+    const field = contract[path];
+    if (!field) throw new Error(`rest-adapter/catalogues.ts names ${path}, which the ${name} contract does not hold`);
+    return { path, type: field.type === 'scalar' ? 'string' : field.type, sortable: field.sortable === true, ...extra };
+  };
 }
-
-const s = (path: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({ path, type: 'string', ...extra });
-const d = (path: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({ path, type: 'dateTime', ...extra });
-const b = (path: string): FieldSpec => ({ path, type: 'boolean', sortable: false });
-const list = (spec: FieldSpec): FieldSpec => ({ ...spec, sortable: false });
+const u = fromContract(usageFields, 'usage');
+const sp = fromContract(specificationFields, 'specification');
 
 function ref(prefix: string, graphPrefix = prefix): Record<string, FieldSpec> {
   return {
@@ -89,18 +89,19 @@ export const usageV4Catalogue: FieldCatalogue = {
   ...ref('ratedProductUsage.productRef'),
 };
 
+/** Type and sortability from the graph's contract (platform/contracts/specification-fields.ts). */
 export const usageSpecificationV4Catalogue: FieldCatalogue = {
-  id: s('id'),
-  '@type': s('type'),
-  '@baseType': s('baseType'),
-  name: s('name'),
-  description: s('description'),
-  version: s('version'),
-  lifecycleStatus: s('lifecycleStatus'),
-  isBundle: { ...b('isBundle'), sortable: true },
-  lastUpdate: d('lastUpdate'),
-  'validFor.startDateTime': d('validFor.startDateTime'),
-  'validFor.endDateTime': d('validFor.endDateTime'),
-  'specCharacteristic.name': list(s('specCharacteristic.name')),
-  'specCharacteristic.valueType': list(s('specCharacteristic.valueType')),
+  id: sp('id'),
+  '@type': sp('type'),
+  '@baseType': sp('baseType'),
+  name: sp('name'),
+  description: sp('description'),
+  version: sp('version'),
+  lifecycleStatus: sp('lifecycleStatus'),
+  isBundle: sp('isBundle'),
+  lastUpdate: sp('lastUpdate'),
+  'validFor.startDateTime': sp('validFor.startDateTime'),
+  'validFor.endDateTime': sp('validFor.endDateTime'),
+  'specCharacteristic.name': sp('specCharacteristic.name'),
+  'specCharacteristic.valueType': sp('specCharacteristic.valueType'),
 };

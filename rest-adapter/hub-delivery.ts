@@ -3,7 +3,7 @@ import type { Logger } from '../platform/logger.js';
 import { callbackAgent, isPrivateCallbackError, PrivateCallbackError, refusedCallback, type PrivateCallbacks } from './callback-agent.js';
 import type { GatewayClient } from './gateway-client.js';
 import { exportJobToV5 } from './mapping/export-job-v5.js';
-import { eventNameFor } from './mapping/hub.js';
+import { eventNameFor, ingestionRejectionToTmf } from './mapping/hub.js';
 import { productUsageToV5 } from './mapping/product-usage-v5.js';
 import { usageToV4 } from './mapping/usage-v4.js';
 import { CompleteHubDeliveryDocument, FailHubDeliveryDocument, LeaseHubDeliveriesDocument, type LeaseHubDeliveriesMutation } from './operations/generated.js';
@@ -119,13 +119,15 @@ export class HubDeliveryWorker {
 
   private envelope(delivery: Delivery): string {
     const { publicUrl } = this.options;
-    const { productUsage: usage, exportJob: job } = delivery;
+    const { productUsage: usage, exportJob: job, ingestionRejection: rejection } = delivery;
     const version = delivery.hub.apiVersion;
     const event = job
       ? { exportJob: exportJobToV5(job, `${publicUrl}${v5Base}/exportJob/${job.id}`) }
-      : version === 'v5'
-        ? { productUsage: productUsageToV5(usage!, `${publicUrl}${v5Base}/productUsage/${usage!.id}`) }
-        : { usage: usageToV4(usage!, `${publicUrl}${v4Base}/usage/${usage!.id}`, (id) => `${publicUrl}${v4Base}/usageSpecification/${id}`) };
+      : rejection
+        ? { usageIngestRejection: ingestionRejectionToTmf(rejection, publicUrl) }
+        : version === 'v5'
+          ? { productUsage: productUsageToV5(usage!, `${publicUrl}${v5Base}/productUsage/${usage!.id}`) }
+          : { usage: usageToV4(usage!, `${publicUrl}${v4Base}/usage/${usage!.id}`, (id) => `${publicUrl}${v4Base}/usageSpecification/${id}`) };
     return JSON.stringify({ eventId: delivery.eventId, eventTime: delivery.eventTime, eventType: eventNameFor(version, delivery.eventType), event });
   }
 

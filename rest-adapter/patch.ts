@@ -1,4 +1,5 @@
-import { badRequest, TmfError } from './errors.js';
+import { ErrorCode } from '../platform/errors.js';
+import { badRequest, fromCode } from './errors.js';
 
 /**
  * The two PATCH formats TMF635 accepts, applied to the resource's current TMF representation:
@@ -158,7 +159,7 @@ export function jsonPatch(target: Json, operations: Json): Json {
       case 'test':
         // A failed test is a precondition the resource no longer meets: 409, as RFC 5789 suggests.
         if (!deepEqual(get(doc, op.path), op.value)) {
-          throw new TmfError(409, 'Conflict', `JSON Patch test at "${op.path}" failed: the resource has another value there.`);
+          throw fromCode(ErrorCode.CONFLICT, `JSON Patch test at "${op.path}" failed: the resource has another value there.`);
         }
         break;
       default:

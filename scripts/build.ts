@@ -9,6 +9,17 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { subgraphNames, type SubgraphName } from '../platform/subgraphs.js';
+
+interface ServiceEntry {
+  entry: string;
+  nodeFlags: readonly string[];
+}
+
+function subgraphServices(): Record<`subgraph-${SubgraphName}`, ServiceEntry> {
+  const entries = subgraphNames.map((name) => [`subgraph-${name}`, { entry: `subgraphs/${name}/index.ts`, nodeFlags: ['--enable-source-maps'] }]);
+  return Object.fromEntries(entries) as Record<`subgraph-${SubgraphName}`, ServiceEntry>;
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const buildDir = path.join(root, '.build');
@@ -22,11 +33,10 @@ export const buildDir = path.join(root, '.build');
  */
 export const services = {
   gateway: { entry: 'gateway/index.ts', nodeFlags: ['--enable-source-maps', '--max-old-space-size=256'] },
-  'subgraph-usage': { entry: 'subgraphs/usage/index.ts', nodeFlags: ['--enable-source-maps'] },
-  'subgraph-specification': { entry: 'subgraphs/specification/index.ts', nodeFlags: ['--enable-source-maps'] },
-  'subgraph-party': { entry: 'subgraphs/party/index.ts', nodeFlags: ['--enable-source-maps'] },
+  // One per subgraph of platform/subgraphs.ts, each its own process.
+  ...subgraphServices(),
   rest: { entry: 'rest-adapter/index.ts', nodeFlags: ['--enable-source-maps'] },
-} as const;
+} satisfies Record<string, ServiceEntry>;
 
 export type Service = keyof typeof services;
 

@@ -3,6 +3,7 @@ import type { Config } from '../platform/config.js';
 import { openDatabase } from '../platform/mongo.js';
 import { createEventBus, type EventBus } from '../platform/event-bus.js';
 import type { Logger } from '../platform/logger.js';
+import { subgraphNames, type SubgraphName } from '../platform/subgraphs.js';
 import { subgraphSettings } from '../subgraphs/shared/standalone.js';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../subgraphs/shared/subgraph-server.js';
 import { buildPartySubgraph } from '../subgraphs/party/server.js';
@@ -36,11 +37,12 @@ export async function startSystem(config: Config, client: MongoClient, logger: L
   const bus = await createEventBus(config.redisUrl);
   // The contexts differ per subgraph; startSubgraph only passes each its own.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const definitions: SubgraphDefinition<any>[] = await Promise.all([
-    buildUsageSubgraph(db, settings, logger, bus),
-    buildSpecificationSubgraph(db, settings),
-    buildPartySubgraph(db, settings),
-  ]);
+  const builders: Record<SubgraphName, () => Promise<SubgraphDefinition<any>>> = {
+    usage: () => buildUsageSubgraph(db, settings, logger, bus),
+    specification: () => buildSpecificationSubgraph(db, settings),
+    party: () => buildPartySubgraph(db, settings),
+  };
+  const definitions = await Promise.all(subgraphNames.map((name) => builders[name]()));
   const subgraphs: RunningSubgraph[] = [];
   // One database connection for the three: its commands are the usage subgraph's series here (each
   // standalone subgraph counts its own).

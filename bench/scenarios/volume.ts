@@ -18,6 +18,8 @@ import { fixed, median, percentile, table } from '../stats.js';
 import { ingestParties, seedVolume, volumeDays, volumeIngest, type VolumeSeedReport } from '../volume-seed.js';
 import { repairRollups } from '../../subgraphs/usage/rollups/repair.js';
 import { createLogger } from '../../platform/logger.js';
+import { meterQuery } from '../../subgraphs/usage/meters/query.js';
+import { meterMatch, meterStages } from '../../subgraphs/usage/meters/pipeline.js';
 import { freshUsages, setIngestionAuthorization, viaInsertMany, viaJobs } from './ingestion.js';
 
 /**
@@ -51,6 +53,7 @@ const kpisQuery = `query VolumeKpis($application: String) { kpis(application: $a
 const createKpi = `mutation VolumeKpi($input: KpiInput!) { createKpi(input: $input) { id } }`;
 const createExport = `mutation VolumeExport($input: ExportJobInput!) { createExportJob(input: $input) { id status } }`;
 const exportJobQuery = `query VolumeExportJob($id: ID!) { exportJob(id: $id) { status exportedCount downloadPath errorLog } }`;
+const meterQueryText = `query VolumeMeter($input: UsageMeterInput!) { usageMeter(input: $input) { rows { windowStart value groups { value } } } }`;
 const deleteExport = `mutation VolumeExportDelete($id: ID!) { deleteExportJob(id: $id) { id } }`;
 
 interface Stack {
@@ -370,6 +373,63 @@ export const volume: Scenario = {
         Math.min(samples, 40),
       );
 
+      // Meters (docs/meters.md): SUM of the `volume` characteristic over the last 30 days, by DAY and by
+      // HOUR, grouped by specification and status, in a zone with a half-hour offset; on 1,000,000 and
+      // on 10,000 usages in one alternation, each with the same aggregation sent by the driver.
+      const meterTo = new Date(Date.UTC(new Date(last).getUTCFullYear(), new Date(last).getUTCMonth(), new Date(last).getUTCDate()));
+      const meterFrom = new Date(meterTo.getTime() - 30 * 86_400_000);
+      const meterFailures: string[] = [];
+      for (const [windowSize, limitMs] of [
+        ['DAY', 100],
+        ['HOUR', 200],
+      ] as const) {
+        const input = {
+          aggregation: 'SUM' as const,
+          value: 'volume',
+          from: meterFrom,
+          to: meterTo,
+          windowSize,
+          timeZone: 'Asia/Kolkata',
+          groupBy: [{ dimension: 'USAGE_SPECIFICATION' as const }, { dimension: 'STATUS' as const }],
+        };
+        const variables = { input: { ...input, from: meterFrom.toISOString(), to: meterTo.toISOString() } };
+        const query = meterQuery(input);
+        const raw = (db: typeof big) => () =>
+          db
+            .collection('productUsages')
+            .aggregate([{ $match: { tenant, deletedAt: { $exists: false }, ...meterMatch(query) } }, ...meterStages(query)])
+            .toArray();
+        const name = `\`usageMeter\` SUM by ${windowSize}, 30 days, Asia/Kolkata, by specification and status`;
+        // One try first: on the big database the meter may run into DB_TIMEOUT_MS, and then the
+        // figure is how long the same aggregation takes the driver without that bound.
+        const tried = await gql(meterQueryText, variables).then(
+          () => null,
+          (error: unknown) => (error instanceof Error ? error.message : String(error)),
+        );
+        if (tried) {
+          const driverMs = await timed(raw(big));
+          const [o10, d10] = await alternateSamples([() => post(smallStack.gateway.url, meterQueryText, variables), raw(small)], Math.min(samples, 30), budget);
+          meterFailures.push(
+            `${name}: **not met**, ours failed (${tried.slice(0, 160)}); the driver ran the same aggregation in ${fixed(driverMs / 1000, 1)} s. On ${config.volumeSmallUsages.toLocaleString('en')} usages: ours p50 ${fixed(median(o10!), 1)} ms, driver ${fixed(median(d10!), 1)} ms.`,
+          );
+          log(`volume: meter by ${windowSize} failed on the big database (${tried.slice(0, 100)}); driver ${fixed(driverMs, 0)} ms`);
+          continue;
+        }
+        const [o, o10, d, d10] = await alternateSamples(
+          [() => gql(meterQueryText, variables), () => post(smallStack.gateway.url, meterQueryText, variables), raw(big), raw(small)],
+          Math.min(samples, 30),
+          budget * 2,
+        );
+        rows.push({ name, target: `p50 < ${limitMs} ms`, limitMs, ours: o!, driver: d! });
+        rows.push({
+          name: `the same meter on ${config.volumeSmallUsages.toLocaleString('en')} usages`,
+          target: '≤ 1.5x of it (below)',
+          ours: o10!,
+          driver: d10!,
+        });
+        log(`volume: meter by ${windowSize} p50 ours ${fixed(median(o!), 1)} ms (at 10,000: ${fixed(median(o10!), 1)} ms), driver ${fixed(median(d!), 1)} ms`);
+      }
+
       // Throughput of the page: 10 connections for a run each, ours then the driver (bench/servers/raw-driver.ts).
       const raw = await startChild({
         name: 'raw driver',
@@ -425,7 +485,7 @@ export const volume: Scenario = {
       const exported = await attempt('the export', () => exportRun(gql, bigStack, config, exportFilter, auth.authorization, log));
       const driverExport = await timed(async () => {
         const lines: string[] = [];
-        for await (const doc of usages.find(exportMatch, { sort }).batchSize(1_000)) lines.push(JSON.stringify(usageShape(doc, 'http://localhost')));
+        for await (const doc of usages.find(exportMatch, { sort }).batchSize(1_000)) lines.push(JSON.stringify(usageShape(doc)));
         return usagesToCsv(lines.join('\n'));
       });
       if (typeof exported !== 'string')
@@ -471,6 +531,7 @@ export const volume: Scenario = {
           driverExport,
           ingestRates,
           ingestError,
+          meterFailures,
           load,
           uptimeStart,
           uptimeEnd,
@@ -553,6 +614,7 @@ interface Figures {
   driverExport: number;
   ingestRates: { jobs: number[]; raw: number[] };
   ingestError: string;
+  meterFailures: string[];
   load: { connections: number; duration: number };
   uptimeStart: string;
   uptimeEnd: string;
@@ -648,6 +710,7 @@ function describe(f: Figures): string {
     '',
     table(['request', 'target', 'ours p50 ms', 'ours p99 ms', 'driver p50 ms', 'driver p99 ms', 'ratio (p50)', 'samples', 'verdict'], targetRows),
     '',
+    ...(f.meterFailures.length ? [...f.meterFailures.map((line) => `- ${line}`), ''] : []),
     table(
       ['ratio', 'target', 'measured', 'verdict'],
       [
@@ -658,6 +721,18 @@ function describe(f: Figures): string {
           met(scale <= 2),
         ],
         ["the page / the driver's queries for the same page (p50)", '≤ 3x', `${fixed(rawRatio, 2)}x`, met(rawRatio <= 3)],
+        ...rows
+          .filter((r) => r.name.startsWith('`usageMeter`'))
+          .map((r) => {
+            const smallRow = rows[rows.indexOf(r) + 1]!;
+            const meterScale = median(r.ours) / median(smallRow.ours);
+            return [
+              `${r.name}: at ${config.volumeUsages.toLocaleString('en')} / at ${config.volumeSmallUsages.toLocaleString('en')} (ours, p50)`,
+              '≤ 1.5x',
+              `${fixed(meterScale, 2)}x`,
+              met(meterScale <= 1.5),
+            ];
+          }),
         [
           `page throughput, ${f.load.connections} connections, ${f.load.duration} s: ours ${throughput(f.oursLoad)}; the driver's server (bench/servers/raw-driver.ts) ${throughput(f.rawLoad)}`,
           'for information',

@@ -1,24 +1,23 @@
 import { bundleOf, services } from '../../scripts/build.js';
 import { startChild, stopAll, type Child, type ChildOptions } from '../child.js';
 import { loadSupergraph } from '../../gateway/supergraph.js';
+import { subgraphNames, type SubgraphName } from '../../platform/subgraphs.js';
 
 /** The three subgraphs as `npm run subgraph:<name>` runs them: each its own process, all on one database. */
 export interface Subgraphs {
   children: Child[];
   pids: number[];
-  urls: Record<'usage' | 'specification' | 'party', string>;
+  urls: Record<SubgraphName, string>;
   /** Composed from what the running subgraphs report, exactly as our gateway does at start-up. */
   supergraphSdl: string;
   stop(): Promise<void>;
 }
 
-const names = ['usage', 'specification', 'party'] as const;
-
 export async function startSubgraphs(options: { mongodbUri: string; database: string; dataDir: string }): Promise<Subgraphs> {
   // One after the other: on a fresh database two subgraphs creating the same indexes at once (the
   // usage subgraph opens the specification repository too) race in FerretDB and one start-up fails.
   const started: PromiseSettledResult<Child>[] = [];
-  for (const name of names) {
+  for (const name of subgraphNames) {
     started.push(
       ...(await Promise.allSettled([
         startChild({
@@ -48,10 +47,10 @@ export async function startSubgraphs(options: { mongodbUri: string; database: st
     await stopAll(children);
     throw failed.reason;
   }
-  const urls = Object.fromEntries(names.map((name, i) => [name, children[i]!.url])) as Subgraphs['urls'];
+  const urls = Object.fromEntries(subgraphNames.map((name, i) => [name, children[i]!.url])) as Subgraphs['urls'];
   // Subgraphs give their SDL only to a request signed with the internal secret, as our gateway signs it.
   const supergraphSdl = await loadSupergraph({
-    subgraphs: names.map((name) => ({ name, url: urls[name] })),
+    subgraphs: subgraphNames.map((name) => ({ name, url: urls[name] })),
     internalSecret: process.env.INTERNAL_AUTH_SECRET!,
   }).catch(async (error: unknown) => {
     await stopAll(children);
@@ -77,9 +76,8 @@ export function ourGateway(supergraphPath: string, subgraphs: Subgraphs, extraEn
     env: {
       SUPERGRAPH_PATH: supergraphPath,
       GATEWAY_PORT: '0',
-      USAGE_URL: subgraphs.urls.usage,
-      SPECIFICATION_URL: subgraphs.urls.specification,
-      PARTY_URL: subgraphs.urls.party,
+      // USAGE_URL, SPECIFICATION_URL, PARTY_URL (platform/config.ts)
+      ...Object.fromEntries(subgraphNames.map((name) => [`${name.toUpperCase()}_URL`, subgraphs.urls[name]])),
       // The ready line is logged at info; request lines are not: the other gateways write none (the
       // observability scenario measures what they, metrics and traces cost).
       LOG_LEVEL: 'info',

@@ -1,4 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { refusal, refusalResponse } from '../../platform/error-response.js';
 import { ErrorCode } from '../../platform/errors.js';
 import type { RequestCaller } from '../../platform/caller.js';
 import { TokenError, type VerifyToken } from '../../platform/token-verifier.js';
@@ -12,10 +13,7 @@ const open = new Set(['/healthz', '/readyz']);
 
 /** The GraphQL-over-HTTP body of a refused request, with the status the transports use. */
 export function unauthenticatedResponse(fetchAPI: { Response: typeof Response }, message: string): Response {
-  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }), {
-    status: 401,
-    headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
-  });
+  return refusalResponse(fetchAPI, refusal(ErrorCode.UNAUTHENTICATED, message));
 }
 
 /**

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { refusal, refusalResponse } from '../../platform/error-response.js';
+import { ErrorCode } from '../../platform/errors.js';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../console/dist');
 const types: Record<string, string> = {
@@ -27,7 +29,7 @@ export function useConsole(): GatewayPlugin {
       if (url.pathname !== '/console' && !url.pathname.startsWith('/console/')) return;
       const asset = assetPath.exec(url.pathname)?.[1];
       if (url.pathname.startsWith('/console/assets/') && !asset) {
-        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+        endResponse(refusalResponse(fetchAPI, refusal(ErrorCode.NOT_FOUND, `No console asset ${url.pathname}.`)));
         return;
       }
       const file = path.join(dist, asset ?? 'index.html');

@@ -1,4 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { refusal, refusalResponse } from '../../platform/error-response.js';
+import { ErrorCode } from '../../platform/errors.js';
 
 const exportRoute = /^\/exports\/[0-9a-f-]{36}$/;
 
@@ -27,12 +29,7 @@ export function useExportDownloads(usageSubgraphUrl: string, authorize: (request
           }),
         );
       } catch {
-        endResponse(
-          new fetchAPI.Response(JSON.stringify({ errors: [{ message: 'The usage subgraph is unavailable.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }), {
-            status: 503,
-            headers: { 'content-type': 'application/json' },
-          }),
-        );
+        endResponse(refusalResponse(fetchAPI, refusal(ErrorCode.SERVICE_UNAVAILABLE, 'The usage subgraph is unavailable.', { 'retry-after': '1' })));
       }
     },
   };

@@ -1,5 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { refusalResponse } from '../../platform/error-response.js';
 import { ErrorCode } from '../../platform/errors.js';
+import { mediaType } from '../../platform/media-type.js';
 
 const accepted = new Set(['application/json', 'application/graphql+json']);
 
@@ -12,22 +14,18 @@ export function useRequestLimits(bodyLimitBytes: number): GatewayPlugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'POST' || url.pathname !== '/graphql') return;
-      // A body too large has its own code; a missing length or another media type is a bad request.
-      const refuse = (status: 411 | 413 | 415, message: string) =>
-        endResponse(
-          new fetchAPI.Response(
-            JSON.stringify({ errors: [{ message, extensions: { code: status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_REQUEST } }] }),
-            {
-              status,
-              headers: { 'content-type': 'application/json' },
-            },
-          ),
-        );
-      const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!accepted.has(type)) return refuse(415, `Content-Type ${type || '(none)'} is not accepted; send application/json.`);
+      // A body too large has its own code; a missing length or another media type is HTTP's own refusal.
+      const type = mediaType(request.headers.get('content-type'));
+      if (!accepted.has(type)) {
+        const message = `Content-Type ${type || '(none)'} is not accepted; send application/json.`;
+        return endResponse(refusalResponse(fetchAPI, { code: ErrorCode.BAD_REQUEST, message, status: 415 }));
+      }
       const length = request.headers.get('content-length');
-      if (length === null) return refuse(411, 'Send the body with a Content-Length.');
-      if (!/^\d+$/.test(length) || Number(length) > bodyLimitBytes) return refuse(413, `The request body exceeds ${bodyLimitBytes} bytes.`);
+      if (length === null)
+        return endResponse(refusalResponse(fetchAPI, { code: ErrorCode.BAD_REQUEST, message: 'Send the body with a Content-Length.', status: 411 }));
+      if (!/^\d+$/.test(length) || Number(length) > bodyLimitBytes) {
+        return endResponse(refusalResponse(fetchAPI, { code: ErrorCode.PAYLOAD_TOO_LARGE, message: `The request body exceeds ${bodyLimitBytes} bytes.` }));
+      }
     },
   };
 }

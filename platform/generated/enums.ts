@@ -41,7 +41,9 @@ export type HubEventType =
   | 'ProductUsageAttributeValueChangeEvent'
   | 'ProductUsageCreateEvent'
   | 'ProductUsageDeleteEvent'
-  | 'ProductUsageStateChangeEvent';
+  | 'ProductUsageStateChangeEvent'
+  /** A usage an ingestion job refused (ours, not TMF635; v5 hubs only). */
+  | 'UsageIngestRejectionEvent';
 
 export type HubStatus =
   | 'active'
@@ -125,6 +127,43 @@ export type UsageIngestJobStatus =
   /** Finished, and at least one usage failed. */
   | 'ERRORS'
   | 'INPROGRESS';
+
+/** How a meter folds the usages of one window and group into its value (docs/meters.md). */
+export type UsageMeterAggregation =
+  /** The mean of the values. */
+  | 'AVG'
+  /** How many usages; with a value, how many have that characteristic (any non-null value). */
+  | 'COUNT'
+  /** The value of the usage with the greatest usageDate in the window (on a tie, the greatest id). */
+  | 'LATEST'
+  /** The largest value. */
+  | 'MAX'
+  /** The smallest value. */
+  | 'MIN'
+  /** The sum of the value. */
+  | 'SUM'
+  /** How many distinct values (any non-null JSON value; 1 and 1.0 are the same). */
+  | 'UNIQUE_COUNT';
+
+/** What a meter's rows can be grouped by. */
+export type UsageMeterDimension =
+  /** The value of the usage characteristic named (name is required). */
+  | 'CHARACTERISTIC'
+  /** The product's id. */
+  | 'PRODUCT'
+  /** The id of the usage's first related party in the role given (role is required). */
+  | 'RELATED_PARTY'
+  | 'STATUS'
+  /** The usage specification's id. */
+  | 'USAGE_SPECIFICATION'
+  | 'USAGE_TYPE';
+
+/** The length of a meter's windows, aligned to the local time of its time zone. */
+export type UsageMeterWindowSize =
+  | 'DAY'
+  | 'HOUR'
+  | 'MINUTE'
+  | 'MONTH';
 
 /** Where a usage stands in ingestion (usage transparency processStatus). */
 export type UsageProcessStatus =

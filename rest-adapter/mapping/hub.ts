@@ -1,12 +1,14 @@
-import type { HubEventType, ProductUsageEventFilter, TmfHubFragment } from '../operations/generated.js';
+import type { HubEventType, ProductUsageEventFilter, TmfHubFragment, TmfIngestionRejectionFragment } from '../operations/generated.js';
 import { badRequest } from '../errors.js';
 import { storedForV4, storedForV5, v4Statuses, v5Statuses } from '../status-map.js';
 import { compact, type Json } from './common.js';
+import { utsBase } from './uts.js';
 
 /**
- * TMF hubs for usage events (and, in v5, ExportJob events). The hub `query` uses the list syntax on
- * the event: `eventType` (comma list, in the version's own event names) and the usage attributes a
- * subscriber can filter on. v4 has no export jobs, so a v4 hub never names or receives their events.
+ * TMF hubs for usage events (and, in v5, ExportJob and ingestion rejection events). The hub `query`
+ * uses the list syntax on the event: `eventType` (comma list, in the version's own event names) and
+ * the usage attributes a subscriber can filter on. v4 has no export jobs and no rejection events, so a
+ * v4 hub never names or receives them. `UsageIngestRejectionEvent` is ours, not TMF635's.
  */
 export type ApiVersion = 'v4' | 'v5';
 
@@ -19,6 +21,7 @@ const eventNames: Record<ApiVersion, Partial<Record<HubEventType, string>>> = {
     ExportJobCreateEvent: 'ExportJobCreateEvent',
     ExportJobStateChangeEvent: 'ExportJobStateChangeEvent',
     ExportJobDeleteEvent: 'ExportJobDeleteEvent',
+    UsageIngestRejectionEvent: 'UsageIngestRejectionEvent',
   },
   v4: {
     ProductUsageCreateEvent: 'UsageCreateEvent',
@@ -75,5 +78,30 @@ export function hubToTmf(hub: TmfHubFragment, href: string, version: ApiVersion)
     query: hub.query,
     status: hub.status,
     lastError: hub.lastError,
+  });
+}
+
+/**
+ * A refused usage in a UsageIngestRejectionEvent (ours, in TMF style): the error as the job records it,
+ * its UTS code and logref, references to the job and the rule (the usage-transparency resources
+ * that serve them), and the usage as the job received it.
+ */
+export function ingestionRejectionToTmf(rejection: TmfIngestionRejectionFragment, publicUrl: string): Json {
+  const uts = `${publicUrl}${utsBase}`;
+  const rule = rejection.ingestionRule;
+  return compact({
+    id: rejection.id,
+    '@type': 'UsageIngestRejection',
+    usageIngestJob: { id: rejection.jobId, href: `${uts}/usagesJobs/${rejection.jobId}`, '@referredType': 'UsageIngestJob' },
+    index: rejection.index,
+    code: rejection.code,
+    utsCode: `mdsp.core.usagetransparency.${rejection.rule}`,
+    logref: rejection.id,
+    rule: rejection.rule,
+    errorType: rejection.errorType,
+    message: rejection.message,
+    messageParameters: rejection.messageParameters,
+    ingestionRule: rule ? { id: rule.id, href: `${uts}/rules/${rule.id}`, '@referredType': 'IngestionRule' } : null,
+    usage: compact(rejection.usage),
   });
 }

@@ -1,9 +1,10 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { productUsageV5Catalogue } from '../catalogues.js';
-import { badRequest, notFound, TmfError, unsupportedMediaType } from '../errors.js';
+import { ErrorCode } from '../../platform/errors.js';
+import { badRequest, fromCode, notFound, unsupportedMediaType } from '../errors.js';
 import { projectFields } from '../fields.js';
 import { forwardedHeaders, type GatewayClient } from '../gateway-client.js';
 import { refuseUnknown, type Json } from '../mapping/common.js';
@@ -15,6 +16,7 @@ import {
   RestListExportJobsDocument,
   type TmfProductUsageFragment,
 } from '../operations/generated.js';
+import { mediaTypeOf, searchOf } from '../request.js';
 import { validate } from '../spec/validators.js';
 import { parseListQuery, TmfQueryError, type FieldCatalogue } from '../tmf-query.js';
 import { graphListArguments } from './graph-query.js';
@@ -39,8 +41,6 @@ function parse(params: URLSearchParams, catalogue: FieldCatalogue, paging: Pagin
   }
 }
 
-const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapter').searchParams;
-
 /**
  * TMF635 v5 exportJob: POST creates a job that the usage subgraph runs in the background, and
  * GET .../{id}/file streams the result: records flow from the subgraph's file through the gateway
@@ -51,7 +51,7 @@ export function registerExportJobs(app: FastifyInstance, gateway: GatewayClient,
   const gatewayOrigin = new URL(gatewayUrl).origin;
 
   app.post(path, async (request, reply) => {
-    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const type = mediaTypeOf(request);
     if (type !== 'application/json') throw unsupportedMediaType(type, ['application/json']);
     const body = request.body as Json;
     const problems = validate('v5.ExportJob_FVO', body);
@@ -113,7 +113,7 @@ export function registerExportJobs(app: FastifyInstance, gateway: GatewayClient,
     const { exportJob } = await gateway.run(RestGetExportJobDocument, { id });
     if (!exportJob) throw notFound(`No ExportJob with id "${id}".`);
     if (exportJob.status !== 'Succeeded' || !exportJob.downloadPath) {
-      throw new TmfError(409, 'Conflict', `ExportJob "${id}" has no file yet: its status is ${exportJob.status}.`);
+      throw fromCode(ErrorCode.CONFLICT, `ExportJob "${id}" has no file yet: its status is ${exportJob.status}.`);
     }
     const upstream = await fetch(`${gatewayOrigin}${exportJob.downloadPath}`, { headers: forwardedHeaders() }).catch(() => null);
     if (!upstream?.ok || !upstream.body) throw notFound(`The file of ExportJob "${id}" is no longer available.`);

@@ -15,9 +15,9 @@ import {
   type IngestionRuleInput,
   type KpiInput,
 } from '../operations/generated.js';
+import { searchOf } from '../request.js';
 import type { Paging } from './resource.js';
 
-const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapter').searchParams;
 const noMatch = (what: string, id: string) => new UtsError(404, utsCode.noMatch, `No ${what} with id ${id}.`, [{ name: 'id', value: id }]);
 
 function booleanParameter(params: URLSearchParams, name: string): boolean | null {

@@ -28,6 +28,7 @@ import {
   UtsMonthlyAggregatesDocument,
   type UsageIngestInput,
 } from '../operations/generated.js';
+import { mediaTypeOf, searchOf } from '../request.js';
 import type { Paging } from './resource.js';
 import { registerUtsConfiguration } from './uts-configuration.js';
 
@@ -69,10 +70,8 @@ export const utsSurface = (log: Logger): ErrorSurface<UtsError> => ({
 /** Any error of this surface as a UTS error: the graph's, the framework's, or ours (error-hook.ts). */
 export const toUts = (error: unknown, request: FastifyRequest, log: Logger): UtsError => surfaceError(utsSurface(log), error, request);
 
-const searchOf = (request: FastifyRequest) => new URL(request.url, 'http://adapter').searchParams;
-
 function requireJson(request: FastifyRequest): void {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const type = mediaTypeOf(request);
   if (type !== 'application/json')
     throw new UtsError(415, utsCode.unsupportedMediaType, `Content-Type ${type || '(none)'} is not accepted; use application/json.`);
 }

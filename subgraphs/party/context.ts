@@ -3,7 +3,6 @@ import { byIdLoader } from '../shared/loaders.js';
 import type { PartyRepository, PartyRoleRepository } from './repository.js';
 
 export interface PartySettings {
-  publicUrl: string;
   paging: { defaultSize: number; maxSize: number };
 }
 

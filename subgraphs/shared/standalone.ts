@@ -13,13 +13,13 @@ import { instrumentDatabase, Metrics } from '../../platform/metrics.js';
 
 /** The settings every subgraph takes from the configuration. */
 export const subgraphSettings = (config: Config) => ({
-  publicUrl: config.publicUrl,
   paging: config.paging,
   exportDirectory: path.resolve(config.dataDir, 'exports'),
   hubRetry: config.hubs.retry,
   ingest: config.ingest,
   hubPrivateCallbacks: config.hubs.privateCallbacks,
   exportMaxConcurrent: config.limits.exportMaxConcurrent,
+  exportStaleMs: config.limits.exportStaleMs,
 });
 
 /**

@@ -13,7 +13,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Db } from 'mongodb';
 import { WebSocketServer } from 'ws';
 import type { RequestCaller } from '../../platform/caller.js';
-import { createErrorFormatter, ErrorCode, httpStatusOf } from '../../platform/errors.js';
+import { createErrorFormatter, ErrorCode } from '../../platform/errors.js';
+import { refusal, sendRefusal } from '../../platform/error-response.js';
 import { verifyCaller } from '../../platform/internal-signature.js';
 import { defaultHttpLimits, httpServerOptions, type HttpLimits } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
@@ -101,7 +102,7 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
     // A server span continuing the gateway's trace (platform/tracing.ts); database calls are its children.
     inServerSpan(tracer, `${req.method ?? 'GET'} ${req.url?.split('?')[0] ?? '/'}`, contextOf(req.headers), () => handle(req, res)).catch((error: unknown) => {
       log.error('request failed', error);
-      if (!res.headersSent) sendRefusal(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      if (!res.headersSent) sendRefusal(res, refusal(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
       else res.destroy();
     });
   });
@@ -123,24 +124,24 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
     const check = verifyCaller(options.internalAuth.secret, req.headers, options.internalAuth.maxAgeSeconds);
     if ('refused' in check) {
       log.warn(`refused a request without the gateway's signature (${check.refused})`);
-      return sendRefusal(res, ErrorCode.UNAUTHENTICATED, 'This service answers only the gateway.');
+      return sendRefusal(res, refusal(ErrorCode.UNAUTHENTICATED, 'This service answers only the gateway.'));
     }
     const { caller } = check;
     if (url.pathname !== '/graphql') {
       if (definition.handleHttp && (await definition.handleHttp(req, res, url, caller))) return;
-      return sendRefusal(res, ErrorCode.NOT_FOUND, `No route ${url.pathname}.`);
+      return sendRefusal(res, refusal(ErrorCode.NOT_FOUND, `No route ${url.pathname}.`));
     }
 
     const raw = await readBody(req, options.bodyLimitBytes);
     if (raw === null) {
-      return sendRefusal(res, ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${options.bodyLimitBytes} bytes.`);
+      return sendRefusal(res, refusal(ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${options.bodyLimitBytes} bytes.`));
     }
     let body: unknown = undefined;
     if (raw.length > 0 && (req.headers['content-type'] ?? '').includes('json')) {
       try {
         body = JSON.parse(raw);
       } catch {
-        return sendRefusal(res, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON.');
+        return sendRefusal(res, refusal(ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON.'));
       }
     }
     const headers = new HeaderMap();
@@ -234,14 +235,4 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-/** A request refused before GraphQL runs, in the GraphQL error shape, with its code's status (platform/errors.ts). */
-export function sendRefusal(res: ServerResponse, code: ErrorCode, message: string): void {
-  sendError(res, httpStatusOf[code], code, message);
-}
-
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }

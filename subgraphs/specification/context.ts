@@ -4,7 +4,6 @@ import type { IngestionRuleRepository, KpiRepository } from './ingestion-reposit
 import type { SpecificationRepository } from './repository.js';
 
 export interface SpecificationSettings {
-  publicUrl: string;
   paging: { defaultSize: number; maxSize: number };
 }
 

@@ -1,27 +1,17 @@
 import type { Filter, Sort } from 'mongodb';
 import { conditionFilters, type PathCatalogue } from '../shared/conditions.js';
 import { allOf, anyOf, sortBy } from '../shared/query.js';
+import { specificationFields } from '../../platform/contracts/specification-fields.js';
 import type { SpecificationDocument } from './mappers.js';
 import type { ProductUsageSpecificationFilter, ProductUsageSpecificationSort, ProductUsageSpecificationSortField } from './generated/resolvers.js';
 
-/** Every documented attribute of a specification a client may filter on with `where` or sort on. */
-export const specificationCatalogue: PathCatalogue = {
-  id: { stored: '_id', type: 'string', sortable: true },
-  type: { stored: 'type', type: 'string', sortable: true },
-  baseType: { stored: 'baseType', type: 'string', sortable: true },
-  name: { stored: 'name', type: 'string', sortable: true },
-  description: { stored: 'description', type: 'string', sortable: true },
-  version: { stored: 'version', type: 'string', sortable: true },
-  lifecycleStatus: { stored: 'lifecycleStatus', type: 'string', sortable: true },
-  isBundle: { stored: 'isBundle', type: 'boolean', sortable: true },
-  creationDate: { stored: 'creationDate', type: 'dateTime', sortable: true },
-  lastUpdate: { stored: 'lastUpdate', type: 'dateTime', sortable: true },
-  'validFor.startDateTime': { stored: 'validFor.startDateTime', type: 'dateTime', sortable: true },
-  'validFor.endDateTime': { stored: 'validFor.endDateTime', type: 'dateTime', sortable: true },
-  'specCharacteristic.name': { stored: 'specCharacteristic.name', type: 'string' },
-  'specCharacteristic.valueType': { stored: 'specCharacteristic.valueType', type: 'string' },
-  'specCharacteristic.unit': { stored: 'specCharacteristic.unit', type: 'string' },
-};
+/**
+ * The `where` paths of the shared contract (platform/contracts/specification-fields.ts), each with
+ * where it is stored: under its own name, but the id.
+ */
+export const specificationCatalogue: PathCatalogue = Object.fromEntries(
+  Object.entries(specificationFields).map(([path, field]) => [path, { ...field, stored: path === 'id' ? '_id' : path }]),
+);
 
 export function specificationFilter(filter: ProductUsageSpecificationFilter | null | undefined): Filter<SpecificationDocument> {
   if (!filter) return {};

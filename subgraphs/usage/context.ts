@@ -12,14 +12,13 @@ import { createUsageLoaders, type UsageLoaders } from './loaders.js';
 import { exportContext, type ExportContext } from './exports/context.js';
 import { hubContext, type HubContext } from './hubs/context.js';
 import { ingestionContext, type IngestionContext } from './ingestion/context.js';
+import { meterContext, type MeterContext } from './meters/context.js';
 import { productUsageContext, type ProductUsageContext } from './product-usage/context.js';
 import type { ProductUsageRepository } from './product-usage/repository.js';
 import type { RollupMaintainer } from './rollups/maintainer.js';
 import type { RollupReader } from './rollups/reader.js';
 
 export interface UsageSettings {
-  /** Base of hrefs (the REST facade's public address). */
-  publicUrl: string;
   paging: { defaultSize: number; maxSize: number };
   /** Where export files are written. */
   exportDirectory: string;
@@ -28,6 +27,8 @@ export interface UsageSettings {
   ingest: IngestConfig;
   /** Export jobs of one tenant waiting or running at once (EXPORT_MAX_CONCURRENT). */
   exportMaxConcurrent: number;
+  /** A running export silent this long is taken over (EXPORT_JOB_STALE_MS). */
+  exportStaleMs: number;
   /** Whether hub callbacks may name loopback, private or link-local addresses. */
   hubPrivateCallbacks: 'allow' | 'deny';
 }
@@ -61,6 +62,7 @@ export interface UsageContext
     ExportContext,
     HubContext,
     IngestionContext,
+    MeterContext,
     RequestCaller {
   loaders: UsageLoaders;
   settings: UsageSettings;
@@ -78,6 +80,7 @@ export function usageContextFactory(services: UsageServices, settings: UsageSett
       ...exports,
       ...hubs,
       ...ingestionContext(services, tenant, usages.repository),
+      ...meterContext(usages.repository),
       settings,
       loaders: createUsageLoaders(
         {

@@ -44,8 +44,21 @@ export function createUsageLoaders(
   { repository, hubs, deliveryHubs, exportJobs, ingestJobs }: LoaderSources,
   paging: { defaultSize: number; maxSize: number },
 ) {
+  const usageById = byIdLoader((ids) => repository.findByIds(ids));
   return {
-    usageById: byIdLoader((ids) => repository.findByIds(ids)),
+    usageById,
+    /**
+     * ProductUsage.history, by the id of the measurement's first usage: that usage (through usageById)
+     * and its corrections, oldest first, every chain of a page in one read.
+     */
+    historyOf: new DataLoader<string, ProductUsageDocument[]>(async (originals) => {
+      const [firsts, corrections] = await Promise.all([usageById.loadMany([...originals]), repository.correctionsOf(originals)]);
+      return originals.map((original, n) => {
+        const first = firsts[n];
+        if (first instanceof Error) throw first;
+        return [...(first ? [first] : []), ...corrections.filter((usage) => usage.correction?.original === original)];
+      });
+    }),
     hubById: byIdLoader((ids) => hubs.findByIds(ids)),
     /** The hub of each delivery a `hub:deliver` worker leased (across tenants, like its lease). */
     deliveryHubById: byIdLoader((ids) => deliveryHubs.findByIds(ids)),

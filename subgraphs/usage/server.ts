@@ -1,8 +1,10 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Logger } from '../../platform/logger.js';
 import { ErrorCode } from '../../platform/errors.js';
-import { loadTypeDefs, sendError, type SubgraphDefinition } from '../shared/subgraph-server.js';
+import { refusal, sendRefusal } from '../../platform/error-response.js';
+import { loadTypeDefs, type SubgraphDefinition } from '../shared/subgraph-server.js';
 import { usageContextFactory, type UsageContext, type UsageSettings } from './context.js';
 import type { EventBus } from '../../platform/event-bus.js';
 import { UsageEvents, usageEventTopic } from './product-usage/events.js';
@@ -23,12 +25,39 @@ import { RollupReader } from './rollups/reader.js';
 import { RollupRepair } from './rollups/repair.js';
 import { HourRollupRepository, KpiDayRollupRepository } from './rollups/repository.js';
 import { registerUsageMetrics } from './metrics.js';
+import { IngestRejections } from './rejections/events.js';
 
 const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
 /** How often the outbox sweep looks for events left behind. */
 const outboxSweepMs = 2_000;
 /** How often the rollup maintainer looks for marked buckets. */
 const rollupRoundMs = 500;
+
+/**
+ * Calls `onMessage` for every message on `topic` until stopped; a subscription the bus ends (a slow
+ * consumer) is made again. Returns how to stop it.
+ */
+function listen(bus: EventBus, topic: string, onMessage: () => void): () => Promise<void> {
+  let stopped = false;
+  let current: AsyncIterableIterator<unknown> | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      current = bus.subscribe(topic);
+      try {
+        for await (const _message of current) onMessage();
+      } catch {
+        // Ended by the bus (a slow consumer): subscribe again, below.
+      }
+      // Not at once: a bus that is closing ends every new subscription too.
+      if (!stopped) await pause(1_000);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await current?.return?.();
+    await loop;
+  };
+}
 
 /**
  * Runs `work` now and every `everyMs` (never two at once); a failed round (the database away) is
@@ -68,9 +97,12 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
   const rollups = new RollupMaintainer(marks, hourRollups, kpiRollups, repository, defaultRollupTiming, rollupLog);
   const rollupReader = new RollupReader(marks, hourRollups, kpiRollups);
   const repair = new RollupRepair(repository, hourRollups, kpiRollups, rollups);
-  const outbox = new HubOutbox(hubs, deliveries, repository);
+  // Hub registrations reach every instance's outbox through the bus (hubs/outbox.ts).
+  const hubTopic = `${usageEventTopic(db.databaseName)}:hubs`;
+  const outbox = new HubOutbox(hubs, deliveries, repository, () => bus.publish(hubTopic, {}));
+  const stopHubListener = listen(bus, hubTopic, () => outbox.invalidate());
   const events = new UsageEvents(bus, usageEventTopic(db.databaseName), outbox, logger.child('events'));
-  const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.publicUrl, logger.child('exports'), (job) =>
+  const exports = new ExportRunner(exportJobs, repository, settings.exportDirectory, settings.exportStaleMs, logger.child('exports'), (job) =>
     events.publishExportJob('ExportJobStateChangeEvent', job),
   );
   await exports.resumeInterrupted();
@@ -89,6 +121,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     ingestor,
     { chunkSize: settings.ingest.jobChunkSize, concurrency: 2, staleAfterMs: settings.ingest.jobStaleMs },
     logger.child('ingestion'),
+    new IngestRejections(events, logger.child('ingestion')),
   );
   await ingestRunner.resumeInterrupted();
   // Events that writes of stopped processes left on their usages (hub-outbox.ts): relayed at start and
@@ -101,6 +134,14 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       if (relayed) sweepLog.info(`relayed the events of ${relayed} usage(s) left by an earlier write`);
     },
     (error) => sweepLog.warn('could not relay pending events; trying again shortly', error),
+  );
+  // Export jobs of an instance that died, taken over (the first look was at start, above).
+  const exportLog = logger.child('exports');
+  const stopExportSweep = every(
+    Math.max(1_000, settings.exportStaleMs / 2),
+    () => exports.resumeInterrupted(),
+    (error) => exportLog.warn('could not look for export jobs to take over; trying again shortly', error),
+    { now: false },
   );
   // Rollups of marked buckets recomputed (rollups/maintainer.ts); the repair pass now and then.
   const stopRollups = every(
@@ -140,7 +181,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       const [job] = await exportJobs.forTenant(caller.tenant).findByIds([match[1]!]);
       const file = job?.status === 'Succeeded' ? await exports.openFile(job._id) : null;
       if (!file) {
-        sendError(res, 404, ErrorCode.NOT_FOUND, 'No finished export with that id.');
+        sendRefusal(res, refusal(ErrorCode.NOT_FOUND, 'No finished export with that id.'));
         return true;
       }
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-exported-count': String(job!.exportedCount) });
@@ -149,7 +190,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       return true;
     },
     close: async () => {
-      await Promise.all([stopSweep(), stopRollups(), stopRepair()]);
+      await Promise.all([stopSweep(), stopExportSweep(), stopRollups(), stopRepair(), stopHubListener()]);
       await ingestRunner.stop();
       await exports.idle();
     },

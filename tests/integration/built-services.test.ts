@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildDir, buildServices, nodeArguments, type Service } from '../../scripts/build.js';
+import { subgraphNames } from '../../platform/subgraphs.js';
 
 // The services as a production deployment runs them (docs/deploy.md): bundles of scripts/build.ts
 // under plain `node`, each its own process, in a tree whose node_modules holds the dependencies
@@ -67,7 +68,7 @@ beforeAll(async () => {
   await buildServices();
   installForProduction();
   const urls: Record<string, string> = {};
-  for (const name of ['usage', 'specification', 'party'] as const) {
+  for (const name of subgraphNames) {
     urls[name] = await start(`subgraph-${name}`, { [`${name.toUpperCase()}_PORT`]: '0' }, /subgraph ready at (http:\/\/[^\s"]+)/);
   }
   gateway = await start(

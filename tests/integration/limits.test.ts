@@ -2,6 +2,7 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startStack, type Stack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -112,7 +113,7 @@ describe('websocket subscriptions', () => {
       const first = subscribeOnce('a');
       subscribeOnce('b');
       subscribeOnce('c');
-      for (let i = 0; i < 200 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the third subscription refused', () => outcomes.length > 0, { timeoutMs: 2_000 });
       expect(outcomes).toEqual([
         [{ message: 'This connection already holds 2 operations; at most 2 at once. Complete one first.', extensions: { code: 'TOO_MANY_REQUESTS' } }],
       ]);

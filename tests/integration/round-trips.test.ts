@@ -4,6 +4,7 @@ import { createIndividual, createSpecification } from '../support/fixtures.js';
 import { Scope } from '../../platform/caller.js';
 import { signCaller } from '../../platform/internal-signature.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
+import { waitUntil } from '../support/wait.js';
 import { createLogger } from '../../platform/logger.js';
 import { repairRollups } from '../../subgraphs/usage/rollups/repair.js';
 
@@ -89,23 +90,23 @@ describe('database round trips per page', () => {
   });
 });
 
-describe('entity references', () => {
-  /** `_entities` for `representations`, sent to a subgraph as the gateway sends it (signed caller headers). */
-  async function entities(subgraph: string, representations: { __typename: string; id: string }[]) {
-    const { url } = stack.system.subgraphs.find((s) => s.name === subgraph)!;
-    const types = [...new Set(representations.map((r) => r.__typename))];
-    const query = `query($representations: [_Any!]!) { _entities(representations: $representations) { ${types.map((t) => `... on ${t} { id }`).join(' ')} } }`;
-    const caller = { tenant: 'test-tenant', subject: 'round-trips', scopes: [Scope.USAGE_READ, Scope.ADMIN] };
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signCaller(stack.internalAuth.secret, caller) },
-      body: JSON.stringify({ query, variables: { representations } }),
-    });
-    const body = (await response.json()) as { data?: { _entities: ({ id: string } | null)[] }; errors?: unknown[] };
-    expect(body.errors).toBeUndefined();
-    return body.data!._entities;
-  }
+/** `_entities` for `representations`, sent to a subgraph as the gateway sends it (signed caller headers). */
+async function entities(subgraph: string, representations: { __typename: string; id: string }[]) {
+  const { url } = stack.system.subgraphs.find((s) => s.name === subgraph)!;
+  const types = [...new Set(representations.map((r) => r.__typename))];
+  const query = `query($representations: [_Any!]!) { _entities(representations: $representations) { ${types.map((t) => `... on ${t} { id }`).join(' ')} } }`;
+  const caller = { tenant: 'test-tenant', subject: 'round-trips', scopes: [Scope.USAGE_READ, Scope.ADMIN] };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signCaller(stack.internalAuth.secret, caller) },
+    body: JSON.stringify({ query, variables: { representations } }),
+  });
+  const body = (await response.json()) as { data?: { _entities: ({ id: string } | null)[] }; errors?: unknown[] };
+  expect(body.errors).toBeUndefined();
+  return body.data!._entities;
+}
 
+describe('entity references', () => {
   it('every entity type a subgraph resolves costs one find per request, however many references', async () => {
     const usageTypes = ['ProductUsage', 'Hub', 'ExportJob', 'UsageIngestJob'];
     const specificationTypes = ['ProductUsageSpecification', 'IngestionRule', 'Kpi'];
@@ -120,8 +121,63 @@ describe('entity references', () => {
       });
       expect(resolved).toHaveLength(types.length * 5);
       // One find per type: five references of a type read through its DataLoader, not five queries.
-      // (The command log leaves out the hubs collection, which the delivery worker polls all the time.)
+      // (during() leaves out the hubs collection, which the delivery worker polls all the time: Hub
+      // references are counted in "hubs and webhook deliveries", with the worker stopped.)
       expect(commands, `${subgraph}: ${commands.join(', ')}`).toEqual(types.filter((t) => t !== 'Hub').map(() => 'find'));
+    }
+  });
+});
+
+describe('hubs and webhook deliveries', () => {
+  const graph = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+    const { status, body } = await stack.post(JSON.stringify({ query, variables }), token ? { authorization: `Bearer ${token}` } : {});
+    const answer = body as { data?: Record<string, unknown>; errors?: unknown[] };
+    expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+    expect(status).toBe(200);
+    return answer.data!;
+  };
+  const hubFinds = (commands: { name: string; collection: string }[]) => commands.filter((c) => c.collection === 'hubs' && c.name === 'find').length;
+
+  it('a lease resolves the hubs of all its deliveries, and Hub references, with one find on hubs', async () => {
+    // No delivery worker while this runs (it lives in the REST facade): every command on the
+    // outbox's collections is this test's, and the deliveries wait to be leased here.
+    await stack.system.rest.close();
+    try {
+      const create = `mutation ($i: HubInput!) { createHub(input: $i) { id } }`;
+      const hubIds: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const input = { callback: `http://127.0.0.1:9/round-trips-${i}`, apiVersion: 'v5', filter: { usageType: ['round-trips-hub'] } };
+        hubIds.push(((await graph(create, { i: input })).createHub as { id: string }).id);
+      }
+      await graph(`mutation { createProductUsage(input: { usageType: "round-trips-hub" }) { id } }`);
+      await waitUntil(
+        'a delivery for each of the 5 hubs',
+        () => stack.db.collection('hubDeliveries').countDocuments({ hubId: { $in: hubIds } }),
+        (count) => count === 5,
+      );
+
+      const worker = await stack.hubDeliveryToken();
+      const lease = `mutation { leaseHubDeliveries(worker: "round-trips", limit: 500, leaseSeconds: 60) { id hub { id callback apiVersion } } }`;
+      let leased: { hub: { id: string } }[] = [];
+      const leaseCommands = await stack.commands.on(async () => {
+        leased = (await graph(lease, {}, worker)).leaseHubDeliveries as typeof leased;
+      });
+      expect(leased.map((d) => d.hub.id).sort()).toEqual([...hubIds].sort());
+      // Five deliveries, five hubs: their `hub` fields are one DataLoader batch.
+      expect(hubFinds(leaseCommands), leaseCommands.map((c) => `${c.name} ${c.collection}`).join(', ')).toBe(1);
+
+      let resolved: unknown[] = [];
+      const referenceCommands = await stack.commands.on(async () => {
+        resolved = await entities(
+          'usage',
+          hubIds.map((id) => ({ __typename: 'Hub', id })),
+        );
+      });
+      expect(resolved).toHaveLength(5);
+      expect(referenceCommands.map((c) => `${c.name} ${c.collection}`)).toEqual(['find hubs']);
+      for (const id of hubIds) await graph(`mutation ($id: ID!) { deleteHub(id: $id) { id } }`, { id });
+    } finally {
+      await stack.startRest();
     }
   });
 });

@@ -25,7 +25,6 @@ describe('a usage across the three subgraphs', () => {
       usageSpecification: { id: 'spec-as-sent', name: 'Sent name' },
     });
     expect(usage.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(usage.href).toBe(`http://localhost:8080/tmf-api/productUsageManagement/v5/productUsage/${usage.id}`);
     expect(usage.type).toBe('ProductUsage');
     expect(usage.status).toBe('initialized');
     expect(usage.creationDate).toBe(usage.lastUpdate);

@@ -6,6 +6,7 @@ import { allScopes } from '../../platform/caller.js';
 import { developmentIssuer } from '../../platform/auth-keys.js';
 import { mintToken } from '../../platform/tokens.js';
 import { subgraphNames } from '../../platform/subgraphs.js';
+import { nodeArguments, type Service as BuiltService } from '../../scripts/build.js';
 
 /**
  * The system as separate OS processes, each started from its standalone entry point with
@@ -49,6 +50,8 @@ export class Service {
   constructor(
     readonly name: ServiceName,
     private readonly env: Record<string, string>,
+    /** Run the service's bundle as production does (scripts/build.ts; build it first), not its entry through tsx. */
+    private readonly options: { bundle?: boolean } = {},
   ) {}
 
   /** Runs and has not exited (a stopped process still runs). */
@@ -65,7 +68,8 @@ export class Service {
   start(extraEnv: Record<string, string> = {}): Promise<string> {
     if (this.running) throw new Error(`${this.name} is already running`);
     const entry = entries[this.name];
-    const child = spawn(process.execPath, ['--import', 'tsx', entry.file], {
+    const bundled: BuiltService = this.name === 'gateway' || this.name === 'rest' ? this.name : `subgraph-${this.name}`;
+    const child = spawn(process.execPath, this.options.bundle ? nodeArguments(bundled) : ['--import', 'tsx', entry.file], {
       cwd: root,
       env: { ...process.env, ...this.env, [entry.port]: this.port, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,7 +32,8 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
     const hour = date instanceof Date ? new Date(Math.floor(date.getTime() / hourMs) * hourMs).toISOString() : 'none';
     hours.set(hour, (hours.get(hour) ?? 0) + 1);
     const ingest = usage.ingest as Document | undefined;
-    if (!ingest) continue;
+    // KPI values count each measurement once: a superseded version (a corrected usage) not at all.
+    if (!ingest || usage.status === 'superseded') continue;
     const key = [ingest.application, ingest.unit, ingest.day, ingest.tenant, ingest.provider].join('|');
     const value = ingest.value as number;
     const day = days.get(key);

@@ -32,18 +32,25 @@ export interface GraphQLResult<T> {
 const background = new Set(['hubs', 'hubDeliveries']);
 
 export class CommandLog {
-  private commands: string[] = [];
+  private commands: { name: string; collection: string }[] = [];
   constructor(client: MongoClient, databaseName: string) {
     client.on('commandStarted', (event) => {
       const collection = (event.command as Record<string, unknown>)[event.commandName];
       const comment = (event.command as Record<string, unknown>).comment;
-      if (event.databaseName === databaseName && comment !== backgroundComment && !(typeof collection === 'string' && background.has(collection))) {
-        this.commands.push(event.commandName);
+      if (event.databaseName === databaseName && comment !== backgroundComment) {
+        this.commands.push({ name: event.commandName, collection: typeof collection === 'string' ? collection : '' });
       }
     });
   }
-  /** Runs `action` and returns the commands it caused, in order. */
+  /** Runs `action` and returns the commands it caused, in order (none of the webhook outbox's). */
   async during(action: () => Promise<unknown>): Promise<string[]> {
+    return (await this.on(action)).filter((c) => !background.has(c.collection)).map((c) => c.name);
+  }
+  /**
+   * Runs `action` and returns every command it caused with its collection, the webhook outbox's too:
+   * for a test that has stopped the delivery worker (the REST facade), so that they are all its own.
+   */
+  async on(action: () => Promise<unknown>): Promise<{ name: string; collection: string }[]> {
     const start = this.commands.length;
     await action();
     return this.commands.slice(start);

@@ -6,12 +6,14 @@ import { SignIn } from './views/SignIn';
 import { Explorer } from './views/Explorer';
 import { LiveFeed } from './views/LiveFeed';
 import { Aggregates } from './views/Aggregates';
+import { Meters } from './views/Meters';
 import { Jobs } from './views/Jobs';
 import { Health } from './views/Health';
 
 const views = {
   explorer: { label: 'Usage explorer', View: Explorer },
   aggregates: { label: 'Aggregates', View: Aggregates },
+  meters: { label: 'Meters', View: Meters },
   live: { label: 'Live feed', View: LiveFeed },
   jobs: { label: 'Ingestion jobs', View: Jobs },
   health: { label: 'Health', View: Health },

@@ -1,7 +1,6 @@
 /**
- * Export records (one GraphQL-shaped usage per NDJSON line, as the gateway's /exports/<id> streams
- * them) as CSV: fixed columns, then one column per characteristic name. A text cell that starts
- * with =, +, - or @ gets a leading ' so a spreadsheet does not run it as a formula.
+ * CSV for the console's downloads. A text cell that starts with =, +, - or @ gets a leading ' so a
+ * spreadsheet does not run it as a formula; other values than text are written as JSON.
  */
 interface ExportedUsage {
   id: string;
@@ -21,6 +20,13 @@ const cell = (value: unknown): string => {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
+/** Rows of cells, the header first, as CSV with CRLF line ends (RFC 4180). */
+export const toCsv = (rows: readonly (readonly unknown[])[]): string => rows.map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+
+/**
+ * Export records (one GraphQL-shaped usage per NDJSON line, as the gateway's /exports/<id> streams
+ * them): fixed columns, then one column per characteristic name.
+ */
 export function usagesToCsv(ndjson: string): string {
   const usages = ndjson
     .split('\n')
@@ -41,5 +47,5 @@ export function usagesToCsv(ndjson: string): string {
       ...names.map((n) => characteristics.get(n)),
     ];
   });
-  return [header, ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+  return toCsv([header, ...rows]);
 }

@@ -97,7 +97,6 @@ export type Party = {
   creationDate?: Maybe<Scalars['DateTime']['output']>;
   familyName?: Maybe<Scalars['String']['output']>;
   givenName?: Maybe<Scalars['String']['output']>;
-  href?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   kind?: Maybe<PartyKind>;
   lastUpdate?: Maybe<Scalars['DateTime']['output']>;
@@ -151,7 +150,6 @@ export type PartyRole = {
   __typename?: 'PartyRole';
   creationDate?: Maybe<Scalars['DateTime']['output']>;
   engagedParty?: Maybe<Party>;
-  href?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   lastUpdate?: Maybe<Scalars['DateTime']['output']>;
   name?: Maybe<Scalars['String']['output']>;
@@ -409,7 +407,6 @@ export type PartyResolvers<ContextType = PartyContext, ParentType extends Resolv
   creationDate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   familyName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   givenName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  href?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<Maybe<ResolversTypes['PartyKind']>, ParentType, ContextType>;
   lastUpdate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -427,7 +424,6 @@ export type PartyRoleResolvers<ContextType = PartyContext, ParentType extends Re
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PartyRole']> | FederationReferenceType, FederationReferenceType, ContextType>;
   creationDate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   engagedParty?: Resolver<Maybe<ResolversTypes['Party']>, ParentType, ContextType>;
-  href?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUpdate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -5,8 +5,6 @@ import type { Resolvers } from '../generated/resolvers.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 
-const known = (doc: object) => 'creationDate' in doc;
-
 export const resolvers: Resolvers = {
   DateTime,
   Query,
@@ -15,13 +13,10 @@ export const resolvers: Resolvers = {
     // Unknown ids resolve to the id alone (null fields): usage may name a party before it exists.
     __resolveReference: async (reference, { loaders }) => (await loaders.partyById.load(reference.id)) ?? { _id: reference.id },
     id: (party) => party._id,
-    href: (party, _args, { settings }) =>
-      known(party) ? `${settings.publicUrl}/tmf-api/party/v5/${party.kind === 'Organization' ? 'organization' : 'individual'}/${party._id}` : null,
   },
   PartyRole: {
     __resolveReference: async (reference, { loaders }) => (await loaders.partyRoleById.load(reference.id)) ?? { _id: reference.id },
     id: (role) => role._id,
-    href: (role, _args, { settings }) => (known(role) ? `${settings.publicUrl}/tmf-api/partyRoleManagement/v5/partyRole/${role._id}` : null),
     engagedParty: async (role, _args, { loaders }) =>
       role.engagedPartyId ? ((await loaders.partyById.load(role.engagedPartyId)) ?? { _id: role.engagedPartyId }) : null,
   },

@@ -229,7 +229,6 @@ export type ProductUsageSpecification = {
   baseType?: Maybe<Scalars['String']['output']>;
   creationDate?: Maybe<Scalars['DateTime']['output']>;
   description?: Maybe<Scalars['String']['output']>;
-  href?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   isBundle?: Maybe<Scalars['Boolean']['output']>;
   lastUpdate?: Maybe<Scalars['DateTime']['output']>;
@@ -625,7 +624,6 @@ export type ProductUsageSpecificationResolvers<ContextType = SpecificationContex
   baseType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   creationDate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  href?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isBundle?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   lastUpdate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

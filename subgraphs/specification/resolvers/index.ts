@@ -9,8 +9,6 @@ import { newSpecificationDocument, specificationListFields } from '../mappers.js
 import type { Resolvers } from '../generated/resolvers.js';
 import { ingestionResolvers } from './ingestion.js';
 
-const specificationHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-api/usageManagement/v4/usageSpecification/${id}`;
-
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
@@ -45,7 +43,6 @@ export const resolvers: Resolvers = {
     // alone, so every other field is null rather than the whole reference failing.
     __resolveReference: async (reference, { loaders }) => (await loaders.specificationById.load(reference.id)) ?? { _id: reference.id },
     id: (spec) => spec._id,
-    href: (spec, _args, { settings }) => ('creationDate' in spec ? specificationHref(settings.publicUrl, spec._id) : null),
   },
   ProductUsageSpecificationPage: pageResolvers((context: SpecificationContext) => context.repository),
 };

@@ -11,25 +11,29 @@ import { usageShape, type ProductUsageDocument } from '../product-usage/document
 import { type ExportJobDocument } from './documents.js';
 import type { ProductUsageRepository } from '../product-usage/repository.js';
 
-/** How often a running export reports progress, and after how long without a report it is taken over. */
+/** A running export reports progress every this many usages, and at least every third of its staleness period. */
 const progressEvery = 1_000;
-const staleAfterMs = 60_000;
 
 /**
  * Runs export jobs in the background of the usage subgraph: claims a job atomically, streams the
  * matching usages from a cursor into DATA_DIR/exports/<id>.ndjson (one GraphQL-shaped usage per
  * line, written with backpressure, renamed into place only when complete), and records the outcome.
- * Jobs left waiting or running by a stopped process are resumed at start-up.
+ * Jobs left waiting, or running but silent for `staleAfterMs` (their process died), are taken over
+ * by whichever usage subgraph looks first: at start-up and every half staleness period after. The
+ * claim is atomic, so one runner runs a job; a runner that finds it was taken over stops writing.
+ * Several instances must share DATA_DIR/exports (docs/deploy.md): the file is served by whichever
+ * instance a download reaches.
  */
 export class ExportRunner {
   private readonly runner = randomUUID();
   private readonly running = new Set<Promise<void>>();
+  private readonly runningIds = new Set<string>();
 
   constructor(
     private readonly jobs: ExportJobRepository,
     private readonly usages: ProductUsageRepository,
     private readonly directory: string,
-    private readonly publicUrl: string,
+    private readonly staleAfterMs: number,
     private readonly log: Logger,
     /** Told of every status a job moves to (Running, Succeeded, Failed): the hubs' ExportJobStateChangeEvent. */
     private readonly onStateChange: (job: ExportJobDocument) => Promise<void>,
@@ -45,14 +49,21 @@ export class ExportRunner {
 
   /** Starts a job in the background; its outcome is recorded on the job. */
   start(id: string): void {
+    this.runningIds.add(id);
     const run = this.run(id)
       .catch((error: unknown) => this.log.error(`export ${id} could not record its outcome`, error))
-      .finally(() => this.running.delete(run));
+      .finally(() => {
+        this.running.delete(run);
+        this.runningIds.delete(id);
+      });
     this.running.add(run);
   }
 
+  /** Starts every job waiting or left silent; server.ts calls it at start and every half staleness period. */
   async resumeInterrupted(): Promise<void> {
-    for (const id of await this.jobs.claimable(new Date(Date.now() - staleAfterMs))) this.start(id);
+    for (const id of await this.jobs.claimable(new Date(Date.now() - this.staleAfterMs))) {
+      if (!this.runningIds.has(id)) this.start(id);
+    }
   }
 
   /** Waits for running exports (tests, and shutdown). */
@@ -67,7 +78,7 @@ export class ExportRunner {
 
   async removeFile(id: string): Promise<void> {
     await rm(this.filePath(id), { force: true });
-    await rm(`${this.filePath(id)}.part`, { force: true });
+    await rm(`${this.filePath(id)}.${this.runner}.part`, { force: true });
   }
 
   private async finish(id: string, fields: Partial<ExportJobDocument>): Promise<void> {
@@ -76,11 +87,15 @@ export class ExportRunner {
   }
 
   private async run(id: string): Promise<void> {
-    const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - staleAfterMs));
+    const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - this.staleAfterMs));
     if (!job) return;
+    this.log.info(`export ${id} claimed by runner ${this.runner}`);
     await this.onStateChange(job);
-    const part = `${this.filePath(id)}.part`;
+    // This runner's own part file: a runner that was only paused (not dead) when its job was taken
+    // over still writes its own until its next progress report tells it to stop.
+    const part = `${this.filePath(id)}.${this.runner}.part`;
     let count = 0;
+    let reportedAt = Date.now();
     try {
       await mkdir(this.directory, { recursive: true });
       const out = createWriteStream(part);
@@ -91,10 +106,13 @@ export class ExportRunner {
         for await (const doc of this.usages
           .forTenant(job.tenant)
           .stream(BSON.EJSON.parse(job.filter) as Filter<ProductUsageDocument>, JSON.parse(job.sort) as Sort)) {
-          if (!out.write(`${JSON.stringify(usageShape(doc, this.publicUrl))}\n`)) await once(out, 'drain');
+          if (!out.write(`${JSON.stringify(usageShape(doc))}\n`)) await once(out, 'drain');
           count += 1;
-          if (count % progressEvery === 0 && !(await this.jobs.progress(id, this.runner, count, new Date()))) {
-            throw new JobDeleted();
+          const due = count % progressEvery === 0 || Date.now() - reportedAt > this.staleAfterMs / 3;
+          if (due) {
+            reportedAt = Date.now();
+            // Null: the job was deleted, or taken over by another runner; either way it is not ours.
+            if (!(await this.jobs.progress(id, this.runner, count, new Date()))) throw new JobDeleted();
           }
         }
       } finally {

@@ -154,6 +154,8 @@ export type HubDelivery = {
   exportJob?: Maybe<ExportJob>;
   hub: Hub;
   id: Scalars['ID']['output'];
+  /** For a UsageIngestRejectionEvent: the refusal. */
+  ingestionRejection?: Maybe<IngestionRejection>;
   /** For a usage event: the usage as it was when the event happened. */
   productUsage?: Maybe<ProductUsage>;
 };
@@ -166,7 +168,9 @@ export type HubEventType =
   | 'ProductUsageAttributeValueChangeEvent'
   | 'ProductUsageCreateEvent'
   | 'ProductUsageDeleteEvent'
-  | 'ProductUsageStateChangeEvent';
+  | 'ProductUsageStateChangeEvent'
+  /** A usage an ingestion job refused (ours, not TMF635; v5 hubs only). */
+  | 'UsageIngestRejectionEvent';
 
 export type HubInput = {
   apiVersion: HubApiVersion;
@@ -193,6 +197,61 @@ export type IngestProductUsagesResult = {
   storedCount: Scalars['Int']['output'];
   /** The usage id of each input in order (the stored one for a duplicate), null when rejected. */
   usageIds: Array<Maybe<Scalars['ID']['output']>>;
+};
+
+/**
+ * A usage an ingestion job refused, as its UsageIngestError records it: a broken rule or the late window
+ * (code BAD_USER_INPUT, errorType ValidationError) or an idempotency conflict (CONFLICT, OtherError).
+ */
+export type IngestionRejection = {
+  __typename?: 'IngestionRejection';
+  code: Scalars['String']['output'];
+  errorType: UsageIngestErrorType;
+  /** The error's id, `<job id>:<index>` (the usage transparency logref). */
+  id: Scalars['ID']['output'];
+  /** Position of the usage in the job, from 0. */
+  index: Scalars['Int']['output'];
+  /**
+   * The rule of the usage's application and unit that refused it, resolved by the specification subgraph
+   * (its fields are null once it is deleted); null when no rule refused it (lateWindow, required, idempotency).
+   */
+  ingestionRule?: Maybe<IngestionRule>;
+  jobId: Scalars['ID']['output'];
+  message: Scalars['String']['output'];
+  messageParameters: Array<MessageParameter>;
+  /** unitNotAccepted, valueType, minValue, maxValue, maxPastDays, maxFutureDays, lateWindow, required or idempotency. */
+  rule: Scalars['String']['output'];
+  usage: UsageAsSent;
+};
+
+/**
+ * A usage refused by an ingestion job, published once its error is stored. At least once: a job taken over
+ * after its runner died may publish a refusal again, with the same eventId (the error's id).
+ */
+export type IngestionRejectionEvent = {
+  __typename?: 'IngestionRejectionEvent';
+  /** The refusal's id, `<job id>:<index>`: the same however often it is published. */
+  eventId: Scalars['ID']['output'];
+  /** When the refusal was recorded. */
+  eventTime: Scalars['DateTime']['output'];
+  /** The job (read once per subscription and job: query usageIngestJob for its state now). */
+  job: UsageIngestJob;
+  rejection: IngestionRejection;
+};
+
+/** Which refusals a subscriber receives: every list is an OR of its values, fields are ANDed. */
+export type IngestionRejectionFilter = {
+  application?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** ValidationError keeps what usage transparency calls errorClass=validation. */
+  errorType?: InputMaybe<Array<UsageIngestErrorType>>;
+  jobId?: InputMaybe<Array<Scalars['ID']['input']>>;
+  unit?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** An ingestion rule, defined in the specification subgraph. */
+export type IngestionRule = {
+  __typename?: 'IngestionRule';
+  id: Scalars['ID']['output'];
 };
 
 /** A KPI, defined in the specification subgraph. */
@@ -222,6 +281,15 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** The callback accepted the delivery. */
   completeHubDelivery: Scalars['Boolean']['output'];
+  /**
+   * Corrects a usage the TMF635 way, keeping the previous version: a new usage in status corrected is stored
+   * with `input` over the usage's own fields, `correction` naming the usage, and the usage becomes superseded
+   * (its status before is kept for a revert). Returns the correction. Meters and KPI aggregates count the
+   * correction, never the superseded usage. A correction may be corrected in turn (a chain). `reason`: 1 to
+   * 1000 characters. Fails with NOT_FOUND for an unknown usage, CONFLICT for a superseded one (the message
+   * names the correction in effect), BAD_USER_INPUT for an empty input or reason.
+   */
+  correctProductUsage: ProductUsage;
   /** Starts exporting the usages that match the filter; the job runs in the background. */
   createExportJob: ExportJob;
   /** Registers a hub; the same callback, query and version again (same tenant) resumes that hub, with its kept deliveries. */
@@ -254,6 +322,13 @@ export type Mutation = {
    * backs off after a failure. A worker that dies leaves its leases to expire, so nothing is lost.
    */
   leaseHubDeliveries: Array<HubDelivery>;
+  /**
+   * Undoes the correction `id`, which must be the one in effect (the latest of its chain): the correction is
+   * kept with status superseded and correction.revertedAt, and the usage it corrected returns to the status it
+   * had before. Returns that usage. Fails with NOT_FOUND for an unknown usage, CONFLICT when `id` is not a
+   * correction, was reverted already, or has been corrected since (naming that correction).
+   */
+  revertProductUsageCorrection: ProductUsage;
   /** Fails with NOT_FOUND when there is no such usage. */
   updateProductUsage: ProductUsage;
 };
@@ -262,6 +337,13 @@ export type Mutation = {
 export type MutationCompleteHubDeliveryArgs = {
   id: Scalars['ID']['input'];
   worker: Scalars['ID']['input'];
+};
+
+
+export type MutationCorrectProductUsageArgs = {
+  id: Scalars['ID']['input'];
+  input: ProductUsageCorrectionInput;
+  reason: Scalars['String']['input'];
 };
 
 
@@ -317,6 +399,12 @@ export type MutationLeaseHubDeliveriesArgs = {
   leaseSeconds?: InputMaybe<Scalars['Int']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
   worker: Scalars['ID']['input'];
+};
+
+
+export type MutationRevertProductUsageCorrectionArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
@@ -404,11 +492,17 @@ export type PriceInput = {
 export type ProductUsage = {
   __typename?: 'ProductUsage';
   baseType?: Maybe<Scalars['String']['output']>;
+  /** How this usage corrects another (correctProductUsage); null on a usage that is no correction. */
+  correction?: Maybe<ProductUsageCorrection>;
   creationDate: Scalars['DateTime']['output'];
   description?: Maybe<Scalars['String']['output']>;
   externalIdentifier: Array<ExternalIdentifier>;
-  /** Canonical TMF635 v5 address of this usage. */
-  href: Scalars['String']['output'];
+  /**
+   * Every version of this measurement, oldest first: the usage first recorded, then each correction in the
+   * order made, reverted ones included (status superseded, correction.revertedAt set). The one in effect is
+   * the last whose status is not superseded. A usage never corrected has itself alone.
+   */
+  history: Array<ProductUsage>;
   id: Scalars['ID']['output'];
   lastUpdate: Scalars['DateTime']['output'];
   product?: Maybe<EntityRef>;
@@ -417,6 +511,11 @@ export type ProductUsage = {
   relatedParty: Array<RelatedParty>;
   schemaLocation?: Maybe<Scalars['String']['output']>;
   status: ProductUsageStatus;
+  /**
+   * The correction that replaced this usage while it is in effect (this usage's status is then superseded);
+   * null otherwise, and again once that correction is reverted.
+   */
+  supersededBy?: Maybe<ProductUsage>;
   type: Scalars['String']['output'];
   usageCharacteristic: Array<UsageCharacteristic>;
   /** When the usage happened (TMF635 v4 usageDate). */
@@ -428,6 +527,44 @@ export type ProductUsage = {
   /** The usage specification reference exactly as the sender gave it (TMF echoes references back). */
   usageSpecificationRef?: Maybe<EntityRef>;
   usageType?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A correction's link to what it corrects (docs/graphql.md, "Corrections"). TMF635 keeps the previous
+ * version: the corrected usage becomes superseded, the correction is a new usage in status corrected.
+ */
+export type ProductUsageCorrection = {
+  __typename?: 'ProductUsageCorrection';
+  correctedAt: Scalars['DateTime']['output'];
+  /** The subject of the token that made the correction. */
+  correctedBy: Scalars['String']['output'];
+  /** The usage this one corrects; null once it has been deleted. */
+  corrects?: Maybe<ProductUsage>;
+  /** The first usage of the chain, the measurement as first recorded; null once it has been deleted. */
+  original?: Maybe<ProductUsage>;
+  reason: Scalars['String']['output'];
+  revertReason?: Maybe<Scalars['String']['output']>;
+  /** Set when revertProductUsageCorrection undid this correction; its status is then superseded. */
+  revertedAt?: Maybe<Scalars['DateTime']['output']>;
+  revertedBy?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * What a correction changes (correctProductUsage): the measured values and their pricing. Every other field
+ * is taken from the corrected usage. As in a patch, a field left out keeps the corrected usage's value,
+ * null clears it (a list becomes empty) and a value replaces it whole; at least one field is given. What
+ * names the measurement (type, usageType, relatedParty, product, usageSpecification, externalIdentifier)
+ * is not correctable: another measurement is another usage. For an ingested usage the KPI value follows
+ * the `value` characteristic, which must stay a number, and usageDate cannot be cleared.
+ */
+export type ProductUsageCorrectionInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** TMF635 v4 rating details. */
+  ratedProductUsage?: InputMaybe<Array<RatedProductUsageInput>>;
+  usageCharacteristic?: InputMaybe<Array<UsageCharacteristicInput>>;
+  usageDate?: InputMaybe<Scalars['DateTime']['input']>;
+  /** TMF635 v5 prices. */
+  usageProductPrice?: InputMaybe<Array<UsageProductPriceInput>>;
 };
 
 /**
@@ -474,7 +611,7 @@ export type ProductUsageFilter = {
   where?: InputMaybe<Array<FieldCondition>>;
 };
 
-/** A new usage. The server sets id, href, creationDate and lastUpdate. */
+/** A new usage. The server sets id, creationDate and lastUpdate. */
 export type ProductUsageInput = {
   baseType?: InputMaybe<Scalars['String']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
@@ -599,6 +736,8 @@ export type Query = {
   usageIngestJob?: Maybe<UsageIngestJob>;
   /** Ingestion jobs, newest first, among the most recent INGEST_JOB_LIST_LIMIT (1000). */
   usageIngestJobs: UsageIngestJobPage;
+  /** Aggregates usages into values per time window and group (docs/meters.md). */
+  usageMeter: UsageMeterResult;
 };
 
 
@@ -667,6 +806,11 @@ export type QueryUsageIngestJobsArgs = {
   offset?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+export type QueryUsageMeterArgs = {
+  input: UsageMeterInput;
+};
+
 export type RatedProductUsage = {
   __typename?: 'RatedProductUsage';
   bucketValueConvertedInAmount?: Maybe<Money>;
@@ -718,8 +862,15 @@ export type SortDirection =
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** The usages ingestion jobs of the subscriber's tenant refuse, as each refusal is recorded (docs/events.md). */
+  ingestionRejections: IngestionRejectionEvent;
   /** Usage events as they happen; all event types unless eventTypes narrows them. */
   productUsageEvents: ProductUsageEvent;
+};
+
+
+export type SubscriptionIngestionRejectionsArgs = {
+  filter?: InputMaybe<IngestionRejectionFilter>;
 };
 
 
@@ -750,6 +901,22 @@ export type UsageAggregates = {
   items: Array<UsageAggregate>;
   kpi: Kpi;
   totalCount: Scalars['Int']['output'];
+};
+
+/** A usage as an ingestion job received it: trimmed, with userType and provider defaulted (UsageIngestInput). */
+export type UsageAsSent = {
+  __typename?: 'UsageAsSent';
+  alias?: Maybe<Scalars['String']['output']>;
+  application: Scalars['String']['output'];
+  datetime: Scalars['DateTime']['output'];
+  externalIdentifier?: Maybe<Scalars['String']['output']>;
+  provider: Scalars['String']['output'];
+  resource: Scalars['String']['output'];
+  tenantId: Scalars['String']['output'];
+  unit: Scalars['String']['output'];
+  userId?: Maybe<Scalars['String']['output']>;
+  userType: UsageUserType;
+  value: Scalars['Float']['output'];
 };
 
 export type UsageCharacteristic = {
@@ -871,6 +1038,103 @@ export type UsageIngestJobStatus =
   /** Finished, and at least one usage failed. */
   | 'ERRORS'
   | 'INPROGRESS';
+
+/** How a meter folds the usages of one window and group into its value (docs/meters.md). */
+export type UsageMeterAggregation =
+  /** The mean of the values. */
+  | 'AVG'
+  /** How many usages; with a value, how many have that characteristic (any non-null value). */
+  | 'COUNT'
+  /** The value of the usage with the greatest usageDate in the window (on a tie, the greatest id). */
+  | 'LATEST'
+  /** The largest value. */
+  | 'MAX'
+  /** The smallest value. */
+  | 'MIN'
+  /** The sum of the value. */
+  | 'SUM'
+  /** How many distinct values (any non-null JSON value; 1 and 1.0 are the same). */
+  | 'UNIQUE_COUNT';
+
+/** What a meter's rows can be grouped by. */
+export type UsageMeterDimension =
+  /** The value of the usage characteristic named (name is required). */
+  | 'CHARACTERISTIC'
+  /** The product's id. */
+  | 'PRODUCT'
+  /** The id of the usage's first related party in the role given (role is required). */
+  | 'RELATED_PARTY'
+  | 'STATUS'
+  /** The usage specification's id. */
+  | 'USAGE_SPECIFICATION'
+  | 'USAGE_TYPE';
+
+/** The value of one groupBy dimension in a row: null when the usage has none. */
+export type UsageMeterGroup = {
+  __typename?: 'UsageMeterGroup';
+  dimension: UsageMeterDimension;
+  name?: Maybe<Scalars['String']['output']>;
+  role?: Maybe<Scalars['String']['output']>;
+  value?: Maybe<Scalars['JSON']['output']>;
+};
+
+/** One dimension to group by: role only with RELATED_PARTY, name only with CHARACTERISTIC. */
+export type UsageMeterGroupBy = {
+  dimension: UsageMeterDimension;
+  name?: InputMaybe<Scalars['String']['input']>;
+  role?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * A meter over the usages whose usageDate is in [from, to), superseded usages never counted. At most
+ * 1,000 windows, 1,000 distinct groups and 50,000 rows; beyond them, BAD_USER_INPUT naming the limit.
+ */
+export type UsageMeterInput = {
+  aggregation: UsageMeterAggregation;
+  /** The same filter the usage lists take, ANDed with the range. */
+  filter?: InputMaybe<ProductUsageFilter>;
+  /** Inclusive. */
+  from: Scalars['DateTime']['input'];
+  /** Dimensions in the order the rows' groups list them; each at most once. */
+  groupBy?: InputMaybe<Array<UsageMeterGroupBy>>;
+  /** An IANA time zone name; windows follow its local time, daylight-saving changes included. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  /** Exclusive; after from. */
+  to: Scalars['DateTime']['input'];
+  /**
+   * The name of the usageCharacteristic aggregated: numeric values for SUM, MIN, MAX, AVG and LATEST;
+   * required but for COUNT. Usages without it (or, where a number is needed, with a value that is not
+   * one) are left out.
+   */
+  value?: InputMaybe<Scalars['String']['input']>;
+  /** Absent: one row over the whole range. */
+  windowSize?: InputMaybe<UsageMeterWindowSize>;
+};
+
+export type UsageMeterResult = {
+  __typename?: 'UsageMeterResult';
+  /** Windows without usages are left out; ordered by windowStart, then by the groups' values. */
+  rows: Array<UsageMeterRow>;
+};
+
+/**
+ * The value of one window and group. A window is clipped to [from, to): the first may start at from
+ * and the last end at to, between local boundaries.
+ */
+export type UsageMeterRow = {
+  __typename?: 'UsageMeterRow';
+  groups: Array<UsageMeterGroup>;
+  value: Scalars['Float']['output'];
+  windowEnd: Scalars['DateTime']['output'];
+  windowStart: Scalars['DateTime']['output'];
+};
+
+/** The length of a meter's windows, aligned to the local time of its time zone. */
+export type UsageMeterWindowSize =
+  | 'DAY'
+  | 'HOUR'
+  | 'MINUTE'
+  | 'MONTH';
 
 /** Where a usage stands in ingestion (usage transparency processStatus). */
 export type UsageProcessStatus =
@@ -1055,6 +1319,10 @@ export type ResolversTypes = {
   HubInput: HubInput;
   HubStatus: HubStatus;
   IngestProductUsagesResult: ResolverTypeWrapper<Omit<IngestProductUsagesResult, 'errors'> & { errors: Array<ResolversTypes['UsageIngestError']> }>;
+  IngestionRejection: ResolverTypeWrapper<IngestionRejection>;
+  IngestionRejectionEvent: ResolverTypeWrapper<Omit<IngestionRejectionEvent, 'job'> & { job: ResolversTypes['UsageIngestJob'] }>;
+  IngestionRejectionFilter: IngestionRejectionFilter;
+  IngestionRule: ResolverTypeWrapper<IngestionRule>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Kpi: ResolverTypeWrapper<EntityStubModel>;
   MessageParameter: ResolverTypeWrapper<MessageParameter>;
@@ -1071,6 +1339,8 @@ export type ResolversTypes = {
   Price: ResolverTypeWrapper<Price>;
   PriceInput: PriceInput;
   ProductUsage: ResolverTypeWrapper<ProductUsageDocumentModel>;
+  ProductUsageCorrection: ResolverTypeWrapper<Omit<ProductUsageCorrection, 'corrects' | 'original'> & { corrects?: Maybe<ResolversTypes['ProductUsage']>, original?: Maybe<ResolversTypes['ProductUsage']> }>;
+  ProductUsageCorrectionInput: ProductUsageCorrectionInput;
   ProductUsageEvent: ResolverTypeWrapper<UsageEventModel>;
   ProductUsageEventFilter: ProductUsageEventFilter;
   ProductUsageEventType: ProductUsageEventType;
@@ -1091,6 +1361,7 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UsageAggregate: ResolverTypeWrapper<UsageAggregate>;
   UsageAggregates: ResolverTypeWrapper<AggregatesResultModel>;
+  UsageAsSent: ResolverTypeWrapper<UsageAsSent>;
   UsageCharacteristic: ResolverTypeWrapper<UsageCharacteristic>;
   UsageCharacteristicInput: UsageCharacteristicInput;
   UsageIngestError: ResolverTypeWrapper<IngestErrorDocumentModel>;
@@ -1101,6 +1372,14 @@ export type ResolversTypes = {
   UsageIngestJobFilter: UsageIngestJobFilter;
   UsageIngestJobPage: ResolverTypeWrapper<IngestJobPageSourceModel>;
   UsageIngestJobStatus: UsageIngestJobStatus;
+  UsageMeterAggregation: UsageMeterAggregation;
+  UsageMeterDimension: UsageMeterDimension;
+  UsageMeterGroup: ResolverTypeWrapper<UsageMeterGroup>;
+  UsageMeterGroupBy: UsageMeterGroupBy;
+  UsageMeterInput: UsageMeterInput;
+  UsageMeterResult: ResolverTypeWrapper<UsageMeterResult>;
+  UsageMeterRow: ResolverTypeWrapper<UsageMeterRow>;
+  UsageMeterWindowSize: UsageMeterWindowSize;
   UsageProcessStatus: UsageProcessStatus;
   UsageProductPrice: ResolverTypeWrapper<UsageProductPrice>;
   UsageProductPriceInput: UsageProductPriceInput;
@@ -1127,6 +1406,10 @@ export type ResolversParentTypes = {
   HubDelivery: LeasedDeliveryModel;
   HubInput: HubInput;
   IngestProductUsagesResult: Omit<IngestProductUsagesResult, 'errors'> & { errors: Array<ResolversParentTypes['UsageIngestError']> };
+  IngestionRejection: IngestionRejection;
+  IngestionRejectionEvent: Omit<IngestionRejectionEvent, 'job'> & { job: ResolversParentTypes['UsageIngestJob'] };
+  IngestionRejectionFilter: IngestionRejectionFilter;
+  IngestionRule: IngestionRule;
   JSON: Scalars['JSON']['output'];
   Kpi: EntityStubModel;
   MessageParameter: MessageParameter;
@@ -1142,6 +1425,8 @@ export type ResolversParentTypes = {
   Price: Price;
   PriceInput: PriceInput;
   ProductUsage: ProductUsageDocumentModel;
+  ProductUsageCorrection: Omit<ProductUsageCorrection, 'corrects' | 'original'> & { corrects?: Maybe<ResolversParentTypes['ProductUsage']>, original?: Maybe<ResolversParentTypes['ProductUsage']> };
+  ProductUsageCorrectionInput: ProductUsageCorrectionInput;
   ProductUsageEvent: UsageEventModel;
   ProductUsageEventFilter: ProductUsageEventFilter;
   ProductUsageFilter: ProductUsageFilter;
@@ -1158,6 +1443,7 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   UsageAggregate: UsageAggregate;
   UsageAggregates: AggregatesResultModel;
+  UsageAsSent: UsageAsSent;
   UsageCharacteristic: UsageCharacteristic;
   UsageCharacteristicInput: UsageCharacteristicInput;
   UsageIngestError: IngestErrorDocumentModel;
@@ -1166,6 +1452,11 @@ export type ResolversParentTypes = {
   UsageIngestJob: IngestJobDocumentModel;
   UsageIngestJobFilter: UsageIngestJobFilter;
   UsageIngestJobPage: IngestJobPageSourceModel;
+  UsageMeterGroup: UsageMeterGroup;
+  UsageMeterGroupBy: UsageMeterGroupBy;
+  UsageMeterInput: UsageMeterInput;
+  UsageMeterResult: UsageMeterResult;
+  UsageMeterRow: UsageMeterRow;
   UsageProductPrice: UsageProductPrice;
   UsageProductPriceInput: UsageProductPriceInput;
   UsagesSummary: UsagesSummary;
@@ -1228,6 +1519,7 @@ export type HubDeliveryResolvers<ContextType = UsageContext, ParentType extends 
   exportJob?: Resolver<Maybe<ResolversTypes['ExportJob']>, ParentType, ContextType>;
   hub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ingestionRejection?: Resolver<Maybe<ResolversTypes['IngestionRejection']>, ParentType, ContextType>;
   productUsage?: Resolver<Maybe<ResolversTypes['ProductUsage']>, ParentType, ContextType>;
 };
 
@@ -1237,6 +1529,30 @@ export type IngestProductUsagesResultResolvers<ContextType = UsageContext, Paren
   rejectedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   storedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   usageIds?: Resolver<Array<Maybe<ResolversTypes['ID']>>, ParentType, ContextType>;
+};
+
+export type IngestionRejectionResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['IngestionRejection'] = ResolversParentTypes['IngestionRejection']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  errorType?: Resolver<ResolversTypes['UsageIngestErrorType'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ingestionRule?: Resolver<Maybe<ResolversTypes['IngestionRule']>, ParentType, ContextType>;
+  jobId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  messageParameters?: Resolver<Array<ResolversTypes['MessageParameter']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  usage?: Resolver<ResolversTypes['UsageAsSent'], ParentType, ContextType>;
+};
+
+export type IngestionRejectionEventResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['IngestionRejectionEvent'] = ResolversParentTypes['IngestionRejectionEvent']> = {
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  job?: Resolver<ResolversTypes['UsageIngestJob'], ParentType, ContextType>;
+  rejection?: Resolver<ResolversTypes['IngestionRejection'], ParentType, ContextType>;
+};
+
+export type IngestionRuleResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['IngestionRule'] = ResolversParentTypes['IngestionRule']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -1259,6 +1575,7 @@ export type MoneyResolvers<ContextType = UsageContext, ParentType extends Resolv
 
 export type MutationResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   completeHubDelivery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCompleteHubDeliveryArgs, 'id' | 'worker'>>;
+  correctProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationCorrectProductUsageArgs, 'id' | 'input' | 'reason'>>;
   createExportJob?: Resolver<ResolversTypes['ExportJob'], ParentType, ContextType, RequireFields<MutationCreateExportJobArgs, 'input'>>;
   createHub?: Resolver<ResolversTypes['Hub'], ParentType, ContextType, RequireFields<MutationCreateHubArgs, 'input'>>;
   createProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationCreateProductUsageArgs, 'input'>>;
@@ -1269,6 +1586,7 @@ export type MutationResolvers<ContextType = UsageContext, ParentType extends Res
   failHubDelivery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationFailHubDeliveryArgs, 'error' | 'id' | 'worker'>>;
   ingestProductUsages?: Resolver<ResolversTypes['IngestProductUsagesResult'], ParentType, ContextType, RequireFields<MutationIngestProductUsagesArgs, 'usages'>>;
   leaseHubDeliveries?: Resolver<Array<ResolversTypes['HubDelivery']>, ParentType, ContextType, RequireFields<MutationLeaseHubDeliveriesArgs, 'leaseSeconds' | 'limit' | 'worker'>>;
+  revertProductUsageCorrection?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationRevertProductUsageCorrectionArgs, 'id' | 'reason'>>;
   updateProductUsage?: Resolver<ResolversTypes['ProductUsage'], ParentType, ContextType, RequireFields<MutationUpdateProductUsageArgs, 'id' | 'patch'>>;
 };
 
@@ -1304,10 +1622,11 @@ export type PriceResolvers<ContextType = UsageContext, ParentType extends Resolv
 export type ProductUsageResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['ProductUsage'] = ResolversParentTypes['ProductUsage'], FederationReferenceType extends FederationReferenceTypes['ProductUsage'] = FederationReferenceTypes['ProductUsage']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ProductUsage']> | FederationReferenceType, FederationReferenceType, ContextType>;
   baseType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  correction?: Resolver<Maybe<ResolversTypes['ProductUsageCorrection']>, ParentType, ContextType>;
   creationDate?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   externalIdentifier?: Resolver<Array<ResolversTypes['ExternalIdentifier']>, ParentType, ContextType>;
-  href?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['ProductUsage']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUpdate?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   product?: Resolver<Maybe<ResolversTypes['EntityRef']>, ParentType, ContextType>;
@@ -1315,6 +1634,7 @@ export type ProductUsageResolvers<ContextType = UsageContext, ParentType extends
   relatedParty?: Resolver<Array<ResolversTypes['RelatedParty']>, ParentType, ContextType>;
   schemaLocation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ProductUsageStatus'], ParentType, ContextType>;
+  supersededBy?: Resolver<Maybe<ResolversTypes['ProductUsage']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   usageCharacteristic?: Resolver<Array<ResolversTypes['UsageCharacteristic']>, ParentType, ContextType>;
   usageDate?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1322,6 +1642,17 @@ export type ProductUsageResolvers<ContextType = UsageContext, ParentType extends
   usageSpecification?: Resolver<Maybe<ResolversTypes['ProductUsageSpecification']>, ParentType, ContextType>;
   usageSpecificationRef?: Resolver<Maybe<ResolversTypes['EntityRef']>, ParentType, ContextType>;
   usageType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ProductUsageCorrectionResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['ProductUsageCorrection'] = ResolversParentTypes['ProductUsageCorrection']> = {
+  correctedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  correctedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  corrects?: Resolver<Maybe<ResolversTypes['ProductUsage']>, ParentType, ContextType>;
+  original?: Resolver<Maybe<ResolversTypes['ProductUsage']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revertReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  revertedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revertedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ProductUsageEventResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['ProductUsageEvent'] = ResolversParentTypes['ProductUsageEvent']> = {
@@ -1354,6 +1685,7 @@ export type QueryResolvers<ContextType = UsageContext, ParentType extends Resolv
   productUsages?: Resolver<ResolversTypes['ProductUsagePage'], ParentType, ContextType, RequireFields<QueryProductUsagesArgs, 'limit' | 'offset'>>;
   usageIngestJob?: Resolver<Maybe<ResolversTypes['UsageIngestJob']>, ParentType, ContextType, RequireFields<QueryUsageIngestJobArgs, 'id'>>;
   usageIngestJobs?: Resolver<ResolversTypes['UsageIngestJobPage'], ParentType, ContextType, RequireFields<QueryUsageIngestJobsArgs, 'limit' | 'offset'>>;
+  usageMeter?: Resolver<ResolversTypes['UsageMeterResult'], ParentType, ContextType, RequireFields<QueryUsageMeterArgs, 'input'>>;
 };
 
 export type RatedProductUsageResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['RatedProductUsage'] = ResolversParentTypes['RatedProductUsage']> = {
@@ -1378,6 +1710,7 @@ export type RelatedPartyResolvers<ContextType = UsageContext, ParentType extends
 };
 
 export type SubscriptionResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  ingestionRejections?: SubscriptionResolver<ResolversTypes['IngestionRejectionEvent'], "ingestionRejections", ParentType, ContextType, Partial<SubscriptionIngestionRejectionsArgs>>;
   productUsageEvents?: SubscriptionResolver<ResolversTypes['ProductUsageEvent'], "productUsageEvents", ParentType, ContextType, Partial<SubscriptionProductUsageEventsArgs>>;
 };
 
@@ -1397,6 +1730,20 @@ export type UsageAggregatesResolvers<ContextType = UsageContext, ParentType exte
   items?: Resolver<Array<ResolversTypes['UsageAggregate']>, ParentType, ContextType>;
   kpi?: Resolver<ResolversTypes['Kpi'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type UsageAsSentResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageAsSent'] = ResolversParentTypes['UsageAsSent']> = {
+  alias?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  application?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  datetime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  externalIdentifier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userType?: Resolver<ResolversTypes['UsageUserType'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type UsageCharacteristicResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageCharacteristic'] = ResolversParentTypes['UsageCharacteristic']> = {
@@ -1438,6 +1785,24 @@ export type UsageIngestJobPageResolvers<ContextType = UsageContext, ParentType e
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type UsageMeterGroupResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageMeterGroup'] = ResolversParentTypes['UsageMeterGroup']> = {
+  dimension?: Resolver<ResolversTypes['UsageMeterDimension'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
+export type UsageMeterResultResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageMeterResult'] = ResolversParentTypes['UsageMeterResult']> = {
+  rows?: Resolver<Array<ResolversTypes['UsageMeterRow']>, ParentType, ContextType>;
+};
+
+export type UsageMeterRowResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageMeterRow'] = ResolversParentTypes['UsageMeterRow']> = {
+  groups?: Resolver<Array<ResolversTypes['UsageMeterGroup']>, ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  windowEnd?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  windowStart?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type UsageProductPriceResolvers<ContextType = UsageContext, ParentType extends ResolversParentTypes['UsageProductPrice'] = ResolversParentTypes['UsageProductPrice']> = {
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1464,6 +1829,9 @@ export type Resolvers<ContextType = UsageContext> = {
   Hub?: HubResolvers<ContextType>;
   HubDelivery?: HubDeliveryResolvers<ContextType>;
   IngestProductUsagesResult?: IngestProductUsagesResultResolvers<ContextType>;
+  IngestionRejection?: IngestionRejectionResolvers<ContextType>;
+  IngestionRejectionEvent?: IngestionRejectionEventResolvers<ContextType>;
+  IngestionRule?: IngestionRuleResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Kpi?: KpiResolvers<ContextType>;
   MessageParameter?: MessageParameterResolvers<ContextType>;
@@ -1474,6 +1842,7 @@ export type Resolvers<ContextType = UsageContext> = {
   PartyRole?: PartyRoleResolvers<ContextType>;
   Price?: PriceResolvers<ContextType>;
   ProductUsage?: ProductUsageResolvers<ContextType>;
+  ProductUsageCorrection?: ProductUsageCorrectionResolvers<ContextType>;
   ProductUsageEvent?: ProductUsageEventResolvers<ContextType>;
   ProductUsagePage?: ProductUsagePageResolvers<ContextType>;
   ProductUsageSpecification?: ProductUsageSpecificationResolvers<ContextType>;
@@ -1483,11 +1852,15 @@ export type Resolvers<ContextType = UsageContext> = {
   Subscription?: SubscriptionResolvers<ContextType>;
   UsageAggregate?: UsageAggregateResolvers<ContextType>;
   UsageAggregates?: UsageAggregatesResolvers<ContextType>;
+  UsageAsSent?: UsageAsSentResolvers<ContextType>;
   UsageCharacteristic?: UsageCharacteristicResolvers<ContextType>;
   UsageIngestError?: UsageIngestErrorResolvers<ContextType>;
   UsageIngestErrorPage?: UsageIngestErrorPageResolvers<ContextType>;
   UsageIngestJob?: UsageIngestJobResolvers<ContextType>;
   UsageIngestJobPage?: UsageIngestJobPageResolvers<ContextType>;
+  UsageMeterGroup?: UsageMeterGroupResolvers<ContextType>;
+  UsageMeterResult?: UsageMeterResultResolvers<ContextType>;
+  UsageMeterRow?: UsageMeterRowResolvers<ContextType>;
   UsageProductPrice?: UsageProductPriceResolvers<ContextType>;
   UsagesSummary?: UsagesSummaryResolvers<ContextType>;
 };

@@ -6,6 +6,7 @@ import type { DeliveryDocument, HubDocument } from './documents.js';
 import type { PendingEvent, ProductUsageDocument } from '../product-usage/documents.js';
 import type { ExportJobDocument } from '../exports/documents.js';
 import type { ProductUsageRepository } from '../product-usage/repository.js';
+import { isIngestRejectionEvent, type IngestRejectionEvent } from '../rejections/events.js';
 
 /** Pending events older than this are the sweep's: younger ones belong to a write whose own relay is still running. */
 const sweepAfterMs = 2_000;
@@ -24,8 +25,11 @@ const sweepBatch = 500;
  * any usage-subgraph process relays a few seconds later.
  *
  * Hubs are those active or suspended (a suspended hub's events are kept for when it is registered
- * again), read at most once a second: other instances' registrations show up within that. It holds the
- * unscoped repositories: it serves every tenant's events (docs/security.md, "Tenant isolation").
+ * again), read at most once a second. A registration or removal is announced on the event bus
+ * before it is answered, so with REDIS_URL every instance reads the hubs again within moments of
+ * it; without Redis (one instance) it is at once, and an announcement lost with Redis costs at
+ * most that second. It holds the unscoped repositories: it serves every tenant's events
+ * (docs/security.md, "Tenant isolation").
  */
 export class HubOutbox {
   private cache: { at: number; hubs: HubDocument[] } | undefined;
@@ -35,10 +39,18 @@ export class HubOutbox {
     readonly hubs: HubRepository,
     readonly deliveries: DeliveryRepository,
     private readonly usages: ProductUsageRepository,
+    private readonly announce: () => Promise<void> = async () => {},
   ) {}
 
   invalidate(): void {
     this.cache = undefined;
+  }
+
+  /** A hub was registered, changed or removed here: read the hubs again, here and on every instance. */
+  async changed(): Promise<void> {
+    this.invalidate();
+    // Redis away: the other instances see the change on their next read, within a second.
+    await this.announce().catch(() => undefined);
   }
 
   async receivingHubs(): Promise<HubDocument[]> {
@@ -53,13 +65,13 @@ export class HubOutbox {
   }
 
   /**
-   * Usage events go to hubs whose filter and event types match. ExportJob events exist in v5 only,
-   * and a hub's filter speaks of usage attributes, so they go to v5 hubs without a filter whose
-   * event types include them.
+   * Usage events go to hubs whose filter and event types match. ExportJob and ingestion rejection
+   * events exist in v5 only, and a hub's filter speaks of usage attributes, so they go to v5 hubs
+   * without a filter whose event types include them.
    */
   private wants(hub: HubDocument, event: HubEvent): boolean {
     // A hub hears its own tenant only; an event without a tenant reaches no hub.
-    const tenant = isUsageEvent(event) ? event.usage.tenant : event.exportJob.tenant;
+    const tenant = isUsageEvent(event) ? event.usage.tenant : isIngestRejectionEvent(event) ? event.rejection.tenant : event.exportJob.tenant;
     if (tenant === undefined || hub.tenant !== tenant) return false;
     if (isUsageEvent(event)) return eventMatches(event, hub.filter, hub.eventTypes);
     return hub.apiVersion === 'v5' && !hub.filter && (!hub.eventTypes || hub.eventTypes.includes(event.eventType));
@@ -120,6 +132,23 @@ export class HubOutbox {
     const hubs = (await this.receivingHubs()).filter((hub) => this.wants(hub, event));
     const pending = { eventId: event.eventId, seq: this.nextSeq(), event: BSON.EJSON.stringify(event, { relaxed: false }) };
     await this.deliveries.insertNew(hubs.map((hub) => delivery(hub, job._id, pending, event.eventTime)));
+  }
+
+  /**
+   * Queues ingestion rejections for the hubs that want them, in the order given (each job's in
+   * order). A delivery's id is the event's and the hub's, and the eventId is the error's, so a job
+   * chunk publishing its refusals again queues each once while it is owed.
+   */
+  async enqueueRejections(events: readonly IngestRejectionEvent[]): Promise<void> {
+    const hubs = await this.receivingHubs();
+    const queued: DeliveryDocument[] = [];
+    for (const event of events) {
+      const wanting = hubs.filter((hub) => this.wants(hub, event));
+      if (!wanting.length) continue;
+      const pending = { eventId: event.eventId, seq: this.nextSeq(), event: BSON.EJSON.stringify(event, { relaxed: false }) };
+      for (const hub of wanting) queued.push(delivery(hub, event.rejection.jobId, pending, event.eventTime));
+    }
+    await this.deliveries.insertNew(queued);
   }
 }
 

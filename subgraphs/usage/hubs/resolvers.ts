@@ -3,6 +3,7 @@ import { BSON } from 'mongodb';
 import { badUserInput, ErrorCode, notFound, UsageGraphError } from '../../../platform/errors.js';
 import { isLocalHostName, isPrivateAddress } from '../../../platform/private-address.js';
 import { isUsageEvent, type HubEvent } from '../product-usage/events.js';
+import { isIngestRejectionEvent, rejectionOf } from '../rejections/events.js';
 import type { HubDocument, LeasedDelivery } from './documents.js';
 import type { HubDeliveryResolvers, HubResolvers, MutationResolvers, QueryResolvers, Resolvers } from '../generated/resolvers.js';
 
@@ -45,7 +46,7 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
       const resumed = existing && (await hubs.resume(existing._id));
       if (!resumed) return null;
       await deliveries.dueNowForHub(resumed._id, new Date());
-      outbox.invalidate();
+      await outbox.changed();
       return resumed;
     };
     const resumed = await resumeRegistration();
@@ -64,7 +65,7 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     };
     try {
       const stored = await hubs.insert(hub);
-      outbox.invalidate();
+      await outbox.changed();
       return stored;
     } catch (error) {
       // Registered by a request at the same time (the unique registration index): that hub is this one.
@@ -78,7 +79,7 @@ export const hubMutations: Pick<MutationResolvers, 'createHub' | 'deleteHub' | '
     const deleted = await hubs.delete(id);
     if (!deleted) throw notFound('Hub', id);
     await deliveries.removeForHub(id);
-    outbox.invalidate();
+    await outbox.changed();
     return deleted;
   },
   leaseHubDeliveries: async (_root, { worker, limit, leaseSeconds }, context) => {
@@ -135,7 +136,8 @@ export const HubDelivery: HubDeliveryResolvers = {
   eventTime: ({ event }) => event.eventTime,
   eventType: ({ event }) => event.eventType,
   productUsage: ({ event }) => (isUsageEvent(event) ? event.usage : null),
-  exportJob: ({ event }) => (isUsageEvent(event) ? null : event.exportJob),
+  exportJob: ({ event }) => ('exportJob' in event ? event.exportJob : null),
+  ingestionRejection: ({ event }) => (isIngestRejectionEvent(event) ? rejectionOf(event.rejection) : null),
 };
 
 /** This feature's part of the usage subgraph's resolvers (resolvers.ts combines the features). */

@@ -19,6 +19,8 @@ export interface IngestionCatalogue {
 
 /** A rule as ingestion applies it (schema/specification.graphql, IngestionRule). */
 export interface IngestionRule {
+  /** Its id in the specification subgraph (an IngestionRule entity), named in the refusals it makes. */
+  _id?: string;
   application: string;
   unit: string;
   accepted: boolean;

@@ -23,8 +23,20 @@ export type IngestJobDocument = Omit<UsageIngestJob, '__typename' | 'id' | 'erro
 
 export type IngestJobPageSource = PageSource<IngestJobDocument>;
 
-/** One per-usage error; its _id is `<jobId>:<index>`, so a resumed job never records it twice. */
-export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & { _id: string; jobId: string; tenant?: string };
+/**
+ * One per-usage error; its _id is `<jobId>:<index>`, so a resumed job never records it twice. A job's
+ * error is recorded with `eventPending` and `recordedAt`: its rejection event (rejections/events.ts) is
+ * owed until the flag is cleared, so a runner taken over before publishing leaves it to the next run.
+ */
+export type IngestErrorDocument = Omit<UsageIngestError, '__typename'> & {
+  _id: string;
+  jobId: string;
+  tenant?: string;
+  /** The IngestionRule that refused the usage, when one did. */
+  ruleId?: string | null;
+  recordedAt?: Date;
+  eventPending?: true;
+};
 
 export type IngestErrorPageSource = PageSource<IngestErrorDocument>;
 

@@ -56,13 +56,14 @@ export class UsageIngestor {
       message: string,
       parameters: { name: string; value: string }[],
       errorType: 'ValidationError' | 'OtherError',
+      ruleId: string | null = null,
     ) => {
       const usage = batch[i]!;
       outcomes[i] = {
         kind: 'rejected',
         application: usage.application,
         unit: usage.unit,
-        error: { index: options.firstIndex + i, code, rule, message, messageParameters: parameters, errorType, usage: echo(usage) },
+        error: { index: options.firstIndex + i, code, rule, message, messageParameters: parameters, errorType, usage: echo(usage), ruleId },
       };
     };
 
@@ -72,7 +73,7 @@ export class UsageIngestor {
     for (let i = 0; i < batch.length; i++) {
       const usage = batch[i]!;
       const broken = shapeViolation(usage) ?? violation(usage, rules.get(pairKey(usage.application, usage.unit)), this.limits, now);
-      if (broken) reject(i, 'BAD_USER_INPUT', broken.rule, broken.message, broken.parameters, 'ValidationError');
+      if (broken) reject(i, 'BAD_USER_INPUT', broken.rule, broken.message, broken.parameters, 'ValidationError', broken.ruleId);
       else valid.push(i);
     }
     const specifications = await this.catalogue.specificationsFor(

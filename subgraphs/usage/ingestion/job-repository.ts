@@ -144,8 +144,29 @@ export class IngestErrorRepository extends DocumentRepository<IngestErrorDocumen
     );
   }
 
-  /** Records errors; those a previous run of the same job recorded already are left as they are. */
-  async record(errors: readonly IngestErrorDocument[]): Promise<void> {
-    await this.insertNew(errors);
+  /**
+   * Records errors; those a previous run of the same job recorded already are left as they are.
+   * Returns the errors whose rejection event is owed: those recorded now, and those an earlier run
+   * recorded but stopped before publishing (read only when there are such, on a resumed job).
+   */
+  async record(errors: readonly IngestErrorDocument[]): Promise<IngestErrorDocument[]> {
+    const duplicates = await this.insertNew(errors);
+    const fresh = errors.filter((_, n) => !duplicates.has(n));
+    if (!duplicates.size) return fresh;
+    const ids = errors.filter((_, n) => duplicates.has(n)).map((error) => error._id);
+    const owed = await withDriverErrors(
+      () => this.collection.find(this.scope({ _id: { $in: ids }, eventPending: true })).toArray(),
+      'Reading the ingestion errors whose events are owed',
+    );
+    return [...fresh, ...owed].sort((a, b) => a.index - b.index);
+  }
+
+  /** Their rejection events were published: no later run of the job publishes them again. */
+  async settleEvents(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await withDriverErrors(
+      () => this.collection.updateMany(this.scope({ _id: { $in: [...ids] } }), { $unset: { eventPending: '' } }),
+      'Settling ingestion rejection events',
+    );
   }
 }

@@ -5,6 +5,7 @@ import type { IngestBatchRepository, IngestErrorRepository, IngestJobRepository 
 import type { IngestErrorDocument } from './documents.js';
 import type { NormalizedUsage } from './usages.js';
 import type { IngestOutcome, UsageIngestor } from './ingestor.js';
+import type { IngestRejections } from '../rejections/events.js';
 
 export interface IngestJobSettings {
   /** Usages stored per command while a job runs. */
@@ -51,6 +52,8 @@ export class IngestJobRunner {
     private readonly ingestor: UsageIngestor,
     private readonly settings: IngestJobSettings,
     private readonly log: Logger,
+    /** Each refusal a chunk records, published to hubs and subscribers (rejections/events.ts). */
+    private readonly rejections: IngestRejections,
   ) {}
 
   /** Runs a job in the background; `batch` is its batch when the caller has it in hand (not read back then). */
@@ -139,6 +142,8 @@ export class IngestJobRunner {
     if (this.stopping) return;
     const job = await this.jobs.claim(id, this.runner, new Date(), new Date(Date.now() - this.settings.staleAfterMs));
     if (!job) return;
+    // Which process runs a job: the line an operator (or a test) finds the runner of a job by.
+    this.log.info(`ingestion job ${id} claimed by runner ${this.runner} (${job.processedCount} of its usages done before)`);
     // Found across tenants, run as the job's own: its usages, rules and errors are its tenant's.
     if (!job.tenant) throw new Error(`ingestion job ${id} has no tenant`);
     const ingestor = this.ingestor.forTenant(job.tenant);
@@ -155,11 +160,16 @@ export class IngestJobRunner {
       }
       const chunk = await ingestor.ingest(usages.slice(start, start + this.settings.chunkSize), { jobId: id, firstIndex: start, now });
       const errors: IngestErrorDocument[] = [];
+      const recordedAt = new Date();
       for (const outcome of chunk) {
         outcomes.push(outcome);
-        if (outcome.kind === 'rejected') errors.push({ ...outcome.error, _id: `${id}:${outcome.error.index}`, jobId: id });
+        if (outcome.kind === 'rejected') errors.push({ ...outcome.error, _id: `${id}:${outcome.error.index}`, jobId: id, recordedAt, eventPending: true });
       }
-      await errorsOfTenant.record(errors);
+      // Stored first, so a subscriber can read the error it is told of; settled once published, so
+      // a run that takes the job over publishes only what this one did not (at least once).
+      const owed = await errorsOfTenant.record(errors);
+      await this.rejections.publish(job.tenant, owed);
+      await errorsOfTenant.settleEvents(owed.map((error) => error._id));
       // Progress between chunks (the heartbeat that keeps others off); after the last, finish says it.
       if (outcomes.length < usages.length && !(await this.jobs.progress(id, this.runner, outcomes.length, new Date()))) return;
     }

@@ -26,6 +26,8 @@ export interface RuleViolation {
   rule: string;
   message: string;
   parameters: { name: string; value: string }[];
+  /** The IngestionRule that refused the usage; absent when none did (the late window, a missing field). */
+  ruleId?: string | null;
 }
 
 export interface IngestLimits {
@@ -116,6 +118,11 @@ export function violation(usage: NormalizedUsage, rule: IngestionRule | undefine
     };
   }
   if (!rule) return null;
+  const broken = ruleViolation(usage, rule, ageDays, when);
+  return broken && { ...broken, ruleId: rule._id ?? null };
+}
+
+function ruleViolation(usage: NormalizedUsage, rule: IngestionRule, ageDays: number, when: string): RuleViolation | null {
   const value = String(usage.value);
   if (!rule.accepted) {
     return {

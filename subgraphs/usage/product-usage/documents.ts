@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import type { PageSource } from '../../shared/page-source.js';
+import type { CorrectionFields } from '../corrections/documents.js';
 import type { IngestFields } from '../ingestion/documents.js';
 import type { EntityRef, ProductUsage, ProductUsageInput, ProductUsagePatch, RelatedParty, RelatedPartyInput } from '../generated/resolvers.js';
 
@@ -13,7 +14,10 @@ export interface EntityStub {
 
 export type RelatedPartyDocument = Omit<RelatedParty, '__typename' | 'party' | 'partyRole'>;
 
-export type ProductUsageDocument = Omit<ProductUsage, '__typename' | 'id' | 'href' | 'usageSpecification' | 'usageSpecificationRef' | 'relatedParty'> & {
+export type ProductUsageDocument = Omit<
+  ProductUsage,
+  '__typename' | 'id' | 'href' | 'usageSpecification' | 'usageSpecificationRef' | 'relatedParty' | 'correction' | 'supersededBy' | 'history'
+> & {
   _id: string;
   /** The usage specification reference as the sender gave it. */
   usageSpecification?: EntityRef | null;
@@ -24,7 +28,8 @@ export type ProductUsageDocument = Omit<ProductUsage, '__typename' | 'id' | 'hre
   idempotency?: { key: string; hash: string };
   /** The caller's tenant, stamped by the repository (shared/repository.ts); never shown to clients. */
   tenant?: string;
-} & OutboxFields;
+} & OutboxFields &
+  CorrectionFields;
 
 /**
  * What the transactional outbox keeps on a usage document (hub-outbox.ts): the events of the write
@@ -55,19 +60,25 @@ export function withoutOutbox<D extends ProductUsageDocument>(doc: D): Omit<D, k
 
 export type ProductUsagePageSource = PageSource<ProductUsageDocument>;
 
-export const usageHref = (publicUrl: string, id: string) => `${publicUrl}/tmf-api/productUsageManagement/v5/productUsage/${id}`;
-
 /**
  * A stored usage in the shape of the GraphQL ProductUsage (without the federated entities): one
  * line of an export file, read by the REST facade with the same mapping as its list responses.
  */
-export function usageShape(doc: ProductUsageDocument, publicUrl: string): Record<string, unknown> {
-  const { _id, usageSpecification, ingest: _ingest, tenant: _tenant, ...rest } = withoutOutbox(doc);
+export function usageShape(doc: ProductUsageDocument): Record<string, unknown> {
+  const {
+    _id,
+    usageSpecification,
+    ingest: _ingest,
+    tenant: _tenant,
+    correction: _correction,
+    supersededBy: _supersededBy,
+    correctionPending: _pending,
+    ...rest
+  } = withoutOutbox(doc);
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   return {
     ...rest,
     id: _id,
-    href: usageHref(publicUrl, _id),
     creationDate: iso(doc.creationDate),
     lastUpdate: iso(doc.lastUpdate),
     usageDate: iso(doc.usageDate),

@@ -6,9 +6,23 @@ import type { HubOutbox } from '../hubs/outbox.js';
 import { withoutOutbox, type PendingEvent, type ProductUsageDocument } from './documents.js';
 import { type ExportJobDocument } from '../exports/documents.js';
 import type { HubEventType, ProductUsageEventFilter, ProductUsageEventType } from '../generated/resolvers.js';
+import type { IngestRejectionEvent } from '../rejections/events.js';
 
 /** The bus topic of a deployment's usage events: named after its database, so deployments sharing one Redis stay apart. */
 export const usageEventTopic = (databaseName: string) => `usage-graph:${databaseName}:productUsage`;
+
+/** The suffix of the ingestion rejections' topic (rejections/events.ts), beside the usage events'. */
+export const rejectionTopicSuffix = 'ingestionRejections';
+
+/** The bus topic of a deployment's ingestion rejections. */
+export const ingestionRejectionTopic = (databaseName: string) => `${usageEventTopic(databaseName)}:${rejectionTopicSuffix}`;
+
+/** One topic of the bus, for publishing and subscribing to it. */
+export interface BusChannel<T extends object> {
+  readonly topic: string;
+  publish(payload: T): Promise<void>;
+  subscribe(): AsyncIterableIterator<T>;
+}
 
 /** What travels on the bus and what ProductUsageEvent resolves from. */
 export interface UsageEvent {
@@ -29,7 +43,7 @@ export interface ExportJobEvent {
 }
 
 /** What a hub delivery carries. */
-export type HubEvent = UsageEvent | ExportJobEvent;
+export type HubEvent = UsageEvent | ExportJobEvent | IngestRejectionEvent;
 
 export const isUsageEvent = (event: HubEvent): event is UsageEvent => 'usage' in event;
 
@@ -90,6 +104,12 @@ export class UsageEvents {
 
   subscribe(): AsyncIterableIterator<UsageEvent> {
     return this.bus.subscribe<UsageEvent>(this.topic);
+  }
+
+  /** Another topic of this deployment on the same bus, named after this one's (`<topic>:<suffix>`). */
+  channel<T extends object>(suffix: string): BusChannel<T> {
+    const topic = `${this.topic}:${suffix}`;
+    return { topic, publish: (payload) => this.bus.publish(topic, payload), subscribe: () => this.bus.subscribe<T>(topic) };
   }
 
   /** The events `types` of `usage` (as it will be after the write) in `tenant`. */

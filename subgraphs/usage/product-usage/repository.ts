@@ -5,6 +5,7 @@ import { defaultUsageSort, usagePaths } from './filters.js';
 import type { PendingEvent, ProductUsageDocument } from './documents.js';
 import { hourMs, kpiDayKey } from '../rollups/buckets.js';
 import type { KpiDayValues } from '../rollups/repository.js';
+import { uncountedStatus } from '../meters/pipeline.js';
 
 export const usageCollectionName = 'productUsages';
 
@@ -38,11 +39,21 @@ const indexes: (IndexKey | IndexSpec)[] = [
   { tenant: 1, 'ingest.application': 1, 'ingest.unit': 1, 'ingest.day': 1 },
   // The outbox sweep (hub-outbox.ts): only usages with events not yet relayed are in it, normally none.
   { key: { 'outbox.seq': 1 }, sparse: true },
+  // A measurement's corrections (ProductUsage.history, corrections/writer.ts): only corrections are in
+  // it, so the ingestion of millions of usages pays nothing for it. The reads add the tenant.
+  { key: { 'correction.original': 1 }, sparse: true },
 ];
 
 /** The usages of one hour of usageDate (null: those without one), in the query shape the rollups recount. */
 const inHour = (hour: Date | null): Filter<ProductUsageDocument> =>
   hour === null ? { usageDate: null } : { usageDate: { $gte: hour, $lt: new Date(hour.getTime() + hourMs) } };
+
+/**
+ * The usages a KPI value counts: not superseded ones, which another usage replaced (TMF635; a
+ * correction, corrections/writer.ts), as the meters (meters/pipeline.ts). The hourly counts keep them:
+ * they count the stored usages a list shows.
+ */
+const counted: Filter<ProductUsageDocument> = { status: { $ne: uncountedStatus } };
 
 /** Matches revision `rev`: a usage never updated has no `rev` field. */
 const revision = (rev: number | undefined) => (rev === undefined ? { $exists: false } : rev);
@@ -138,13 +149,31 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   }
 
   /**
+   * The live usages matching `filter` (of this view's tenant) through `stages`, streamed: a reader
+   * that stops early closes the cursor. Bounded by DB_TIMEOUT_MS like every read a request waits on.
+   * For the read models that fold usages (meters/pipeline.ts).
+   */
+  async *aggregateLive<T extends Document>(filter: Filter<ProductUsageDocument>, stages: Document[]): AsyncGenerator<T> {
+    const cursor = this.collection.aggregate<T>([{ $match: this.scope({ ...filter, ...this.live }) }, ...stages], { ...this.bounded, batchSize: 1_000 });
+    try {
+      for (;;) {
+        const row = await withDriverErrors(() => cursor.next(), 'Aggregating usages');
+        if (row === null) return;
+        yield row;
+      }
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /**
    * Per consumer, provider and day, the usages matching `filter` folded by every daily function at
    * once (rollups/repository.ts, KpiDayRollupDocument), in one aggregate: what the KPI rollups store,
    * and what a KPI read computes for the days whose rollups are behind.
    */
   async kpiDays(filter: Filter<ProductUsageDocument>, { background = false } = {}): Promise<KpiDayValues[]> {
     const pipeline: Document[] = [
-      { $match: this.scope({ ...filter, ...this.live }) },
+      { $match: this.scope({ ...filter, ...this.live, ...counted }) },
       { $sort: { usageDate: 1, _id: 1 } },
       {
         $group: {
@@ -218,13 +247,64 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       () =>
         this.collection
           .aggregate<{ _id: { a: string; u: string; d: string }; count: number; sum: number }>([
-            { $match: this.scope({ 'ingest.application': { $exists: true }, ...this.live }) },
+            { $match: this.scope({ 'ingest.application': { $exists: true }, ...this.live, ...counted }) },
             { $group: { _id: { a: '$ingest.application', u: '$ingest.unit', d: '$ingest.day' }, count: { $sum: 1 }, sum: { $sum: '$ingest.value' } } },
           ])
           .toArray(),
       'Recounting ingested usages',
     );
     return new Map(rows.map(({ _id, count, sum }) => [kpiDayKey(_id.a, _id.u, _id.d), { count, sum }]));
+  }
+
+  /**
+   * Puts a pending correction into effect (corrections/writer.ts): `status` set, the pending mark
+   * cleared and its events stored, in one write. Null when it is no longer pending (done by another
+   * request that found it half-done) or gone.
+   */
+  settlePendingCorrection(id: string, status: ProductUsageDocument['status'], pending: readonly PendingEvent[]): Promise<ProductUsageDocument | null> {
+    return withDriverErrors(
+      () =>
+        this.collection.findOneAndUpdate(
+          this.scope({ _id: id, correctionPending: true, ...this.live }),
+          {
+            $set: { status },
+            $unset: { correctionPending: '' },
+            $inc: { rev: 1 },
+            ...(pending.length ? { $push: { outbox: { $each: [...pending] } } } : {}),
+          },
+          { returnDocument: 'after' },
+        ),
+      'Correcting a usage',
+    );
+  }
+
+  /** The corrections of the measurements `originals` first recorded, pending ones left out, oldest first (ProductUsage.history). */
+  correctionsOf(originals: readonly string[]): Promise<ProductUsageDocument[]> {
+    return withDriverErrors(
+      () =>
+        this.collection
+          .find(this.scope({ 'correction.original': { $in: [...originals] }, correctionPending: { $exists: false }, ...this.live }), this.bounded)
+          .sort({ 'correction.correctedAt': 1, _id: 1 })
+          .toArray(),
+      'Reading corrections',
+    );
+  }
+
+  /** The pending corrections of `corrects` (of the chain of `original`) but `except`: left by attempts that did not get into effect. */
+  pendingCorrectionsOf(original: string, corrects: string, except: string): Promise<ProductUsageDocument[]> {
+    return withDriverErrors(
+      () =>
+        this.collection
+          .find(this.scope({ 'correction.original': original, 'correction.corrects': corrects, correctionPending: true, _id: { $ne: except } }), this.bounded)
+          .toArray(),
+      'Reading corrections',
+    );
+  }
+
+  /** Removes these corrections if they are still pending (never in effect, never announced). */
+  async removePendingCorrections(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await withDriverErrors(() => this.collection.deleteMany(this.scope({ _id: { $in: [...ids] }, correctionPending: true })), 'Removing a correction');
   }
 
   /**

@@ -67,6 +67,11 @@ export const Mutation: MutationResolvers = {
       await backOff(attempt);
       const [before] = await repository.findByIds([id]);
       if (!before) throw notFound('ProductUsage', id);
+      // A usage replaced by a correction, and a correction reverted or not yet in effect, are superseded
+      // for as long as the chain says so (corrections/writer.ts): another status would count it twice.
+      if ($set.status !== undefined && $set.status !== before.status && (before.supersededBy || before.correction?.revertedAt || before.correctionPending)) {
+        throw conflict(`Usage "${id}" is superseded within a chain of corrections; its status follows the chain (revertProductUsageCorrection).`);
+      }
       const after = patched(before, $set, $unset);
       const staged = await events.stage(repository.tenant!, after, updateEventTypes(before, after));
       const update = Object.keys($unset).length ? { $set, $unset } : { $set };

@@ -1,10 +1,9 @@
+import { correctionFields } from '../../corrections/resolvers.js';
 import type { ProductUsageResolvers, RelatedPartyResolvers } from '../../generated/resolvers.js';
-import { usageHref } from '../documents.js';
 
 export const ProductUsage: ProductUsageResolvers = {
   __resolveReference: (reference, { loaders }) => loaders.usageById.load(reference.id),
   id: (usage) => usage._id,
-  href: (usage, _args, { settings }) => usageHref(settings.publicUrl, usage._id),
   // A stub with the id only: the specification subgraph resolves the rest (null fields if unknown).
   usageSpecification: (usage) => (usage.usageSpecification ? { id: usage.usageSpecification.id } : null),
   usageSpecificationRef: (usage) => usage.usageSpecification ?? null,
@@ -13,6 +12,7 @@ export const ProductUsage: ProductUsageResolvers = {
   usageProductPrice: (usage) => usage.usageProductPrice ?? [],
   ratedProductUsage: (usage) => usage.ratedProductUsage ?? [],
   externalIdentifier: (usage) => usage.externalIdentifier ?? [],
+  ...correctionFields,
 };
 
 export const RelatedParty: RelatedPartyResolvers = {
