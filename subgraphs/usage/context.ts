@@ -12,7 +12,7 @@ import { createUsageLoaders, type UsageLoaders } from './loaders.js';
 import { exportContext, type ExportContext } from './exports/context.js';
 import { hubContext, type HubContext } from './hubs/context.js';
 import { ingestionContext, type IngestionContext } from './ingestion/context.js';
-import { meterContext, type MeterContext } from './meters/context.js';
+import { meterContext, type MeterContext, type MeterRollups } from './meters/context.js';
 import { productUsageContext, type ProductUsageContext } from './product-usage/context.js';
 import type { ProductUsageRepository } from './product-usage/repository.js';
 import type { RollupMaintainer } from './rollups/maintainer.js';
@@ -47,6 +47,8 @@ export interface UsageServices {
   catalogue: IngestionCatalogue;
   rollups: RollupMaintainer;
   rollupReader: RollupReader;
+  /** What meters read from the rollups (meters/rollup-source.ts). */
+  meterRollups: MeterRollups;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface UsageServices {
  */
 export interface UsageContext
   extends
-    Omit<UsageServices, 'catalogue' | 'rollupReader' | keyof ProductUsageContext | keyof ExportContext | keyof IngestionContext>,
+    Omit<UsageServices, 'catalogue' | 'rollupReader' | 'meterRollups' | keyof ProductUsageContext | keyof ExportContext | keyof IngestionContext>,
     ProductUsageContext,
     ExportContext,
     HubContext,
@@ -69,7 +71,7 @@ export interface UsageContext
 }
 
 export function usageContextFactory(services: UsageServices, settings: UsageSettings): (caller: RequestCaller) => Omit<UsageContext, keyof RequestCaller> {
-  const { catalogue: _catalogue, rollupReader: _rollupReader, ...shared } = services;
+  const { catalogue: _catalogue, rollupReader: _rollupReader, meterRollups: _meterRollups, ...shared } = services;
   return ({ tenant, scopes }) => {
     const usages = productUsageContext(services, tenant);
     const exports = exportContext(services, tenant);
@@ -80,7 +82,7 @@ export function usageContextFactory(services: UsageServices, settings: UsageSett
       ...exports,
       ...hubs,
       ...ingestionContext(services, tenant, usages.repository),
-      ...meterContext(usages.repository),
+      ...meterContext(usages.repository, services.meterRollups),
       settings,
       loaders: createUsageLoaders(
         {

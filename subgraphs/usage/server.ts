@@ -26,6 +26,7 @@ import { RollupRepair } from './rollups/repair.js';
 import { HourRollupRepository, KpiDayRollupRepository } from './rollups/repository.js';
 import { registerUsageMetrics } from './metrics.js';
 import { IngestRejections } from './rejections/events.js';
+import { MeterHourRollupRepository } from './rollups/meter-repository.js';
 
 const exportRoute = /^\/exports\/([0-9a-f-]{36})$/;
 /** How often the outbox sweep looks for events left behind. */
@@ -84,7 +85,7 @@ function every(everyMs: number, work: () => Promise<unknown>, onError: (error: u
 
 /** Builds the usage subgraph (indexes included); index.ts or the whole-system launcher serves it. */
 export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger: Logger, bus: EventBus): Promise<SubgraphDefinition<UsageContext>> {
-  const [repository, exportJobs, hubs, deliveries, marks, hourRollups, kpiRollups] = await Promise.all([
+  const [repository, exportJobs, hubs, deliveries, marks, hourRollups, kpiRollups, meterRollups] = await Promise.all([
     ProductUsageRepository.open(db),
     ExportJobRepository.open(db),
     HubRepository.open(db, (message) => logger.warn(message)),
@@ -92,11 +93,12 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     MarkRepository.open(db),
     HourRollupRepository.open(db),
     KpiDayRollupRepository.open(db),
+    MeterHourRollupRepository.open(db),
   ]);
   const rollupLog = logger.child('rollups');
-  const rollups = new RollupMaintainer(marks, hourRollups, kpiRollups, repository, defaultRollupTiming, rollupLog);
+  const rollups = new RollupMaintainer(marks, hourRollups, kpiRollups, meterRollups, repository, defaultRollupTiming, rollupLog);
   const rollupReader = new RollupReader(marks, hourRollups, kpiRollups);
-  const repair = new RollupRepair(repository, hourRollups, kpiRollups, rollups);
+  const repair = new RollupRepair(repository, hourRollups, kpiRollups, meterRollups, rollups);
   // Hub registrations reach every instance's outbox through the bus (hubs/outbox.ts).
   const hubTopic = `${usageEventTopic(db.databaseName)}:hubs`;
   const outbox = new HubOutbox(hubs, deliveries, repository, () => bus.publish(hubTopic, {}));
@@ -167,7 +169,22 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     typeDefs: loadTypeDefs('usage'),
     resolvers: resolvers as GraphQLResolverMap<UsageContext>,
     createContext: usageContextFactory(
-      { repository, exportJobs, exports, events, outbox, ingestor, ingestJobs, ingestBatches, ingestErrors, ingestRunner, catalogue, rollups, rollupReader },
+      {
+        repository,
+        exportJobs,
+        exports,
+        events,
+        outbox,
+        ingestor,
+        ingestJobs,
+        ingestBatches,
+        ingestErrors,
+        ingestRunner,
+        catalogue,
+        rollups,
+        rollupReader,
+        meterRollups: { marks, hours: meterRollups },
+      },
       settings,
     ),
     subscriptions: true,

@@ -26,6 +26,7 @@ import { RollupRepair } from '../../subgraphs/usage/rollups/repair.js';
 import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
 import { createLogger } from '../../platform/logger.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { MeterHourRollupRepository } from '../../subgraphs/usage/rollups/meter-repository.js';
 
 /**
  * Issue 13: every list shape the GraphQL and REST lists accept is served by an index. Each shape is
@@ -433,11 +434,16 @@ describe('the productUsages lists (GraphQL)', () => {
 
   it('the rollups: their repair, their maintenance, the count and the KPI aggregates read from them', async () => {
     const unscoped = await ProductUsageRepository.open(db);
-    const [marks, hours, kpiDays] = await Promise.all([MarkRepository.open(db), HourRollupRepository.open(db), KpiDayRollupRepository.open(db)]);
-    const maintainer = new RollupMaintainer(marks, hours, kpiDays, unscoped, { ...defaultRollupTiming, settleMs: 0 }, createLogger('warn'));
+    const [marks, hours, kpiDays, meterHours] = await Promise.all([
+      MarkRepository.open(db),
+      HourRollupRepository.open(db),
+      KpiDayRollupRepository.open(db),
+      MeterHourRollupRepository.open(db),
+    ]);
+    const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, unscoped, { ...defaultRollupTiming, settleMs: 0 }, createLogger('warn'));
     const reader = new RollupReader(marks, hours, kpiDays);
     // The seed went around the API: the repair pass finds every bucket, the maintainer computes them.
-    await shape('rollup repair pass', () => new RollupRepair(unscoped, hours, kpiDays, maintainer).pass());
+    await shape('rollup repair pass', () => new RollupRepair(unscoped, hours, kpiDays, meterHours, maintainer).pass());
     await shape('rollup maintainer round', () => maintainer.round());
     await maintainer.drain();
     await shape('rollup count of a tenant', () => reader.countAll(repos.usages));

@@ -3,6 +3,7 @@ import { parse } from 'graphql';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateUsageDocument, type ProductUsageInput } from '../operations/generated.js';
+import { rollupsSettled } from '../support/rollups.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 
 /**
@@ -495,5 +496,58 @@ describe('usageMeter', () => {
         value: inRange(from, to).length,
       },
     ]);
+  });
+});
+
+describe('usageMeter from the rollups', () => {
+  it('gives, once the rollups are recomputed, what the usages give: hours from their rollup, the rest from the usages', async () => {
+    await rollupsSettled(stack.db);
+    let readRollups = 0;
+    const watch = (event: CommandStartedEvent) => {
+      if (event.commandName === 'aggregate' && event.command.aggregate === 'meterHourRollups') readRollups += 1;
+    };
+    stack.db.client.on('commandStarted', watch);
+    try {
+      for (const size of ['HOUR', 'DAY', 'MONTH', null] as const) {
+        for (const zone of zones) {
+          const [from, to] = ranges[size ?? 'none']!;
+          for (const aggregation of ['SUM', 'COUNT', 'MIN', 'MAX', 'AVG'] as const) {
+            const rows = await rowsOf({ aggregation, value: aggregation === 'COUNT' ? null : 'volume', from, to, windowSize: size, timeZone: zone });
+            checkWindows(rows, size, zone);
+            const actual = new Map(rows.map((row) => [`${label(Date.parse(row.windowStart), size, zone)}|`, row.value]));
+            expect(sortedEntries(actual), `${aggregation} by ${size} in ${zone}, from the rollups`).toEqual(sortedEntries(expected(aggregation, size, zone)));
+          }
+        }
+      }
+      expect(readRollups, 'meters read the rollups').toBeGreaterThan(0);
+      // Grouped and filtered by dimensions a rollup keeps.
+      const [from, to] = ranges.DAY!;
+      const groupBy = [{ dimension: 'USAGE_TYPE' }, { dimension: 'STATUS' }];
+      const filter = { usageType: ['data', 'sms'], status: ['rated', 'billed'] };
+      const before = readRollups;
+      const rows = await rowsOf({ aggregation: 'SUM', value: 'volume', from, to, windowSize: 'DAY', timeZone: 'UTC', groupBy, filter });
+      expect(readRollups).toBeGreaterThan(before);
+      const chosen = seeded.filter((u) => ['data', 'sms'].includes(u.usageType) && ['rated', 'billed'].includes(u.status));
+      const key = (vs: unknown[]) => JSON.stringify(vs);
+      expect(
+        sortedEntries(new Map(rows.map((row) => [`${label(Date.parse(row.windowStart), 'DAY', 'UTC')}|${key(row.groups.map((g) => g.value))}`, row.value]))),
+      ).toEqual(sortedEntries(expected('SUM', 'DAY', 'UTC', (u) => key([u.usageType, u.status]), chosen)));
+    } finally {
+      stack.db.client.off('commandStarted', watch);
+    }
+  });
+
+  it('counts a write at once, before its hour is recomputed (its hour is marked, and read from the usages)', async () => {
+    await rollupsSettled(stack.db);
+    const [from, to] = ranges.DAY!;
+    const sum = async () =>
+      (await rowsOf({ aggregation: 'SUM', value: 'volume', from, to, timeZone: 'UTC', filter: { usageType: ['data'] } })).map((row) => row.value)[0] ?? 0;
+    const was = await sum();
+    const [made] = [input(Date.parse('2026-10-10T10:15:00Z'), 4.5, { usageType: 'data', status: 'rated' })];
+    const [id] = await create([made!.input]);
+    expect(await sum()).toBe(was + 4.5);
+    seeded.push({ id: id!, ...made!.row });
+    await rollupsSettled(stack.db);
+    expect(await sum()).toBe(was + 4.5);
   });
 });

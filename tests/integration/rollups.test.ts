@@ -9,6 +9,7 @@ import { CreateUsageDocument, DeleteUsageDocument, UpdateUsageDocument, UsagesDo
 import { createUsage } from '../support/fixtures.js';
 import { rollupsAndRecount, rollupsSettled } from '../support/rollups.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
+import { MeterHourRollupRepository } from '../../subgraphs/usage/rollups/meter-repository.js';
 
 /**
  * The rollups behind unfiltered counts (`totalCount`, `X-Total-Count`) and KPI aggregates
@@ -85,14 +86,15 @@ describe('the unfiltered count', () => {
 
     // The repair pass, as `npm run rollups:repair` or the usage subgraph's timer runs it.
     const db = stack.db;
-    const [usages, marks, hours, kpiDays] = await Promise.all([
+    const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
       ProductUsageRepository.open(db),
       MarkRepository.open(db),
       HourRollupRepository.open(db),
       KpiDayRollupRepository.open(db),
+      MeterHourRollupRepository.open(db),
     ]);
-    const maintainer = new RollupMaintainer(marks, hours, kpiDays, usages, defaultRollupTiming, createLogger('warn'));
-    const repair = new RollupRepair(usages, hours, kpiDays, maintainer);
+    const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, defaultRollupTiming, createLogger('warn'));
+    const repair = new RollupRepair(usages, hours, kpiDays, meterHours, maintainer);
     expect(await repair.pass()).toBe(15);
     // Exact at once (the marked hours are counted from the usages), and after the subgraph's maintainer recomputed them.
     expect(await totalCount()).toBe(before + 30);

@@ -13,6 +13,7 @@ const query = (groupBy: MeterQuery['groupBy']): MeterQuery => ({
   bounds,
   groupBy,
   filter: {},
+  dimensionFilter: {},
 });
 
 /** A source that yields `rows` and records how many were read before the reader stopped. */

@@ -41,10 +41,10 @@ function dimensionValue(d: MeterDimension): Document {
  * each usage is compared about log2(windows) times (10 for the most windows a meter has), whatever
  * the zone makes of them (23-hour days, half-hour offsets).
  */
-export function windowIndex(bounds: readonly Date[], lo = 0, hi = bounds.length - 1): Document | number {
+export function windowIndex(bounds: readonly Date[], lo = 0, hi = bounds.length - 1, field = '$usageDate'): Document | number {
   if (hi - lo <= 1) return lo;
   const mid = Math.floor((lo + hi) / 2);
-  return { $cond: [{ $lt: ['$usageDate', bounds[mid]] }, windowIndex(bounds, lo, mid), windowIndex(bounds, mid, hi)] };
+  return { $cond: [{ $lt: [field, bounds[mid]] }, windowIndex(bounds, lo, mid, field), windowIndex(bounds, mid, hi, field)] };
 }
 
 /** The usage's value: null when it has none, or (where a number is aggregated) one that is not a number. */
@@ -77,6 +77,35 @@ export function meterMatch(query: MeterQuery): Filter<ProductUsageDocument> {
 export interface MeterAggregateRow {
   _id: { w: number } & Record<string, unknown>;
   value: number;
+}
+
+/** A part of a meter's window and group, folded so that parts add up (meters/rollup-source.ts). */
+export interface MeterPartialRow {
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+}
+
+/** Like meterStages, but each window and group folded to count, sum, min and max of the value (the count alone for COUNT). */
+export function meterPartialStages(query: MeterQuery): Document[] {
+  const groups = Object.fromEntries(query.groupBy.map((d, n) => [`g${n}`, dimensionValue(d)]));
+  const value = valueOf(query);
+  const window = windowIndex(query.bounds);
+  const id = Object.fromEntries(['w', ...Object.keys(groups)].map((key) => [key, `$${key}`]));
+  return [
+    { $project: { w: typeof window === 'number' ? { $literal: window } : window, ...groups, ...(value ? { v: value } : {}) } },
+    ...(value ? [{ $match: { v: { $ne: null } } }] : []),
+    {
+      $group: {
+        _id: id,
+        count: { $sum: 1 },
+        sum: value ? { $sum: '$v' } : { $sum: 0 },
+        min: value ? { $min: '$v' } : { $min: null },
+        max: value ? { $max: '$v' } : { $max: null },
+      },
+    },
+  ];
 }
 
 /**

@@ -30,6 +30,25 @@ export interface MeterQuery {
   groupBy: MeterDimension[];
   /** The client's ProductUsageFilter as a query (not yet within the tenant, the range or the statuses counted). */
   filter: Filter<ProductUsageDocument>;
+  /**
+   * The same filter as lists of the dimensions the meter rollups keep, when it names nothing else
+   * (rollup-source.ts); null when it does, and only the usages can answer it.
+   */
+  dimensionFilter: { spec?: string[]; type?: string[]; status?: string[]; product?: string[] } | null;
+}
+
+/** The filter's fields the meter rollups can apply, and what each is in a rollup. */
+const rollupFilterFields = { usageSpecificationId: 'spec', usageType: 'type', status: 'status', productId: 'product' } as const;
+
+function dimensionFilterOf(filter: UsageMeterInput['filter']): MeterQuery['dimensionFilter'] {
+  const out: NonNullable<MeterQuery['dimensionFilter']> = {};
+  for (const [field, value] of Object.entries(filter ?? {})) {
+    if (value == null) continue;
+    const dimension = rollupFilterFields[field as keyof typeof rollupFilterFields];
+    if (!dimension || !Array.isArray(value)) return null;
+    out[dimension] = value as string[];
+  }
+  return out;
 }
 
 /** Aggregations of a number: the others take any value. */
@@ -75,5 +94,6 @@ export function meterQuery(input: UsageMeterInput): MeterQuery {
     bounds: windowBounds(from, to, windowSize, timeZone, meterLimits.windows),
     groupBy,
     filter: usageFilter(input.filter),
+    dimensionFilter: dimensionFilterOf(input.filter),
   };
 }

@@ -5,6 +5,7 @@ import { defaultUsageSort, usagePaths } from './filters.js';
 import type { PendingEvent, ProductUsageDocument } from './documents.js';
 import { hourMs, kpiDayKey } from '../rollups/buckets.js';
 import type { KpiDayValues } from '../rollups/repository.js';
+import type { MeterHourValues } from '../rollups/meter-repository.js';
 import { uncountedStatus } from '../meters/pipeline.js';
 
 export const usageCollectionName = 'productUsages';
@@ -218,6 +219,71 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
     return counts;
   }
 
+  /**
+   * The meter rollups of these hours (rollups/meter-repository.ts), recomputed from their usages:
+   * per hour and dimensions the usages counted (`name` null), and per numeric characteristic (a
+   * usage's first of that name, as meters/pipeline.ts reads it) its count, sum, min and max.
+   * Superseded usages are left out, as meters leave them out.
+   */
+  async meterHours(hours: readonly Date[], { background = false } = {}): Promise<MeterHourValues[]> {
+    if (!hours.length) return [];
+    const match = this.scope({ $or: hours.map(inHour), status: { $ne: 'superseded' }, ...this.live });
+    const dimensions = {
+      h: { $dateTrunc: { date: '$usageDate', unit: 'hour' } },
+      spec: { $ifNull: ['$usageSpecification.id', null] },
+      type: { $ifNull: ['$usageType', null] },
+      status: '$status',
+      product: { $ifNull: ['$product.id', null] },
+    };
+    const key = { h: '$h', spec: '$spec', type: '$type', status: '$status', product: '$product' };
+    const counts: Document[] = [{ $match: match }, { $project: dimensions }, { $group: { _id: key, count: { $sum: 1 } } }];
+    const values: Document[] = [
+      { $match: match },
+      { $project: { ...dimensions, c: '$usageCharacteristic' } },
+      { $unwind: '$c' },
+      // A usage's first characteristic of a name (the array's order), then only numbers.
+      { $group: { _id: { u: '$_id', n: '$c.name', ...key }, v: { $first: '$c.value' } } },
+      { $match: { $expr: { $isNumber: '$v' } } },
+      {
+        $group: {
+          _id: { n: '$_id.n', h: '$_id.h', spec: '$_id.spec', type: '$_id.type', status: '$_id.status', product: '$_id.product' },
+          count: { $sum: 1 },
+          sum: { $sum: '$v' },
+          min: { $min: '$v' },
+          max: { $max: '$v' },
+        },
+      },
+    ];
+    type Row = {
+      _id: { n?: string; h: Date; spec: string | null; type: string | null; status: string; product: string | null };
+      count: number;
+      sum?: number;
+      min?: number;
+      max?: number;
+    };
+    const [counted, folded] = await withDriverErrors(
+      () =>
+        Promise.all([
+          this.collection.aggregate<Row>(counts, this.options(background)).toArray(),
+          this.collection.aggregate<Row>(values, this.options(background)).toArray(),
+        ]),
+      'Aggregating usages',
+    );
+    const row = ({ _id, count, sum, min, max }: Row, name: string | null): MeterHourValues => ({
+      hour: _id.h,
+      spec: _id.spec,
+      type: _id.type,
+      status: _id.status,
+      product: _id.product,
+      name,
+      count,
+      sum: sum ?? 0,
+      min: min ?? null,
+      max: max ?? null,
+    });
+    return [...counted.map((r) => row(r, null)), ...folded.map((r) => row(r, r._id.n ?? null))];
+  }
+
   /** The tenants that have usages (the rollup repair pass, rollups/repair.ts). */
   tenants(): Promise<string[]> {
     return withDriverErrors(
@@ -227,12 +293,14 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   }
 
   /** This view's usages counted by hour of usageDate (start in ms; null: no usageDate), all of them: the repair pass's recount. */
-  async allHourCounts(): Promise<Map<number | null, number>> {
+  async allHourCounts({ countedByMeters = false } = {}): Promise<Map<number | null, number>> {
+    // The meters' count leaves superseded usages out (meters/pipeline.ts); the lists' count keeps them.
+    const counted: Filter<ProductUsageDocument> = countedByMeters ? { status: { $ne: 'superseded' }, usageDate: { $ne: null } } : {};
     const rows = await withDriverErrors(
       () =>
         this.collection
           .aggregate<{ _id: Date | null; count: number }>([
-            { $match: this.scope({ ...this.live }) },
+            { $match: this.scope({ ...counted, ...this.live }) },
             { $group: { _id: { $dateTrunc: { date: '$usageDate', unit: 'hour' } }, count: { $sum: 1 } } },
           ])
           .toArray(),

@@ -5,6 +5,7 @@ import type { ProductUsageRepository } from '../product-usage/repository.js';
 import { bucketId, bucketsOfAll, hourMs, type Bucket } from './buckets.js';
 import type { MarkDocument, MarkRepository } from './marks.js';
 import type { HourRollupRepository, KpiDayRollupRepository } from './repository.js';
+import type { MeterHourRollupRepository } from './meter-repository.js';
 
 export interface RollupTiming {
   /** A mark younger than this is left alone: the write that made it may not have landed yet. */
@@ -40,6 +41,7 @@ export class RollupMaintainer {
     private readonly marks: MarkRepository,
     private readonly hours: HourRollupRepository,
     private readonly kpiDays: KpiDayRollupRepository,
+    private readonly meterHours: MeterHourRollupRepository,
     private readonly usages: ProductUsageRepository,
     private readonly timing: RollupTiming,
     private readonly log: Logger,
@@ -83,6 +85,9 @@ export class RollupMaintainer {
           { background: true },
         );
         await this.hours.replace(tenant, new Map(day.map((mark) => [mark._id, { hour: mark.hour, count: counts.get(mark.hour?.getTime() ?? null) ?? 0 }])));
+        // The meter rollups of the same hours, under the same marks (usages without usageDate have none).
+        const dated = day.flatMap((mark) => (mark.hour ? [mark.hour] : []));
+        await this.meterHours.replace(tenant, dated, await usages.meterHours(dated, { background: true }));
       }
       for (const mark of marks) {
         if (mark.kind !== 'kpiDay') continue;

@@ -5,6 +5,7 @@ import type { Bucket } from './buckets.js';
 import { defaultRollupTiming, RollupMaintainer } from './maintainer.js';
 import { MarkRepository } from './marks.js';
 import { HourRollupRepository, KpiDayRollupRepository } from './repository.js';
+import { MeterHourRollupRepository } from './meter-repository.js';
 
 /**
  * The repair pass: recounts every tenant's usages by hour and by KPI day (count and sum) in the
@@ -20,6 +21,7 @@ export class RollupRepair {
     private readonly usages: ProductUsageRepository,
     private readonly hours: HourRollupRepository,
     private readonly kpiDays: KpiDayRollupRepository,
+    private readonly meterHours: MeterHourRollupRepository,
     private readonly maintainer: RollupMaintainer,
   ) {}
 
@@ -32,6 +34,16 @@ export class RollupRepair {
       const [actualHours, storedHours] = await Promise.all([this.usages.forTenant(tenant).allHourCounts(), this.hours.allOf(tenant)]);
       for (const [hour, count] of actualHours) if (storedHours.get(hour) !== count) wrong.push({ kind: 'hour', hour: hour === null ? null : new Date(hour) });
       for (const hour of storedHours.keys()) if (!actualHours.has(hour)) wrong.push({ kind: 'hour', hour: hour === null ? null : new Date(hour) });
+      // The meter rollups' counts too (they are recomputed with the hour): an hour they lack (rollups
+      // made before meter rollups existed, or usages loaded around the API) is marked.
+      const [metered, storedMeters] = await Promise.all([
+        this.usages.forTenant(tenant).allHourCounts({ countedByMeters: true }),
+        this.meterHours.countsOf(tenant),
+      ]);
+      const alreadyWrong = new Set(wrong.map((bucket) => (bucket.kind === 'hour' ? (bucket.hour?.getTime() ?? null) : undefined)));
+      for (const [hour, count] of metered)
+        if (hour !== null && storedMeters.get(hour) !== count && !alreadyWrong.has(hour)) wrong.push({ kind: 'hour', hour: new Date(hour) });
+      for (const hour of storedMeters.keys()) if (!metered.has(hour) && !alreadyWrong.has(hour)) wrong.push({ kind: 'hour', hour: new Date(hour) });
       const [actualDays, storedDays] = await Promise.all([this.usages.forTenant(tenant).allKpiDayTotals(), this.kpiDays.totalsOf(tenant)]);
       for (const [key, totals] of actualDays) {
         const stored = storedDays.get(key);
@@ -59,15 +71,16 @@ function kpiBucket(key: string): Bucket {
  */
 export async function repairRollups(db: Db, log: Logger): Promise<{ marked: number; seconds: number }> {
   const start = performance.now();
-  const [usages, marks, hours, kpiDays] = await Promise.all([
+  const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
     ProductUsageRepository.open(db),
     MarkRepository.open(db),
     HourRollupRepository.open(db),
     KpiDayRollupRepository.open(db),
+    MeterHourRollupRepository.open(db),
   ]);
   // No settle time: the marks this pass makes cover writes that have landed already.
-  const maintainer = new RollupMaintainer(marks, hours, kpiDays, usages, { ...defaultRollupTiming, settleMs: 0 }, log);
-  const marked = await new RollupRepair(usages, hours, kpiDays, maintainer).pass();
+  const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, { ...defaultRollupTiming, settleMs: 0 }, log);
+  const marked = await new RollupRepair(usages, hours, kpiDays, meterHours, maintainer).pass();
   await maintainer.drain();
   return { marked, seconds: (performance.now() - start) / 1000 };
 }
