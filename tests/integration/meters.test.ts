@@ -544,9 +544,9 @@ describe('usageMeter from the rollups', () => {
       (await rowsOf({ aggregation: 'SUM', value: 'volume', from, to, timeZone: 'UTC', filter: { usageType: ['data'] } })).map((row) => row.value)[0] ?? 0;
     const was = await sum();
     const [made] = [input(Date.parse('2026-10-10T10:15:00Z'), 4.5, { usageType: 'data', status: 'rated' })];
-    const [id] = await create([made!.input]);
+    const [id] = await create([made.input]);
     expect(await sum()).toBe(was + 4.5);
-    seeded.push({ id: id!, ...made!.row });
+    seeded.push({ id: id!, ...made.row });
     await rollupsSettled(stack.db);
     expect(await sum()).toBe(was + 4.5);
   });
