@@ -135,10 +135,13 @@ describe('an ingestion job taken over from a silent runner, whose new runner is 
     // The runner that finished removes the batch right after the finish it was seen by.
     await until(async () => (await batches.countDocuments({ _id: id })) === 0, 'the batch of the finished job was never removed');
     expect(slow.output()).toContain(`ingestion job ${id} was taken over by another runner while this one was silent; left to it`);
-    // The rollups (hourly counts, KPI days) of a job whose runner was killed mid-way are those of a recount.
+    // The rollups (hourly counts, KPI days, meter values) of a job whose runner was killed mid-way are those of a recount.
     await rollupsSettled(database);
     const { stored, recount } = await rollupsAndRecount(database, tenant);
     expect(recount.hours.reduce((n, [, c]) => n + c, 0)).toBe(count);
+    // The meter rollups too: the usages counted, and the numeric characteristics folded.
+    expect(recount.meters.filter(([key]) => key.endsWith(',null]')).reduce((n, [, m]) => n + m.count, 0)).toBe(count);
+    expect(recount.meters.some(([key]) => !key.endsWith(',null]'))).toBe(true);
     expect(stored).toEqual(recount);
   }, 120_000);
 });

@@ -2,6 +2,8 @@ import { setTimeout as poll } from 'node:timers/promises';
 import type { Db, Document } from 'mongodb';
 
 const hourMs = 3_600_000;
+/** Sums added in another order differ in their last bits. */
+const round = (v: number) => Math.round(v * 1e9) / 1e9;
 
 /** Waits until no rollup bucket is marked (every rollup recomputed by a usage subgraph's maintainer). */
 export async function rollupsSettled(db: Db, deadlineMs = 30_000): Promise<void> {
@@ -44,12 +46,44 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
         : { count: 1, sum: value, min: value, max: value, last: value },
     );
   }
+  // Meter rollups: per hour and dimensions, the counted usages (name null) and each numeric
+  // characteristic's count, sum, min and max (a usage's first of a name); superseded ones left out.
+  const meters = new Map<string, { count: number; sum: number; min: number | null; max: number | null }>();
+  const fold = (key: string, value: number | null) => {
+    const known = meters.get(key) ?? { count: 0, sum: 0, min: null, max: null };
+    meters.set(key, {
+      count: known.count + 1,
+      sum: value === null ? 0 : round(known.sum + value),
+      min: value === null ? null : Math.min(known.min ?? value, value),
+      max: value === null ? null : Math.max(known.max ?? value, value),
+    });
+  };
+  for (const usage of usages) {
+    const date = usage.usageDate as Date | undefined;
+    if (!(date instanceof Date) || usage.status === 'superseded') continue;
+    const hour = new Date(Math.floor(date.getTime() / hourMs) * hourMs).toISOString();
+    const dims = [hour, usage.usageSpecification?.id ?? null, usage.usageType ?? null, usage.status, usage.product?.id ?? null];
+    fold(JSON.stringify([...dims, null]), null);
+    const seen = new Set<string>();
+    for (const c of (usage.usageCharacteristic ?? []) as { name: string; value: unknown }[]) {
+      if (seen.has(c.name)) continue;
+      seen.add(c.name);
+      if (typeof c.value === 'number') fold(JSON.stringify([...dims, c.name]), c.value);
+    }
+  }
+  const storedMeters = await db.collection('meterHourRollups').find({ tenant }).toArray();
   const storedHours = await db.collection('usageHourRollups').find({ tenant }).toArray();
   const storedDays = await db.collection('kpiDayRollups').find({ tenant }).toArray();
   const sorted = <T>(entries: [string, T][]) => entries.sort(([a], [b]) => a.localeCompare(b));
   return {
     stored: {
       hours: sorted(storedHours.map((row) => [row.hour instanceof Date ? row.hour.toISOString() : 'none', row.count as number])),
+      meters: sorted(
+        storedMeters.map((row) => [
+          JSON.stringify([(row.hour as Date).toISOString(), row.spec, row.type, row.status, row.product, row.name]),
+          { count: row.count as number, sum: round(row.sum as number), min: row.min as number | null, max: row.max as number | null },
+        ]),
+      ),
       days: sorted(
         storedDays.map((row) => [
           [row.application, row.unit, row.day, row.consumer, row.provider].join('|'),
@@ -57,6 +91,6 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
         ]),
       ),
     },
-    recount: { hours: sorted([...hours]), days: sorted([...days]) },
+    recount: { hours: sorted([...hours]), days: sorted([...days]), meters: sorted([...meters]) },
   };
 }
