@@ -78,7 +78,16 @@ async function dropIndex<D extends Document>(collection: Collection<D>, key: Ind
 
 /** Creates a unique index on `key` (idempotent: an index that exists already is left as it is). */
 async function uniqueIndex<D extends Document>(collection: Collection<D>, key: IndexKey): Promise<void> {
-  await withDriverErrors(() => collection.createIndex(key, { unique: true }), 'Creating a unique index');
+  // Tried again on a deadlock (shared/repository.ts): subgraphs starting together on a fresh database.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withDriverErrors(() => collection.createIndex(key, { unique: true }), 'Creating a unique index');
+      return;
+    } catch (error) {
+      if (attempt >= 6 || !(error instanceof Error && /deadlock detected/i.test(error.message))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100 * attempt));
+    }
+  }
 }
 
 /**
