@@ -47,9 +47,14 @@ export async function createIndexesRetrying<D extends Document>(
   specs: { key: IndexKey; sparse?: true }[],
   name: string,
 ): Promise<void> {
+  await retryOnDeadlock(() => withDriverErrors(() => collection.createIndexes(specs), `Creating ${name} indexes`));
+}
+
+/** `action` (an index creation), tried again with jitter when it loses a deadlock, as above. */
+export async function retryOnDeadlock(action: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await withDriverErrors(() => collection.createIndexes(specs), `Creating ${name} indexes`);
+      await action();
       return;
     } catch (error) {
       if (attempt >= indexAttempts || !(error instanceof Error && /deadlock detected/i.test(error.message))) throw error;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Collection, Db, Document, IndexDescriptionInfo, MongoError } from 'mongodb';
 import { withDriverErrors } from '../../platform/mongo.js';
 import type { PageSource } from '../shared/page-source.js';
-import { DocumentRepository, type IndexKey } from '../shared/repository.js';
+import { DocumentRepository, retryOnDeadlock, type IndexKey } from '../shared/repository.js';
 import type { IngestionRule, Kpi } from './generated/resolvers.js';
 import type { SpecificationDocument } from './mappers.js';
 
@@ -78,16 +78,8 @@ async function dropIndex<D extends Document>(collection: Collection<D>, key: Ind
 
 /** Creates a unique index on `key` (idempotent: an index that exists already is left as it is). */
 async function uniqueIndex<D extends Document>(collection: Collection<D>, key: IndexKey): Promise<void> {
-  // Tried again on a deadlock (shared/repository.ts): subgraphs starting together on a fresh database.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await withDriverErrors(() => collection.createIndex(key, { unique: true }), 'Creating a unique index');
-      return;
-    } catch (error) {
-      if (attempt >= 6 || !(error instanceof Error && /deadlock detected/i.test(error.message))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100 * attempt));
-    }
-  }
+  // Tried again on a deadlock: subgraphs starting together on a fresh database.
+  await retryOnDeadlock(() => withDriverErrors(() => collection.createIndex(key, { unique: true }), 'Creating a unique index'));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { MongoServerError, type Db } from 'mongodb';
 import { withDriverErrors } from '../../../platform/mongo.js';
-import { DocumentRepository, type IndexKey } from '../../shared/repository.js';
+import { DocumentRepository, retryOnDeadlock, type IndexKey } from '../../shared/repository.js';
 import type { DeliveryDocument, HubDocument } from './documents.js';
 
 /** Free to lease: no worker holds it, or its lease ran out. */
@@ -16,16 +16,8 @@ export class HubRepository extends DocumentRepository<HubDocument> {
   static async open(db: Db, onDuplicates: (message: string) => void): Promise<HubRepository> {
     const collection = await this.collectionWithIndexes<HubDocument>(db, 'hubs', [{ status: 1 }, { tenant: 1, status: 1 }]);
     try {
-      // Tried again on a deadlock, like every index (shared/repository.ts): usage subgraphs starting together.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await collection.createIndex({ tenant: 1, callback: 1, query: 1, apiVersion: 1 }, { unique: true, name: 'registration' });
-          break;
-        } catch (error) {
-          if (attempt >= 6 || !(error instanceof Error && /deadlock detected/i.test(error.message))) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100 * attempt));
-        }
-      }
+      // Tried again on a deadlock, like every index: usage subgraphs starting together.
+      await retryOnDeadlock(() => collection.createIndex({ tenant: 1, callback: 1, query: 1, apiVersion: 1 }, { unique: true, name: 'registration' }));
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === 11000)) return withDriverErrors(() => Promise.reject(error), 'Creating hubs indexes');
       onDuplicates(
