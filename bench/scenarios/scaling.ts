@@ -150,7 +150,8 @@ const percent = (cores: number | undefined) => fixed(cores === undefined ? undef
 const coresOf = (run: MeasuredRun, name: string) => run.cores[name];
 /** What the watched processes did not use of what the machine used: the bench process and other work. */
 const rest = (run: MeasuredRun) =>
-  run.cores.machine === undefined ? undefined : run.cores.machine - groupNames.reduce((sum, name) => sum + (run.cores[name] ?? 0), 0);
+  // Clamped: the machine's and the processes' ticks (10 ms each) are read a moment apart.
+  run.cores.machine === undefined ? undefined : Math.max(0, run.cores.machine - groupNames.reduce((sum, name) => sum + (run.cores[name] ?? 0), 0));
 /** CPU ms per request of the groups that serve it and of the load generator. */
 const msPerRequest = (run: MeasuredRun, names: readonly string[]) =>
   (names.reduce((sum, name) => sum + (run.cores[name] ?? 0), 0) * 1000) / run.requestsPerSecond;

@@ -251,7 +251,8 @@ describe('two instances of every stateless service over one database and Redis',
       if (!instances.restA.running) await instances.restA.start();
       await receiver.close();
     }
-  });
+    // A delivery held by the killed facade waits for its lease (30 s) to run out.
+  }, 120_000);
 
   it('holds one rate budget per tenant across both gateways', async () => {
     // Two more gateway processes with a small budget (the others run with the default, which these
