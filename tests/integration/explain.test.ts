@@ -27,6 +27,9 @@ import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/us
 import { createLogger } from '../../platform/logger.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { MeterHourRollupRepository } from '../../subgraphs/usage/rollups/meter-repository.js';
+import { meterQuery } from '../../subgraphs/usage/meters/query.js';
+import { RollupMeterSource } from '../../subgraphs/usage/meters/rollup-source.js';
+import { UsageMeterSource } from '../../subgraphs/usage/meters/source.js';
 
 /**
  * Issue 13: every list shape the GraphQL and REST lists accept is served by an index. Each shape is
@@ -449,6 +452,24 @@ describe('the productUsages lists (GraphQL)', () => {
     await shape('rollup count of a tenant', () => reader.countAll(repos.usages));
     expect(await reader.countAll(repos.usages)).toBe(usageCount[tenant]);
     // A marked hour is counted from its usages (the marks, then the rollups but that hour, then the hour's usages).
+    // Meters from each rollup: the summaries' cells and quarters (a Kolkata day cuts its first hour
+    // at :30), their cells by specification, the hourly rows; the marked hour from the usages.
+    const meters = new RollupMeterSource(repos.usages, marks, meterHours, new UsageMeterSource(repos.usages));
+    const dimensions = { cells: ['USAGE_TYPE', 'STATUS'], specCells: ['USAGE_SPECIFICATION', 'STATUS'], rows: ['PRODUCT'] } as const;
+    for (const [read, groupBy] of Object.entries(dimensions)) {
+      const query = meterQuery({
+        aggregation: 'SUM',
+        value: 'volume',
+        from: day(0),
+        to: new Date(Date.UTC(2025, 0, 4)),
+        windowSize: 'DAY',
+        timeZone: 'Asia/Kolkata',
+        groupBy: groupBy.map((dimension) => ({ dimension })),
+      });
+      await shape(`rollup meter from the ${read}`, async () => {
+        for await (const row of meters.rows(query)) expect(row.value).toBeTypeOf('number');
+      });
+    }
     await maintainer.markBuckets(tenant, [{ kind: 'hour', hour: hourOf(day(5)) }]);
     await shape('rollup count of a tenant with an hour behind', () => reader.countAll(repos.usages));
     expect(problemsOf('rollup ')).toEqual([]);

@@ -502,9 +502,12 @@ describe('usageMeter', () => {
 describe('usageMeter from the rollups', () => {
   it('gives, once the rollups are recomputed, what the usages give: hours from their rollup, the rest from the usages', async () => {
     await rollupsSettled(stack.db);
-    let readRollups = 0;
+    // Reads of each rollup (the summaries' cells and quarters, the hourly rows) and of the usages.
+    const reads = { rows: 0, summaries: 0, usages: 0 };
     const watch = (event: CommandStartedEvent) => {
-      if (event.commandName === 'aggregate' && event.command.aggregate === 'meterHourRollups') readRollups += 1;
+      if (event.commandName === 'aggregate' && event.command.aggregate === 'meterHourRollups') reads.rows += 1;
+      if (event.commandName === 'find' && event.command.find === 'meterHourSummaries') reads.summaries += 1;
+      if (event.commandName === 'aggregate' && event.command.aggregate === 'productUsages') reads.usages += 1;
     };
     stack.db.client.on('commandStarted', watch);
     try {
@@ -519,19 +522,39 @@ describe('usageMeter from the rollups', () => {
           }
         }
       }
-      expect(readRollups, 'meters read the rollups').toBeGreaterThan(0);
-      // Grouped and filtered by dimensions a rollup keeps.
+      expect(reads.summaries, 'meters read the summaries').toBeGreaterThan(0);
+      // Grouped and filtered by the dimensions each rollup keeps: the summaries' cells (type and
+      // status), their cells by specification, the hourly rows (product); Kolkata's days cut every
+      // first hour at :30, which the quarters answer for the cells and the usages for the others.
       const [from, to] = ranges.DAY!;
-      const groupBy = [{ dimension: 'USAGE_TYPE' }, { dimension: 'STATUS' }];
-      const filter = { usageType: ['data', 'sms'], status: ['rated', 'billed'] };
-      const before = readRollups;
-      const rows = await rowsOf({ aggregation: 'SUM', value: 'volume', from, to, windowSize: 'DAY', timeZone: 'UTC', groupBy, filter });
-      expect(readRollups).toBeGreaterThan(before);
-      const chosen = seeded.filter((u) => ['data', 'sms'].includes(u.usageType) && ['rated', 'billed'].includes(u.status));
       const key = (vs: unknown[]) => JSON.stringify(vs);
-      expect(
-        sortedEntries(new Map(rows.map((row) => [`${label(Date.parse(row.windowStart), 'DAY', 'UTC')}|${key(row.groups.map((g) => g.value))}`, row.value]))),
-      ).toEqual(sortedEntries(expected('SUM', 'DAY', 'UTC', (u) => key([u.usageType, u.status]), chosen)));
+      const cases = [
+        {
+          groupBy: [{ dimension: 'USAGE_TYPE' }, { dimension: 'STATUS' }],
+          filter: { usageType: ['data', 'sms'], status: ['rated', 'billed'] },
+          read: 'summaries',
+        },
+        { groupBy: [{ dimension: 'USAGE_SPECIFICATION' }, { dimension: 'STATUS' }], filter: { status: ['rated', 'billed'] }, read: 'summaries' },
+        { groupBy: [{ dimension: 'PRODUCT' }, { dimension: 'USAGE_TYPE' }], filter: { usageType: ['data', 'sms'] }, read: 'rows' },
+      ] as const;
+      const valueOf = (u: Seeded, dimension: string) =>
+        dimension === 'USAGE_TYPE' ? u.usageType : dimension === 'STATUS' ? u.status : dimension === 'PRODUCT' ? u.product : u.spec;
+      for (const zone of ['UTC', 'Asia/Kolkata'] as const) {
+        for (const { groupBy, filter, read } of cases) {
+          const before = { ...reads };
+          const rows = await rowsOf({ aggregation: 'SUM', value: 'volume', from, to, windowSize: 'DAY', timeZone: zone, groupBy, filter });
+          expect(reads[read], `${groupBy.map((g) => g.dimension).join(', ')} in ${zone} reads the ${read}`).toBeGreaterThan(before[read]);
+          if (read === 'summaries' && groupBy[0].dimension === 'USAGE_TYPE')
+            expect(reads.usages, 'the cells and their quarters need no usage').toBe(before.usages);
+          const chosen = seeded.filter((u) =>
+            Object.entries(filter).every(([field, values]) => (values as readonly string[]).includes(field === 'usageType' ? u.usageType : u.status)),
+          );
+          expect(
+            sortedEntries(new Map(rows.map((row) => [`${label(Date.parse(row.windowStart), 'DAY', zone)}|${key(row.groups.map((g) => g.value))}`, row.value]))),
+            `${groupBy.map((g) => g.dimension).join(', ')} in ${zone}`,
+          ).toEqual(sortedEntries(expected('SUM', 'DAY', zone, (u) => key(groupBy.map((g) => valueOf(u, g.dimension))), chosen)));
+        }
+      }
     } finally {
       stack.db.client.off('commandStarted', watch);
     }

@@ -48,29 +48,63 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
   }
   // Meter rollups: per hour and dimensions, the counted usages (name null) and each numeric
   // characteristic's count, sum, min and max (a usage's first of a name); superseded ones left out.
-  const meters = new Map<string, { count: number; sum: number; min: number | null; max: number | null }>();
-  const fold = (key: string, value: number | null) => {
-    const known = meters.get(key) ?? { count: 0, sum: 0, min: null, max: null };
-    meters.set(key, {
+  type Folded = { count: number; sum: number; min: number | null; max: number | null };
+  const meters = new Map<string, Folded>();
+  const cells = new Map<string, Folded>();
+  const folder = (into: Map<string, Folded>) => (key: string, value: number | null) => {
+    const known = into.get(key) ?? { count: 0, sum: 0, min: null, max: null };
+    into.set(key, {
       count: known.count + 1,
       sum: value === null ? 0 : round(known.sum + value),
       min: value === null ? null : Math.min(known.min ?? value, value),
       max: value === null ? null : Math.max(known.max ?? value, value),
     });
   };
+  const fold = folder(meters);
+  const foldCell = folder(cells);
   for (const usage of usages) {
     const date = usage.usageDate as Date | undefined;
     if (!(date instanceof Date) || usage.status === 'superseded') continue;
     const hour = new Date(Math.floor(date.getTime() / hourMs) * hourMs).toISOString();
     const dims = [hour, usage.usageSpecification?.id ?? null, usage.usageType ?? null, usage.status, usage.product?.id ?? null];
-    fold(JSON.stringify([...dims, null]), null);
+    // The summaries' cells: by type and status, by quarter of the hour too, by specification too.
+    const quarter = Math.floor(date.getUTCMinutes() / 15);
+    const [spec, type] = [usage.usageSpecification?.id ?? null, usage.usageType ?? null];
+    const cellKeys = (name: string | null) => [
+      JSON.stringify([hour, name, 'cells', type, usage.status]),
+      JSON.stringify([hour, name, 'quarters', quarter, type, usage.status]),
+      JSON.stringify([hour, name, 'specCells', spec, type, usage.status]),
+    ];
+    const foldAll = (name: string | null, value: number | null) => {
+      fold(JSON.stringify([...dims, name]), value);
+      for (const key of cellKeys(name)) foldCell(key, value);
+    };
+    foldAll(null, null);
     const seen = new Set<string>();
     for (const c of (usage.usageCharacteristic ?? []) as { name: string; value: unknown }[]) {
       if (seen.has(c.name)) continue;
       seen.add(c.name);
-      if (typeof c.value === 'number') fold(JSON.stringify([...dims, c.name]), c.value);
+      if (typeof c.value === 'number') foldAll(c.name, c.value);
     }
   }
+  const storedSummaries = await db.collection('meterHourSummaries').find({ tenant }).toArray();
+  const storedCells = storedSummaries.flatMap((summary) => {
+    const hour = (summary.hour as Date).toISOString();
+    const key = (part: string, cell: Document) =>
+      JSON.stringify(
+        part === 'cells'
+          ? [hour, summary.name, part, cell.type, cell.status]
+          : part === 'quarters'
+            ? [hour, summary.name, part, cell.q, cell.type, cell.status]
+            : [hour, summary.name, part, cell.spec, cell.type, cell.status],
+      );
+    return (['cells', 'quarters', 'specCells'] as const).flatMap((part) =>
+      (summary[part] as Document[]).map((cell): [string, Folded] => [
+        key(part, cell),
+        { count: cell.count as number, sum: round(cell.sum as number), min: cell.min as number | null, max: cell.max as number | null },
+      ]),
+    );
+  });
   const storedMeters = await db.collection('meterHourRollups').find({ tenant }).toArray();
   const storedHours = await db.collection('usageHourRollups').find({ tenant }).toArray();
   const storedDays = await db.collection('kpiDayRollups').find({ tenant }).toArray();
@@ -84,6 +118,7 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
           { count: row.count as number, sum: round(row.sum as number), min: row.min as number | null, max: row.max as number | null },
         ]),
       ),
+      cells: sorted(storedCells),
       days: sorted(
         storedDays.map((row) => [
           [row.application, row.unit, row.day, row.consumer, row.provider].join('|'),
@@ -91,6 +126,6 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
         ]),
       ),
     },
-    recount: { hours: sorted([...hours]), days: sorted([...days]), meters: sorted([...meters]) },
+    recount: { hours: sorted([...hours]), days: sorted([...days]), meters: sorted([...meters]), cells: sorted([...cells]) },
   };
 }

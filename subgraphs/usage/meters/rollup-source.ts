@@ -4,6 +4,7 @@ import type { ProductUsageRepository } from '../product-usage/repository.js';
 import { hourMs } from '../rollups/buckets.js';
 import type { MarkRepository } from '../rollups/marks.js';
 import type { MeterHourRollupDocument, MeterHourRollupRepository } from '../rollups/meter-repository.js';
+import { addFold, type MeterCell, type MeterFold } from '../rollups/meter-summaries.js';
 import { meterMatch, meterPartialStages, windowIndex, type MeterPartialRow } from './pipeline.js';
 import type { MeterQuery } from './query.js';
 import type { MeterRow, MeterSource } from './source.js';
@@ -22,6 +23,21 @@ export function answersFromRollups(query: MeterQuery): boolean {
   return aggregation && query.windowSize !== 'MINUTE' && query.dimensionFilter !== null && query.groupBy.every((d) => isRollupDimension(d.dimension));
 }
 
+/**
+ * The smallest rollup that holds every dimension the query groups or filters by: the summaries'
+ * cells by type and status, their cells by specification too, or the hourly rows, which keep the
+ * product as well (rollups/meter-summaries.ts says why the summaries are smaller).
+ */
+export function rollupTier(query: MeterQuery): 'cells' | 'specCells' | 'rows' {
+  const used = new Set<string>([
+    ...query.groupBy.map((d) => rollupField[d.dimension as RollupDimension]),
+    ...Object.entries(query.dimensionFilter ?? {}).flatMap(([field, values]) => (values ? [field] : [])),
+  ]);
+  if ([...used].every((field) => field === 'type' || field === 'status')) return 'cells';
+  return [...used].every((field) => field !== 'product') ? 'specCells' : 'rows';
+}
+
+const quarterMs = 15 * 60_000;
 const floorHour = (t: number) => Math.floor(t / hourMs) * hourMs;
 const ceilHour = (t: number) => Math.ceil(t / hourMs) * hourMs;
 
@@ -36,13 +52,16 @@ function merged(ranges: [number, number][]): [number, number][] {
   return out;
 }
 
+type PartialRow = MeterPartialRow & { _id: { w: number } & Record<string, unknown> };
+
 /**
- * Meters of an hour or longer windows from the hourly meter rollups: every whole UTC hour inside
- * one window from its rollup, and from the usages what a rollup cannot answer exactly: the part of
- * the range before its first and after its last whole hour, the hours a window boundary cuts (a zone
- * with a half-hour offset cuts every day's first hour), and the hours marked (a write under way or
- * not yet recomputed, rollups/maintainer.ts). Each part is folded to count, sum, min and max and the
- * parts are combined, so the answer is the one the usages give. Anything else goes to `usages`.
+ * Meters of an hour or longer windows from the meter rollups: every whole UTC hour inside one
+ * window from the smallest rollup that holds the query's dimensions (rollupTier), and the hours a
+ * boundary cuts (the range's ends, and in a zone offset by :30 or :45 every window's first hour)
+ * from the summaries' quarters where the cuts fall on quarters and the query fits the cells, else
+ * from the usages; marked hours (a write under way or not yet recomputed, rollups/maintainer.ts)
+ * always from the usages. Each part is folded to count, sum, min and max and the parts are
+ * combined, so the answer is the one the usages give. Anything else goes to `fromUsages`.
  */
 export class RollupMeterSource implements MeterSource {
   constructor(
@@ -64,49 +83,59 @@ export class RollupMeterSource implements MeterSource {
       yield* this.fromUsages.rows(query);
       return;
     }
-    const from = query.bounds[0]!.getTime();
-    const to = query.bounds.at(-1)!.getTime();
+    const tier = rollupTier(query);
+    const bounds = query.bounds.map((bound) => bound.getTime());
+    const [from, to] = [bounds[0]!, bounds.at(-1)!];
+    // The hours a boundary cuts, and whether every cut in each falls on a quarter of the hour.
+    const cut = new Map<number, boolean>();
+    for (const bound of bounds) if (bound % hourMs) cut.set(floorHour(bound), (cut.get(floorHour(bound)) ?? true) && bound % quarterMs === 0);
+    const markedHours = new Set(
+      marked.flatMap((mark) => (mark.hour && mark.hour.getTime() >= floorHour(from) && mark.hour.getTime() < to ? [mark.hour.getTime()] : [])),
+    );
+    const quarterHours = [...cut].flatMap(([hour, onQuarters]) => (tier === 'cells' && onQuarters && !markedHours.has(hour) ? [hour] : []));
+    const usageHours = [...new Set([...[...cut.keys()].filter((hour) => !quarterHours.includes(hour)), ...markedHours])];
+    const ranges = merged(usageHours.map((hour): [number, number] => [Math.max(hour, from), Math.min(hour + hourMs, to)]));
     const [first, last] = [ceilHour(from), floorHour(to)];
-    // Hours not taken from their rollup: cut by a window boundary, or marked.
-    const cut = query.bounds.slice(1, -1).flatMap((bound) => (bound.getTime() % hourMs ? [floorHour(bound.getTime())] : []));
-    const markedHours = marked.flatMap((mark) => (mark.hour && mark.hour.getTime() >= from - hourMs && mark.hour.getTime() < to ? [mark.hour.getTime()] : []));
-    const fromUsageHours = [...new Set([...cut, ...markedHours])];
-    const ranges = merged([
-      [from, Math.min(first, to)],
-      [Math.max(last, from), to],
-      ...fromUsageHours.map((hour): [number, number] => [Math.max(hour, from), Math.min(hour + hourMs, to)]),
-    ]);
+    const except = [...cut.keys(), ...markedHours].filter((hour) => hour >= first && hour < last);
 
-    const parts = new Map<string, MeterPartialRow & { w: number; groups: unknown[] }>();
-    const add = (w: number, groups: unknown[], row: MeterPartialRow) => {
+    const parts = new Map<string, MeterFold & { w: number; groups: unknown[] }>();
+    const add = (w: number, groups: unknown[], row: MeterFold) => {
       const key = JSON.stringify([w, groups]);
       const known = parts.get(key);
-      if (!known) return void parts.set(key, { ...row, w, groups });
-      known.count += row.count;
-      known.sum += row.sum;
-      known.min = known.min === null ? row.min : row.min === null ? known.min : Math.min(known.min, row.min);
-      known.max = known.max === null ? row.max : row.max === null ? known.max : Math.max(known.max, row.max);
+      if (known) addFold(known, row);
+      else parts.set(key, { count: row.count, sum: row.sum, min: row.min, max: row.max, w, groups });
     };
     const groupsOf = (id: Record<string, unknown>) => query.groupBy.map((_, n) => id[`g${n}`] ?? null);
 
     if (ranges.length) {
       const inRanges: Filter<ProductUsageDocument> = { $or: ranges.map(([a, b]) => ({ usageDate: { $gte: new Date(a), $lt: new Date(b) } })) };
       const match = meterMatch(query);
-      for await (const row of this.usages.aggregateLive<MeterPartialRow & { _id: { w: number } & Record<string, unknown> }>(
-        { ...match, $and: [...(match.$and ?? []), inRanges] },
-        meterPartialStages(query),
-      )) {
+      for await (const row of this.usages.aggregateLive<PartialRow>({ ...match, $and: [...(match.$and ?? []), inRanges] }, meterPartialStages(query))) {
         add(row._id.w, groupsOf(row._id), row);
       }
     }
-    if (first < last) {
-      const rows = await this.rollups.aggregate<MeterPartialRow & { _id: { w: number } & Record<string, unknown> }>(
+    if (tier === 'rows' && first < last) {
+      const rows = await this.rollups.aggregate<PartialRow>(
         tenant,
-        this.rollupMatch(query, first, last, fromUsageHours),
+        this.rollupMatch(query, first, last, except),
         this.rollupStages(query),
         'Aggregating usages',
       );
       for (const row of rows) add(row._id.w, groupsOf(row._id), row);
+    }
+    if (tier !== 'rows' && first < last) {
+      for (const summary of await this.rollups.summariesOf(tenant, query.value, { first, last, except }, tier, 'Aggregating usages')) {
+        const w = windowOf(bounds, summary.hour.getTime());
+        for (const cell of summary[tier]) if (cellMatches(query, cell)) add(w, cellGroups(query, cell), cell);
+      }
+    }
+    if (quarterHours.length) {
+      for (const summary of await this.rollups.summariesOf(tenant, query.value, { only: quarterHours }, 'quarters', 'Aggregating usages')) {
+        for (const cell of summary.quarters) {
+          const start = summary.hour.getTime() + cell.q! * quarterMs;
+          if (start >= from && start < to && cellMatches(query, cell)) add(windowOf(bounds, start), cellGroups(query, cell), cell);
+        }
+      }
     }
     for (const part of parts.values()) {
       if (!part.count) continue;
@@ -146,7 +175,28 @@ export class RollupMeterSource implements MeterSource {
   }
 }
 
-function finalValue(query: MeterQuery, part: MeterPartialRow): number {
+/** The index of the window holding instant `t` (within the bounds): the last bound at or before it. */
+function windowOf(bounds: readonly number[], t: number): number {
+  let [lo, hi] = [0, bounds.length - 1];
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (t < bounds[mid]!) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
+
+/** Whether a summary's cell is within the query's filter (of type, status and specification: rollupTier). */
+function cellMatches(query: MeterQuery, cell: MeterCell): boolean {
+  const filter = query.dimensionFilter!;
+  const within = (values: readonly string[] | undefined, value: string | null | undefined) => !values || (value != null && values.includes(value));
+  return within(filter.type, cell.type) && within(filter.status, cell.status) && within(filter.spec, cell.spec);
+}
+
+const cellGroups = (query: MeterQuery, cell: MeterCell): unknown[] =>
+  query.groupBy.map((d) => cell[rollupField[d.dimension as RollupDimension] as 'type' | 'status' | 'spec'] ?? null);
+
+function finalValue(query: MeterQuery, part: MeterFold): number {
   switch (query.aggregation) {
     case 'COUNT':
       return part.count;

@@ -5,7 +5,7 @@ import { defaultUsageSort, usagePaths } from './filters.js';
 import type { PendingEvent, ProductUsageDocument } from './documents.js';
 import { hourMs, kpiDayKey } from '../rollups/buckets.js';
 import type { KpiDayValues } from '../rollups/repository.js';
-import type { MeterHourValues } from '../rollups/meter-repository.js';
+import type { MeterQuarterValues } from '../rollups/meter-repository.js';
 import { uncountedStatus } from '../meters/pipeline.js';
 
 export const usageCollectionName = 'productUsages';
@@ -221,21 +221,23 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
 
   /**
    * The meter rollups of these hours (rollups/meter-repository.ts), recomputed from their usages:
-   * per hour and dimensions the usages counted (`name` null), and per numeric characteristic (a
+   * per hour, quarter of the hour and dimensions the usages counted (`name` null), and per numeric characteristic (a
    * usage's first of that name, as meters/pipeline.ts reads it) its count, sum, min and max.
    * Superseded usages are left out, as meters leave them out.
    */
-  async meterHours(hours: readonly Date[], { background = false } = {}): Promise<MeterHourValues[]> {
+  async meterHours(hours: readonly Date[], { background = false } = {}): Promise<MeterQuarterValues[]> {
     if (!hours.length) return [];
     const match = this.scope({ $or: hours.map(inHour), status: { $ne: 'superseded' }, ...this.live });
     const dimensions = {
       h: { $dateTrunc: { date: '$usageDate', unit: 'hour' } },
+      // The quarter of the hour: the summaries keep quarters so a zone offset by :30 or :45 cuts no hour (meter-repository.ts).
+      q: { $floor: { $divide: [{ $minute: '$usageDate' }, 15] } },
       spec: { $ifNull: ['$usageSpecification.id', null] },
       type: { $ifNull: ['$usageType', null] },
       status: '$status',
       product: { $ifNull: ['$product.id', null] },
     };
-    const key = { h: '$h', spec: '$spec', type: '$type', status: '$status', product: '$product' };
+    const key = { h: '$h', q: '$q', spec: '$spec', type: '$type', status: '$status', product: '$product' };
     const counts: Document[] = [{ $match: match }, { $project: dimensions }, { $group: { _id: key, count: { $sum: 1 } } }];
     const values: Document[] = [
       { $match: match },
@@ -246,7 +248,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       { $match: { $expr: { $isNumber: '$v' } } },
       {
         $group: {
-          _id: { n: '$_id.n', h: '$_id.h', spec: '$_id.spec', type: '$_id.type', status: '$_id.status', product: '$_id.product' },
+          _id: { n: '$_id.n', h: '$_id.h', q: '$_id.q', spec: '$_id.spec', type: '$_id.type', status: '$_id.status', product: '$_id.product' },
           count: { $sum: 1 },
           sum: { $sum: '$v' },
           min: { $min: '$v' },
@@ -255,7 +257,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       },
     ];
     type Row = {
-      _id: { n?: string; h: Date; spec: string | null; type: string | null; status: string; product: string | null };
+      _id: { n?: string; h: Date; q: number; spec: string | null; type: string | null; status: string; product: string | null };
       count: number;
       sum?: number;
       min?: number;
@@ -269,8 +271,9 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
         ]),
       'Aggregating usages',
     );
-    const row = ({ _id, count, sum, min, max }: Row, name: string | null): MeterHourValues => ({
+    const row = ({ _id, count, sum, min, max }: Row, name: string | null): MeterQuarterValues => ({
       hour: _id.h,
+      quarter: _id.q,
       spec: _id.spec,
       type: _id.type,
       status: _id.status,

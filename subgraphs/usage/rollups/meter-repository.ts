@@ -1,6 +1,7 @@
-import type { Db, Document, Filter } from 'mongodb';
+import type { Collection, Db, Document, Filter } from 'mongodb';
 import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
 import { DocumentRepository } from '../../shared/repository.js';
+import { foldBy, summariesOf, type MeterHourSummaryDocument, type SummaryPart } from './meter-summaries.js';
 
 /** The dimensions a meter rollup keeps: those a meter can group and filter by that hold one value per usage. */
 export interface MeterDimensions {
@@ -24,6 +25,11 @@ export interface MeterHourValues extends MeterDimensions {
   max: number | null;
 }
 
+/** What the maintainer recomputes an hour into: its values by quarter of the hour too (meter-summaries.ts). */
+export interface MeterQuarterValues extends MeterHourValues {
+  quarter: number;
+}
+
 export interface MeterHourRollupDocument extends MeterHourValues {
   _id: string;
   tenant: string;
@@ -35,27 +41,81 @@ export interface MeterHourRollupDocument extends MeterHourValues {
  * takes marked hours from the usages sees every acknowledged write.
  */
 export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollupDocument> {
+  private constructor(
+    collection: Collection<MeterHourRollupDocument>,
+    /** The meter summaries (meter-summaries.ts), kept with the rows under the same marks. */
+    private readonly summaries: Collection<MeterHourSummaryDocument>,
+  ) {
+    super(collection, 'meter rollup');
+  }
+
   static async open(db: Db): Promise<MeterHourRollupRepository> {
     return new MeterHourRollupRepository(
       await this.collectionWithIndexes<MeterHourRollupDocument>(db, 'meterHourRollups', [{ tenant: 1, hour: 1, name: 1 }]),
-      'meter rollup',
+      await this.collectionWithIndexes<MeterHourSummaryDocument>(db, 'meterHourSummaries', [{ tenant: 1, name: 1, hour: 1 }]),
     );
   }
 
-  /** Replaces the rollups of these hours of `tenant` with `rows` (every row's hour is one of them). */
-  async replace(tenant: string, hours: readonly Date[], rows: readonly MeterHourValues[]): Promise<void> {
+  /** Replaces the rollups and summaries of these hours of `tenant` with `rows` (every row's hour is one of them). */
+  async replace(tenant: string, hours: readonly Date[], rows: readonly MeterQuarterValues[]): Promise<void> {
     if (!hours.length) return;
     const id = (row: MeterHourValues) => JSON.stringify([tenant, row.hour.toISOString(), row.name, row.spec, row.type, row.status, row.product]);
+    const hourRows = foldBy(rows, (row) => [row.hour.getTime(), row.name, row.spec, row.type, row.status, row.product]).map(
+      ({ quarter: _quarter, ...row }): MeterHourValues => row,
+    );
+    const summaries = summariesOf(tenant, rows);
     await withDriverErrors(async () => {
-      // The rows no longer there go first; the hours stay marked meanwhile, so no reader takes them from here.
-      await this.collection.deleteMany({ tenant, hour: { $in: [...hours] }, _id: { $nin: rows.map(id) } }, { comment: backgroundComment });
-      if (rows.length) {
+      // What is no longer there goes first; the hours stay marked meanwhile, so no reader takes them from here.
+      await this.collection.deleteMany({ tenant, hour: { $in: [...hours] }, _id: { $nin: hourRows.map(id) } }, { comment: backgroundComment });
+      if (hourRows.length) {
         await this.collection.bulkWrite(
-          rows.map((row) => ({ replaceOne: { filter: { _id: id(row) }, replacement: { ...row, tenant }, upsert: true } })),
+          hourRows.map((row) => ({ replaceOne: { filter: { _id: id(row) }, replacement: { ...row, tenant }, upsert: true } })),
+          { ordered: false, comment: backgroundComment },
+        );
+      }
+      await this.summaries.deleteMany({ tenant, hour: { $in: [...hours] }, _id: { $nin: summaries.map((s) => s._id) } }, { comment: backgroundComment });
+      if (summaries.length) {
+        await this.summaries.bulkWrite(
+          summaries.map((summary) => ({ replaceOne: { filter: { _id: summary._id }, replacement: summary, upsert: true } })),
           { ordered: false, comment: backgroundComment },
         );
       }
     }, 'Storing meter rollups');
+  }
+
+  /** Per hour (its start in ms), the usages the tenant's meter summaries count: the repair pass compares them with a recount. */
+  async summaryCountsOf(tenant: string): Promise<Map<number, number>> {
+    return withDriverErrors(async () => {
+      const counts = new Map<number, number>();
+      const found = this.summaries.find({ tenant, name: null }, { projection: { hour: 1, 'cells.count': 1 }, comment: backgroundComment });
+      for await (const { hour, cells } of found)
+        counts.set(
+          hour.getTime(),
+          cells.reduce((total, cell) => total + cell.count, 0),
+        );
+      return counts;
+    }, 'Reading meter summaries');
+  }
+
+  /**
+   * The tenant's summaries of `name` for the hours in [first, last) but `except`, or (`only`) of
+   * those hours alone, with one part of each. `what` names the client's read in an error.
+   */
+  async summariesOf(
+    tenant: string,
+    name: string | null,
+    hours: { first: number; last: number; except: readonly number[] } | { only: readonly number[] },
+    part: SummaryPart,
+    what: string,
+  ): Promise<Pick<MeterHourSummaryDocument, 'hour' | SummaryPart>[]> {
+    const hour =
+      'only' in hours
+        ? { $in: hours.only.map((t) => new Date(t)) }
+        : { $gte: new Date(hours.first), $lt: new Date(hours.last), ...(hours.except.length ? { $nin: hours.except.map((t) => new Date(t)) } : {}) };
+    return withDriverErrors(
+      () => this.summaries.find({ tenant, name, hour }, { ...this.bounded, projection: { _id: 0, hour: 1, [part]: 1 }, batchSize: 1_000 }).toArray(),
+      what,
+    );
   }
 
   /** Per hour (its start in ms), the usages the tenant's meter rollups count: the repair pass compares them with a recount. */

@@ -36,14 +36,22 @@ export class RollupRepair {
       for (const hour of storedHours.keys()) if (!actualHours.has(hour)) wrong.push({ kind: 'hour', hour: hour === null ? null : new Date(hour) });
       // The meter rollups' counts too (they are recomputed with the hour): an hour they lack (rollups
       // made before meter rollups existed, or usages loaded around the API) is marked.
-      const [metered, storedMeters] = await Promise.all([
+      // The meter summaries likewise (meter-summaries.ts: rollups made before summaries existed).
+      const [metered, storedMeters, summarized] = await Promise.all([
         this.usages.forTenant(tenant).allHourCounts({ countedByMeters: true }),
         this.meterHours.countsOf(tenant),
+        this.meterHours.summaryCountsOf(tenant),
       ]);
       const alreadyWrong = new Set(wrong.map((bucket) => (bucket.kind === 'hour' ? (bucket.hour?.getTime() ?? null) : undefined)));
-      for (const [hour, count] of metered)
-        if (hour !== null && storedMeters.get(hour) !== count && !alreadyWrong.has(hour)) wrong.push({ kind: 'hour', hour: new Date(hour) });
-      for (const hour of storedMeters.keys()) if (!metered.has(hour) && !alreadyWrong.has(hour)) wrong.push({ kind: 'hour', hour: new Date(hour) });
+      const markHour = (hour: number) => {
+        if (alreadyWrong.has(hour)) return;
+        alreadyWrong.add(hour);
+        wrong.push({ kind: 'hour', hour: new Date(hour) });
+      };
+      for (const stored of [storedMeters, summarized]) {
+        for (const [hour, count] of metered) if (hour !== null && stored.get(hour) !== count) markHour(hour);
+        for (const hour of stored.keys()) if (!metered.has(hour)) markHour(hour);
+      }
       const [actualDays, storedDays] = await Promise.all([this.usages.forTenant(tenant).allKpiDayTotals(), this.kpiDays.totalsOf(tenant)]);
       for (const [key, totals] of actualDays) {
         const stored = storedDays.get(key);
