@@ -53,6 +53,7 @@ const schema = z.object({
   INGEST_MAX_JOB_USAGES: z.coerce.number().int().min(1).max(100_000).default(10_000),
   INGEST_JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   INGEST_JOB_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
+  INGEST_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   INGEST_JOB_LIST_LIMIT: z.coerce.number().int().min(1).default(1000),
   INGEST_LATE_WINDOW_DAYS: z.coerce.number().int().min(0).default(45),
   INGEST_DEFAULT_PROVIDER: z.string().min(1).max(200).default('default'),
@@ -225,6 +226,8 @@ export interface IngestConfig {
   maxJobUsages: number;
   jobChunkSize: number;
   jobStaleMs: number;
+  /** Jobs one usage process runs at once (bench/RESULTS.md, ingestion: 2 left the database idle between a job's round trips). */
+  jobConcurrency: number;
   jobListLimit: number;
   lateWindowDays: number;
   defaultProvider: string;
@@ -302,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJobUsages: e.INGEST_MAX_JOB_USAGES,
       jobChunkSize: e.INGEST_JOB_CHUNK_SIZE,
       jobStaleMs: e.INGEST_JOB_STALE_MS,
+      jobConcurrency: e.INGEST_JOB_CONCURRENCY,
       jobListLimit: e.INGEST_JOB_LIST_LIMIT,
       lateWindowDays: e.INGEST_LATE_WINDOW_DAYS,
       defaultProvider: e.INGEST_DEFAULT_PROVIDER,

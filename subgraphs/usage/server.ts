@@ -121,7 +121,7 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
     ingestBatches,
     ingestErrors,
     ingestor,
-    { chunkSize: settings.ingest.jobChunkSize, concurrency: 2, staleAfterMs: settings.ingest.jobStaleMs },
+    { chunkSize: settings.ingest.jobChunkSize, concurrency: settings.ingest.jobConcurrency, staleAfterMs: settings.ingest.jobStaleMs },
     logger.child('ingestion'),
     new IngestRejections(events, logger.child('ingestion')),
   );
