@@ -90,7 +90,8 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
   const storedSummaries = await db.collection('meterHourSummaries').find({ tenant }).toArray();
   const storedCells = storedSummaries.flatMap((summary) => {
     const hour = (summary.hour as Date).toISOString();
-    const key = (part: string, cell: Document) =>
+    const part = summary.part as string;
+    const key = (cell: Document) =>
       JSON.stringify(
         part === 'cells'
           ? [hour, summary.name, part, cell.type, cell.status]
@@ -98,12 +99,10 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
             ? [hour, summary.name, part, cell.q, cell.type, cell.status]
             : [hour, summary.name, part, cell.spec, cell.type, cell.status],
       );
-    return (['cells', 'quarters', 'specCells'] as const).flatMap((part) =>
-      (summary[part] as Document[]).map((cell): [string, Folded] => [
-        key(part, cell),
-        { count: cell.count as number, sum: round(cell.sum as number), min: cell.min as number | null, max: cell.max as number | null },
-      ]),
-    );
+    return (summary.cells as Document[]).map((cell): [string, Folded] => [
+      key(cell),
+      { count: cell.count as number, sum: round(cell.sum as number), min: cell.min as number | null, max: cell.max as number | null },
+    ]);
   });
   const storedMeters = await db.collection('meterHourRollups').find({ tenant }).toArray();
   const storedHours = await db.collection('usageHourRollups').find({ tenant }).toArray();

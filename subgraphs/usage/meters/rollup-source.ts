@@ -126,12 +126,12 @@ export class RollupMeterSource implements MeterSource {
     if (tier !== 'rows' && first < last) {
       for (const summary of await this.rollups.summariesOf(tenant, query.value, { first, last, except }, tier, 'Aggregating usages')) {
         const w = windowOf(bounds, summary.hour.getTime());
-        for (const cell of summary[tier]) if (cellMatches(query, cell)) add(w, cellGroups(query, cell), cell);
+        for (const cell of summary.cells) if (cellMatches(query, cell)) add(w, cellGroups(query, cell), cell);
       }
     }
     if (quarterHours.length) {
       for (const summary of await this.rollups.summariesOf(tenant, query.value, { only: quarterHours }, 'quarters', 'Aggregating usages')) {
-        for (const cell of summary.quarters) {
+        for (const cell of summary.cells) {
           const start = summary.hour.getTime() + cell.q! * quarterMs;
           if (start >= from && start < to && cellMatches(query, cell)) add(windowOf(bounds, start), cellGroups(query, cell), cell);
         }

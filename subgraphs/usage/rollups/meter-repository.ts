@@ -52,7 +52,7 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
   static async open(db: Db): Promise<MeterHourRollupRepository> {
     return new MeterHourRollupRepository(
       await this.collectionWithIndexes<MeterHourRollupDocument>(db, 'meterHourRollups', [{ tenant: 1, hour: 1, name: 1 }]),
-      await this.collectionWithIndexes<MeterHourSummaryDocument>(db, 'meterHourSummaries', [{ tenant: 1, name: 1, hour: 1 }]),
+      await this.collectionWithIndexes<MeterHourSummaryDocument>(db, 'meterHourSummaries', [{ tenant: 1, name: 1, part: 1, hour: 1 }]),
     );
   }
 
@@ -87,7 +87,7 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
   async summaryCountsOf(tenant: string): Promise<Map<number, number>> {
     return withDriverErrors(async () => {
       const counts = new Map<number, number>();
-      const found = this.summaries.find({ tenant, name: null }, { projection: { hour: 1, 'cells.count': 1 }, comment: backgroundComment });
+      const found = this.summaries.find({ tenant, name: null, part: 'cells' }, { projection: { hour: 1, 'cells.count': 1 }, comment: backgroundComment });
       for await (const { hour, cells } of found)
         counts.set(
           hour.getTime(),
@@ -98,8 +98,8 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
   }
 
   /**
-   * The tenant's summaries of `name` for the hours in [first, last) but `except`, or (`only`) of
-   * those hours alone, with one part of each. `what` names the client's read in an error.
+   * The tenant's summaries of `name` and `part` for the hours in [first, last) but `except`, or
+   * (`only`) of those hours alone. `what` names the client's read in an error.
    */
   async summariesOf(
     tenant: string,
@@ -107,13 +107,13 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
     hours: { first: number; last: number; except: readonly number[] } | { only: readonly number[] },
     part: SummaryPart,
     what: string,
-  ): Promise<Pick<MeterHourSummaryDocument, 'hour' | SummaryPart>[]> {
+  ): Promise<Pick<MeterHourSummaryDocument, 'hour' | 'cells'>[]> {
     const hour =
       'only' in hours
         ? { $in: hours.only.map((t) => new Date(t)) }
         : { $gte: new Date(hours.first), $lt: new Date(hours.last), ...(hours.except.length ? { $nin: hours.except.map((t) => new Date(t)) } : {}) };
     return withDriverErrors(
-      () => this.summaries.find({ tenant, name, hour }, { ...this.bounded, projection: { _id: 0, hour: 1, [part]: 1 }, batchSize: 1_000 }).toArray(),
+      () => this.summaries.find({ tenant, name, part, hour }, { ...this.bounded, projection: { _id: 0, hour: 1, cells: 1 }, batchSize: 1_000 }).toArray(),
       what,
     );
   }
