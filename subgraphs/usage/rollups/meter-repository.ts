@@ -98,20 +98,17 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
   }
 
   /**
-   * The tenant's summaries of `name` and `part` for the hours in [first, last) but `except`, or
-   * (`only`) of those hours alone. `what` names the client's read in an error.
+   * The tenant's summaries of `name` and `part` for the hours in [first, last), or (`only`) of
+   * those hours alone. `what` names the client's read in an error.
    */
   async summariesOf(
     tenant: string,
     name: string | null,
-    hours: { first: number; last: number; except: readonly number[] } | { only: readonly number[] },
+    hours: { first: number; last: number } | { only: readonly number[] },
     part: SummaryPart,
     what: string,
   ): Promise<Pick<MeterHourSummaryDocument, 'hour' | 'cells'>[]> {
-    const hour =
-      'only' in hours
-        ? { $in: hours.only.map((t) => new Date(t)) }
-        : { $gte: new Date(hours.first), $lt: new Date(hours.last), ...(hours.except.length ? { $nin: hours.except.map((t) => new Date(t)) } : {}) };
+    const hour = 'only' in hours ? { $in: hours.only.map((t) => new Date(t)) } : { $gte: new Date(hours.first), $lt: new Date(hours.last) };
     return withDriverErrors(
       () => this.summaries.find({ tenant, name, part, hour }, { ...this.bounded, projection: { _id: 0, hour: 1, cells: 1 }, batchSize: 1_000 }).toArray(),
       what,
