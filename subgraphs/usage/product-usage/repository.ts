@@ -6,6 +6,7 @@ import type { PendingEvent, ProductUsageDocument } from './documents.js';
 import { hourMs, kpiDayKey } from '../rollups/buckets.js';
 import type { KpiDayValues } from '../rollups/repository.js';
 import type { MeterQuarterValues } from '../rollups/meter-repository.js';
+import { addFold } from '../rollups/meter-summaries.js';
 import { uncountedStatus } from '../meters/pipeline.js';
 
 export const usageCollectionName = 'productUsages';
@@ -248,13 +249,10 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
           product: usage.product?.id ?? null,
         };
         const key = JSON.stringify([hour.getTime(), dimensions.quarter, name, dimensions.spec, dimensions.type, dimensions.status, dimensions.product]);
+        const one = { count: 1, sum: value ?? 0, min: value, max: value };
         const known = rows.get(key);
-        if (!known) return void rows.set(key, { ...dimensions, count: 1, sum: value ?? 0, min: value, max: value });
-        known.count += 1;
-        if (value === null) return;
-        known.sum += value;
-        known.min = Math.min(known.min ?? value, value);
-        known.max = Math.max(known.max ?? value, value);
+        if (known) addFold(known, one);
+        else rows.set(key, { ...dimensions, ...one });
       };
       for await (const usage of this.collection.find(match, { ...this.options(background), projection, batchSize: 5_000 })) {
         if (!(usage.usageDate instanceof Date)) continue;
