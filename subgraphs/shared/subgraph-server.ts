@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
@@ -85,7 +85,14 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
     schema,
     includeStacktraceInErrorResponses: false,
     // Federated tracing (ftv1) is for Apollo's usage reporting, which this gateway does not consume.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), requestLog(log), ...(options.metrics ? [operationMetrics(options.metrics.metrics)] : [])],
+    // Cache-control hints neither (no @cacheControl, no response cache): the default plugin's
+    // willResolveField wraps every field resolver, about 30 ms of a 30-day hourly meter's 21,000 rows.
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      requestLog(log),
+      ...(options.metrics ? [operationMetrics(options.metrics.metrics)] : []),
+    ],
     formatError: createErrorFormatter((message, error) => log.error(message, error)),
   });
   await apollo.start();

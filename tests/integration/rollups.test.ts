@@ -5,7 +5,8 @@ import { MarkRepository } from '../../subgraphs/usage/rollups/marks.js';
 import { RollupRepair } from '../../subgraphs/usage/rollups/repair.js';
 import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
 import { ProductUsageRepository } from '../../subgraphs/usage/product-usage/repository.js';
-import { CreateUsageDocument, DeleteUsageDocument, UpdateUsageDocument, UsagesDocument } from '../operations/generated.js';
+import { CreateUsageDocument, DeleteUsageDocument, MeterRowsDocument, UpdateUsageDocument, UsagesDocument } from '../operations/generated.js';
+import { unpackCells, type SummaryPart } from '../../subgraphs/usage/rollups/meter-summaries.js';
 import { createUsage } from '../support/fixtures.js';
 import { rollupsAndRecount, rollupsSettled } from '../support/rollups.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
@@ -102,6 +103,50 @@ describe('the unfiltered count', () => {
     expect(await totalCount()).toBe(before + 30);
     expect(await repair.pass()).toBe(0);
     const { stored, recount } = await rollupsAndRecount(stack.db, tenant);
+    expect(stored).toEqual(recount);
+  });
+
+  it('rewrites meter summaries stored before their cells were packed, and reads them meanwhile', async () => {
+    await rollupsSettled(stack.db);
+    const summaries = stack.db.collection('meterHourSummaries');
+    const { stored: before } = await rollupsAndRecount(stack.db, tenant);
+    // The summaries as an earlier release stored them: the cells as documents, no packed field.
+    const packed = await summaries.find({ tenant }).toArray();
+    expect(packed.length).toBeGreaterThan(0);
+    for (const summary of packed) {
+      const cells = unpackCells(summary.part as SummaryPart, summary as never);
+      await summaries.replaceOne({ _id: summary._id }, { tenant, hour: summary.hour, name: summary.name, part: summary.part, cells });
+    }
+    const meter = {
+      aggregation: 'COUNT' as const,
+      from: '2026-08-01T00:00:00Z',
+      to: '2026-12-01T00:00:00Z',
+      windowSize: 'DAY' as const,
+      timeZone: 'Asia/Kolkata',
+      groupBy: [{ dimension: 'STATUS' as const }],
+    };
+    const rows = async () => dataOf(await stack.request(MeterRowsDocument, { input: meter })).usageMeter.rows;
+    const expected = await rows();
+    expect(expected.length).toBeGreaterThan(0);
+
+    const db = stack.db;
+    const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
+      ProductUsageRepository.open(db),
+      MarkRepository.open(db),
+      HourRollupRepository.open(db),
+      KpiDayRollupRepository.open(db),
+      MeterHourRollupRepository.open(db),
+    ]);
+    const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, defaultRollupTiming, createLogger('warn'));
+    const repair = new RollupRepair(usages, hours, kpiDays, meterHours, maintainer);
+    const hoursStored = new Set(packed.map((summary) => (summary.hour as Date).getTime())).size;
+    expect(await repair.pass()).toBe(hoursStored);
+    await rollupsSettled(stack.db);
+    expect(await summaries.countDocuments({ tenant, packed: { $exists: false } })).toBe(0);
+    expect(await repair.pass()).toBe(0);
+    expect(await rows()).toEqual(expected);
+    const { stored, recount } = await rollupsAndRecount(stack.db, tenant);
+    expect(stored).toEqual(before);
     expect(stored).toEqual(recount);
   });
 

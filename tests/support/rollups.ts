@@ -1,5 +1,6 @@
 import { setTimeout as poll } from 'node:timers/promises';
 import type { Db, Document } from 'mongodb';
+import { unpackCells, type MeterCell, type MeterHourSummaryDocument, type SummaryPart } from '../../subgraphs/usage/rollups/meter-summaries.js';
 
 const hourMs = 3_600_000;
 /** Sums added in another order differ in their last bits. */
@@ -91,7 +92,7 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
   const storedCells = storedSummaries.flatMap((summary) => {
     const hour = (summary.hour as Date).toISOString();
     const part = summary.part as string;
-    const key = (cell: Document) =>
+    const key = (cell: MeterCell) =>
       JSON.stringify(
         part === 'cells'
           ? [hour, summary.name, part, cell.type, cell.status]
@@ -99,9 +100,9 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
             ? [hour, summary.name, part, cell.q, cell.type, cell.status]
             : [hour, summary.name, part, cell.spec, cell.type, cell.status],
       );
-    return (summary.cells as Document[]).map((cell): [string, Folded] => [
+    return unpackCells(part as SummaryPart, summary as unknown as MeterHourSummaryDocument).map((cell): [string, Folded] => [
       key(cell),
-      { count: cell.count as number, sum: round(cell.sum as number), min: cell.min as number | null, max: cell.max as number | null },
+      { count: cell.count, sum: round(cell.sum), min: cell.min, max: cell.max },
     ]);
   });
   const storedMeters = await db.collection('meterHourRollups').find({ tenant }).toArray();

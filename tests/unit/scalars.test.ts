@@ -24,6 +24,16 @@ describe('DateTime', () => {
   it('serializes Dates as ISO strings', () => {
     expect(DateTime.serialize(new Date('2026-11-24T10:00:00Z'))).toBe('2026-11-24T10:00:00.000Z');
   });
+
+  it('serializes a Date changed in place since it was last serialized as it is now', () => {
+    const date = new Date('2026-11-24T10:00:00Z');
+    expect(DateTime.serialize(date)).toBe('2026-11-24T10:00:00.000Z');
+    expect(DateTime.serialize(date)).toBe('2026-11-24T10:00:00.000Z');
+    date.setUTCHours(11);
+    expect(DateTime.serialize(date)).toBe('2026-11-24T11:00:00.000Z');
+    expect(DateTime.serialize('2026-11-24T12:00:00Z')).toBe('2026-11-24T12:00:00.000Z');
+    expect(DateTime.serialize(date)).toBe('2026-11-24T11:00:00.000Z');
+  });
 });
 
 describe('JSON values', () => {

@@ -98,13 +98,8 @@ export class RollupMeterSource implements MeterSource {
     const [first, last] = [ceilHour(from), floorHour(to)];
     const except = [...cut.keys(), ...markedHours].filter((hour) => hour >= first && hour < last);
 
-    const parts = new Map<string, MeterFold & { w: number; groups: unknown[] }>();
-    const add = (w: number, groups: unknown[], row: MeterFold) => {
-      const key = JSON.stringify([w, groups]);
-      const known = parts.get(key);
-      if (known) addFold(known, row);
-      else parts.set(key, { count: row.count, sum: row.sum, min: row.min, max: row.max, w, groups });
-    };
+    const parts = new Folds();
+    const add = (w: number, groups: unknown[], row: MeterFold) => parts.add(w, groups, row);
     const groupsOf = (id: Record<string, unknown>) => query.groupBy.map((_, n) => id[`g${n}`] ?? null);
 
     // The parts read at once (each after the marks, which must come first: rollups/reader.ts).
@@ -141,7 +136,7 @@ export class RollupMeterSource implements MeterSource {
         if (start >= from && start < to && cellMatches(query, cell)) add(windowOf(bounds, start), cellGroups(query, cell), cell);
       }
     }
-    for (const part of parts.values()) {
+    for (const part of parts.all) {
       if (!part.count) continue;
       yield { window: part.w, groups: part.groups, value: finalValue(query, part) };
     }
@@ -176,6 +171,34 @@ export class RollupMeterSource implements MeterSource {
         },
       },
     ];
+  }
+}
+
+type Part = MeterFold & { w: number; groups: unknown[] };
+
+/**
+ * Folds by window and groups, in maps nested by window then by each group's value: the values the
+ * rollups keep are strings or null, which a Map tells apart as they are, so no key is built per
+ * cell (a JSON key per cell was 8 ms of a 30-day meter's 21,000 cells, with the garbage it made).
+ */
+class Folds {
+  private readonly root = new Map<unknown, unknown>();
+  readonly all: Part[] = [];
+
+  add(w: number, groups: unknown[], row: MeterFold): void {
+    let level = this.root;
+    let key: unknown = w;
+    for (const group of groups) {
+      let next = level.get(key) as Map<unknown, unknown> | undefined;
+      if (!next) level.set(key, (next = new Map()));
+      level = next;
+      key = group;
+    }
+    const known = level.get(key) as Part | undefined;
+    if (known) return addFold(known, row);
+    const part: Part = { count: row.count, sum: row.sum, min: row.min, max: row.max, w, groups };
+    level.set(key, part);
+    this.all.push(part);
   }
 }
 

@@ -48,8 +48,19 @@ export function timeZoneOf(name: string): Intl.DateTimeFormat {
   return format;
 }
 
+/** The last offset computed: each window's start is the previous one's end, whose offset nextBoundary just read. */
+const lastOffset = { zone: null as Intl.DateTimeFormat | null, t: NaN, offset: 0 };
+
 /** The zone's offset from UTC at instant `t` (ms): local wall-clock time minus UTC, to the second. */
 export function offsetAt(zone: Intl.DateTimeFormat, t: number): number {
+  if (zone === lastOffset.zone && t === lastOffset.t) return lastOffset.offset;
+  const offset = wallClockAt(zone, t) - Math.floor(t / 1000) * 1000;
+  Object.assign(lastOffset, { zone, t, offset });
+  return offset;
+}
+
+/** The local wall-clock time at instant `t`, to the second, written as a UTC instant. */
+function wallClockAt(zone: Intl.DateTimeFormat, t: number): number {
   const fields: Record<string, string> = {};
   for (const part of zone.formatToParts(t)) fields[part.type] = part.value;
   const year = Number(fields.year);
@@ -57,7 +68,7 @@ export function offsetAt(zone: Intl.DateTimeFormat, t: number): number {
   // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
   wall.setUTCFullYear(fields.era === 'BC' || fields.era === 'B' ? 1 - year : year, Number(fields.month) - 1, Number(fields.day));
   wall.setUTCHours(Number(fields.hour), Number(fields.minute), Number(fields.second), 0);
-  return wall.getTime() - Math.floor(t / 1000) * 1000;
+  return wall.getTime();
 }
 
 /** The first instant in (lo, hi] whose offset is not `offsetLo` (the offset at lo); `hi` must have another. */

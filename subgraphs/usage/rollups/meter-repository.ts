@@ -1,7 +1,7 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
 import { DocumentRepository } from '../../shared/repository.js';
-import { foldBy, summariesOf, type MeterHourSummaryDocument, type SummaryPart } from './meter-summaries.js';
+import { foldBy, summariesOf, unpackCells, type MeterCell, type MeterHourSummaryDocument, type SummaryPart } from './meter-summaries.js';
 
 /** The dimensions a meter rollup keeps: those a meter can group and filter by that hold one value per usage. */
 export interface MeterDimensions {
@@ -83,15 +83,22 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
     }, 'Storing meter rollups');
   }
 
-  /** Per hour (its start in ms), the usages the tenant's meter summaries count: the repair pass compares them with a recount. */
+  /**
+   * Per hour (its start in ms), the usages the tenant's meter summaries count: the repair pass
+   * compares them with a recount. Summaries stored before the cells were packed are left out, so
+   * the repair pass finds their hours missing and has them recomputed, packed.
+   */
   async summaryCountsOf(tenant: string): Promise<Map<number, number>> {
     return withDriverErrors(async () => {
       const counts = new Map<number, number>();
-      const found = this.summaries.find({ tenant, name: null, part: 'cells' }, { projection: { hour: 1, 'cells.count': 1 }, comment: backgroundComment });
-      for await (const { hour, cells } of found)
+      const found = this.summaries.find(
+        { tenant, name: null, part: 'cells', packed: { $exists: true } },
+        { projection: { hour: 1, strings: 1, packed: 1 }, comment: backgroundComment },
+      );
+      for await (const summary of found)
         counts.set(
-          hour.getTime(),
-          cells.reduce((total, cell) => total + cell.count, 0),
+          summary.hour.getTime(),
+          unpackCells('cells', summary).reduce((total, cell) => total + cell.count, 0),
         );
       return counts;
     }, 'Reading meter summaries');
@@ -107,12 +114,16 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
     hours: { first: number; last: number } | { only: readonly number[] },
     part: SummaryPart,
     what: string,
-  ): Promise<Pick<MeterHourSummaryDocument, 'hour' | 'cells'>[]> {
+  ): Promise<{ hour: Date; cells: MeterCell[] }[]> {
     const hour = 'only' in hours ? { $in: hours.only.map((t) => new Date(t)) } : { $gte: new Date(hours.first), $lt: new Date(hours.last) };
-    return withDriverErrors(
-      () => this.summaries.find({ tenant, name, part, hour }, { ...this.bounded, projection: { _id: 0, hour: 1, cells: 1 }, batchSize: 1_000 }).toArray(),
+    const found = await withDriverErrors(
+      () =>
+        this.summaries
+          .find({ tenant, name, part, hour }, { ...this.bounded, projection: { _id: 0, hour: 1, strings: 1, packed: 1, cells: 1 }, batchSize: 1_000 })
+          .toArray(),
       what,
     );
+    return found.map((summary) => ({ hour: summary.hour, cells: cellsOf(part, summary) }));
   }
 
   /** Per hour (its start in ms), the usages the tenant's meter rollups count: the repair pass compares them with a recount. */
@@ -133,4 +144,12 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
   aggregate<T extends Document>(tenant: string, filter: Filter<MeterHourRollupDocument>, stages: Document[], what: string): Promise<T[]> {
     return withDriverErrors(() => this.collection.aggregate<T>([{ $match: { ...filter, tenant } }, ...stages], this.bounded).toArray(), what);
   }
+}
+
+/**
+ * A summary's cells. One stored before the cells were packed holds them as documents (`cells`):
+ * read as they are until the maintainer or the repair pass (summaryCountsOf) recomputes its hour.
+ */
+function cellsOf(part: SummaryPart, summary: Partial<MeterHourSummaryDocument> & { cells?: MeterCell[] }): MeterCell[] {
+  return summary.packed ? unpackCells(part, { strings: summary.strings ?? [], packed: summary.packed }) : (summary.cells ?? []);
 }
