@@ -1,4 +1,11 @@
 import type { Db } from 'mongodb';
+import { createLogger } from '../../platform/logger.js';
+import type { ProductUsageDocument } from '../../subgraphs/usage/product-usage/documents.js';
+import { ProductUsageRepository } from '../../subgraphs/usage/product-usage/repository.js';
+import { defaultRollupTiming, RollupMaintainer } from '../../subgraphs/usage/rollups/maintainer.js';
+import { MarkRepository } from '../../subgraphs/usage/rollups/marks.js';
+import { MeterHourRollupRepository } from '../../subgraphs/usage/rollups/meter-repository.js';
+import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
 import { ingestionSpecificationId } from '../../subgraphs/specification/ingestion-repository.js';
 import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../../subgraphs/usage/ingestion/usages.js';
 import { benchCaller } from '../auth.js';
@@ -109,10 +116,10 @@ async function viaMutation(system: SystemProcess, batches: UtsUsage[][]): Promis
   return (batches.length * batch) / ((performance.now() - start) / 1000);
 }
 
-/** The documents ingestion stores for these usages, inserted raw with the same batching and concurrency. */
-export async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
+/** The documents ingestion stores for these usages, batch by batch. */
+function documentsOf(batches: UtsUsage[][]): ProductUsageDocument[][] {
   const now = new Date();
-  const docs = batches.map((usages) =>
+  return batches.map((usages) =>
     usages.map((u) => {
       const n = normalize({ ...u, datetime: new Date(u.datetime) }, 'default');
       const key = idempotencyKey(n);
@@ -125,6 +132,11 @@ export async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<numb
       );
     }),
   );
+}
+
+/** The documents ingestion stores for these usages, inserted raw with the same batching and concurrency. */
+export async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
+  const docs = documentsOf(batches);
   const collection = db.collection(rawCollection);
   // The same indexes as the usages collection ingestion writes to: the baseline pays for them too.
   const indexes = (await db.collection('productUsages').listIndexes().toArray()).filter((index) => index.name !== '_id_');
@@ -140,6 +152,60 @@ export async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<numb
   const start = performance.now();
   await pool(docs, async (chunk) => void (await collection.insertMany(chunk as never[], { ordered: false })));
   return (batches.length * batch) / ((performance.now() - start) / 1000);
+}
+
+/**
+ * What the rollups cost ingestion (issue 17: ingestion with rollups at least 0.8x ingestion
+ * without them), in usages/s on `db`'s own usages: the documents ingestion stores, inserted as it
+ * inserts them (insertMany, unordered, the same batches and concurrency), without rollups, and with
+ * them: inside RollupMaintainer.around (the two marks of every write), then until every bucket they
+ * marked has been recomputed (by this maintainer's drain or a running subgraph's), which production
+ * does in the background. Each round's usages are removed after it (untimed), so every round
+ * starts from the same data. Only the storage path, the part rollups add to: the rest of ingestion
+ * (HTTP, GraphQL, rules, events, jobs) is the same either way, so the whole path's ratio is higher.
+ */
+export async function rollupCost(db: Db, batches: () => UtsUsage[][], rounds: number): Promise<{ without: number[]; with: number[] }> {
+  const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
+    ProductUsageRepository.open(db),
+    MarkRepository.open(db),
+    HourRollupRepository.open(db),
+    KpiDayRollupRepository.open(db),
+    MeterHourRollupRepository.open(db),
+  ]);
+  // Marks taken at once: a bench measures the work, not the settle time that lets a write land first.
+  const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, { ...defaultRollupTiming, settleMs: 0 }, createLogger('warn'));
+  const collection = db.collection<ProductUsageDocument>('productUsages');
+  const insert = (docs: ProductUsageDocument[]) => collection.insertMany(docs, { ordered: false });
+  const settled = async () => {
+    for (;;) {
+      await maintainer.drain();
+      const left = [...(await marks.ofTenant(benchCaller.tenant, 'hour', 0, 'bench')), ...(await marks.ofTenant(benchCaller.tenant, 'kpiDay', 0, 'bench'))];
+      if (!left.length) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const rate = async (write: (docs: ProductUsageDocument[]) => Promise<unknown>, after = async () => {}) => {
+    const docs = documentsOf(batches());
+    const start = performance.now();
+    await pool(docs, async (chunk) => void (await write(chunk)));
+    await after();
+    const seconds = (performance.now() - start) / 1000;
+    // Removed again, not timed, with their rollups brought back: each round starts where the first did.
+    const all = docs.flat();
+    await maintainer.around(benchCaller.tenant, all, () => collection.deleteMany({ _id: { $in: all.map((doc) => doc._id) } }));
+    await settled();
+    return all.length / seconds;
+  };
+  // Alternating, so drift on the machine touches both alike.
+  const rates = { without: [] as number[], with: [] as number[] };
+  // One round of each unmeasured: the first pays for connections, JIT and marks other writes left.
+  await rate(insert);
+  await rate((docs) => maintainer.around(benchCaller.tenant, docs, () => insert(docs)), settled);
+  for (let round = 0; round < rounds; round++) {
+    rates.without.push(await rate(insert));
+    rates.with.push(await rate((docs) => maintainer.around(benchCaller.tenant, docs, () => insert(docs)), settled));
+  }
+  return rates;
 }
 
 export const ingestion: Scenario = {

@@ -20,7 +20,7 @@ import { repairRollups } from '../../subgraphs/usage/rollups/repair.js';
 import { createLogger } from '../../platform/logger.js';
 import { meterQuery } from '../../subgraphs/usage/meters/query.js';
 import { meterMatch, meterStages } from '../../subgraphs/usage/meters/pipeline.js';
-import { freshUsages, setIngestionAuthorization, viaInsertMany, viaJobs } from './ingestion.js';
+import { freshUsages, rollupCost, setIngestionAuthorization, viaInsertMany, viaJobs } from './ingestion.js';
 
 /**
  * Issue 13: the volume scenario. A database of `--volume-usages` usages (1,000,000 by default; see
@@ -382,6 +382,7 @@ export const volume: Scenario = {
       const meterTo = new Date(Date.UTC(new Date(last).getUTCFullYear(), new Date(last).getUTCMonth(), new Date(last).getUTCDate()));
       const meterFrom = new Date(meterTo.getTime() - 30 * 86_400_000);
       const meterFailures: string[] = [];
+      const meterAnswers: Figures['meterAnswers'] = [];
       const byTypeAndStatus = [{ dimension: 'USAGE_TYPE' as const }, { dimension: 'STATUS' as const }];
       const bySpecAndStatus = [{ dimension: 'USAGE_SPECIFICATION' as const }, { dimension: 'STATUS' as const }];
       for (const [windowSize, limitMs, timeZone, groupBy, groupNames] of [
@@ -408,8 +409,12 @@ export const volume: Scenario = {
         const name = `${limitMs ? '' : 'for information: '}\`usageMeter\` SUM by ${windowSize}, 30 days, ${timeZone}, by ${groupNames}`;
         // One try first: on the big database the meter may run into DB_TIMEOUT_MS, and then the
         // figure is how long the same aggregation takes the driver without that bound.
+        let answered = 0;
         const tried = await gql(meterQueryText, variables).then(
-          () => null,
+          (data: { usageMeter: { rows: unknown[] } }) => {
+            answered = data.usageMeter.rows.length;
+            return null;
+          },
           (error: unknown) => (error instanceof Error ? error.message : String(error)),
         );
         if (tried) {
@@ -421,6 +426,8 @@ export const volume: Scenario = {
           log(`volume: meter by ${windowSize} failed on the big database (${tried.slice(0, 100)}); driver ${fixed(driverMs, 0)} ms`);
           continue;
         }
+        const smallAnswer = (await post(smallStack.gateway.url, meterQueryText, variables)) as { usageMeter: { rows: unknown[] } };
+        meterAnswers.push({ name, rows: answered, smallRows: smallAnswer.usageMeter.rows.length });
         const [o, o10, d, d10] = await alternateSamples(
           [() => gql(meterQueryText, variables), () => post(smallStack.gateway.url, meterQueryText, variables), raw(big), raw(small)],
           Math.min(samples, 30),
@@ -501,7 +508,13 @@ export const volume: Scenario = {
       setIngestionAuthorization(auth.authorization);
       const ingestRates = { jobs: [] as number[], raw: [] as number[] };
       let ingestError = '';
+      let rollupRates = { without: [] as number[], with: [] as number[] };
       try {
+        // First, on the seed as it is: the rollups' part of storing, each round from the same data.
+        rollupRates = await rollupCost(big, freshUsages, 3);
+        log(
+          `volume: storage with rollups ${rollupRates.with.map((r) => fixed(r, 0)).join(', ')}, without ${rollupRates.without.map((r) => fixed(r, 0)).join(', ')} usages/s`,
+        );
         await viaJobs({ restUrl: rest.url }, freshUsages().slice(0, 1));
         for (let round = 0; round < 2; round++) {
           ingestRates.raw.push(await viaInsertMany(big, freshUsages()));
@@ -537,7 +550,9 @@ export const volume: Scenario = {
           driverExport,
           ingestRates,
           ingestError,
+          rollupRates,
           meterFailures,
+          meterAnswers,
           load,
           uptimeStart,
           uptimeEnd,
@@ -620,7 +635,11 @@ interface Figures {
   driverExport: number;
   ingestRates: { jobs: number[]; raw: number[] };
   ingestError: string;
+  /** The storage path with the rollups and without them, round by round (ingestion.ts, rollupCost). */
+  rollupRates: { without: number[]; with: number[] };
   meterFailures: string[];
+  /** Rows of each meter's answer, on the big database and on the small one. */
+  meterAnswers: { name: string; rows: number; smallRows: number }[];
   load: { connections: number; duration: number };
   uptimeStart: string;
   uptimeEnd: string;
@@ -654,6 +673,10 @@ function describe(f: Figures): string {
   const scale = median(page.ours) / median(pageSmall.ours);
   const rawRatio = median(page.ours) / median(page.driver);
   const jobsRatio = median(f.ingestRates.jobs.map((rate, i) => rate / f.ingestRates.raw[i]!));
+  const rollupRatio = median(f.rollupRates.with.map((rate, i) => rate / f.rollupRates.without[i]!));
+  // Seconds a usage the rollups add to storing it, taken off the jobs path's time per usage.
+  const addedPerUsage = 1 / median(f.rollupRates.with) - 1 / median(f.rollupRates.without);
+  const jobsRollupRatio = 1 - addedPerUsage * median(f.ingestRates.jobs);
   const peak = (values: number[]) => Math.max(...values.filter((v) => !Number.isNaN(v)));
   const ex = f.exported;
   const exportRows =
@@ -751,6 +774,14 @@ function describe(f: Figures): string {
           f.ingestError || `${fixed(jobsRatio, 2)}x`,
           met(!f.ingestError && jobsRatio >= 0.5),
         ],
+        [
+          `ingestion with the rollups / without them (issue 17). Measured on the storage path, 5,000 usages per round, ${f.rollupRates.with.length} rounds alternating (bench/scenarios/ingestion.ts, rollupCost): insertMany as ingestion stores them ${fixed(median(f.rollupRates.without), 0)} usages/s; inside the rollup marks and until every bucket they marked is recomputed ${fixed(median(f.rollupRates.with), 0)} usages/s. The \`/usagesJobs\` path above without them is estimated as its time less the time the rollups added per usage there`,
+          '≥ 0.8x',
+          f.rollupRates.with.length
+            ? `storage path ${fixed(rollupRatio, 2)}x; \`/usagesJobs\` ${fixed(jobsRollupRatio, 2)}x (estimated)`
+            : f.ingestError || 'not measured',
+          f.rollupRates.with.length ? `${met(jobsRollupRatio >= 0.8)} (estimated)` : met(false),
+        ],
       ],
     ),
     '',
@@ -760,27 +791,36 @@ function describe(f: Figures): string {
     '',
     "**What limits the rows that miss** (the ratio column says where the time goes: near 1x, the database). DocumentDB's",
     'indexes give no order, so a sorted list is a top-N sort of its matches (docs/database.md, "Sorted pages are a top-N',
-    'sort"). The unfiltered newest-first page and cursor pages are read through recency windows (a `creationDate` range that',
-    "fills the page: 47-90 ms and 17-21 ms over five runs where the driver's plain sort takes 1.2-1.8 s; a window of the 214 newest usages still costs about 65 ms in DocumentDB, a range on the second key of the compound index); what windows do not cover misses:",
-    "`totalCount` and the REST lists' `X-Total-Count` are a `countDocuments` over the tenant's 500,000 index entries (about",
-    '0.5 s of the REST list and the REST cursor page); offset 10,000 sorts the 10,020 newest of the window that holds them;',
-    'specification and status is a filtered list (no window): the planner picks `{tenant, status}` (about 190,000 `rated`',
-    'entries) over `{tenant, usageSpecification.id}` (about 4,000), then sorts, and a `hint` of the latter takes about 28 ms',
-    'instead of about 400 (measured by hand with `explain`); the compound index `{tenant, usageSpecification.id, status}` added since makes it 21 ms. The day filter is an index range of about 5,500 usages, the',
-    "party filter one of tens, where the gateway's own hops (gateway, usage subgraph, one fetch of names, 5-10 ms on this",
-    'loaded machine) decide. The daily aggregates are two `$group`s over a month of one KPI (about 33,000 ingested usages',
-    'of the tenant): database time too. Ingestion: 0.72x here; 0.30x, 0.52x and 0.55x in earlier runs of this',
-    "session beside other engineers' test runs (load 4 to 5).",
+    'sort"). The unfiltered newest-first page and the cursor pages are read through recency windows (a `creationDate`',
+    "range that fills the page, docs/database.md), where the driver's plain sort reads the tenant's 500,000 usages;",
+    "`totalCount` and the REST lists' `X-Total-Count` come from the hourly rollups (docs/rollups.md). Offset 10,000 still",
+    'sorts the 10,020 newest of the window that holds them, which is why the issue allows the cursor page instead. The',
+    'filtered lists use their own index and then sort its matches: the day filter is an index range of about 5,500 usages',
+    "(database time: the driver's column), the party filter one of tens, where the gateway's own hops (gateway, usage",
+    'subgraph, one fetch of names) decide. The daily aggregates are two `$group`s over a month of one KPI (about 33,000',
+    'ingested usages of the tenant). Ingestion through jobs goes through the REST facade, the gateway, the job runner, the',
+    "rules, the rollup marks and the events for each job of 200 usages; its ratio moves with the machine's load (0.46x to",
+    '0.72x over the runs of 2026-12-02 and 2026-12-03).',
     '',
     '**Meters (issue 17).** The 30-day meters by type and status read the meter summaries (docs/meters.md, "From the',
-    'rollups"): 720 documents of about 30 cells, and for Kolkata the quarters of the 30 hours its days cut; no usage. Timed',
-    'by hand in one process (the rollup source alone, no GraphQL, three tries): 86-160 ms for the DAY meter and 65-94 ms for',
-    'the HOUR one at 1,000,000 usages, 15-35 ms at 10,000. Reading the 720 summaries is 50-95 ms of that (about 2 MB from',
-    "FerretDB). So the HOUR meter's time is mostly its 21,424 rows going through the subgraph's GraphQL execution, the",
-    "gateway and JSON, which is the size of the answer, not the number of usages; the DAY meter's 930 rows cost little",
-    'there, and its time is the database read. Before the summaries, on the same seed this morning, the DAY meter took',
-    '11.0 s. Grouped by specification and status (for information) an hour has about 200 cells (nearly as many as usages),',
-    'and the 30 cut hours come from the usages: 6.8 s, not analysed further.',
+    'rollups"): 720 documents of packed cells, and for Kolkata the quarters of the 30 hours its days cut; no usage. Their',
+    'cost follows the rows of the answer and the cells read, and both grow with the data until every combination of the',
+    'dimensions occurs in every hour; at 10,000 usages (about 2 usages an hour per tenant) most hours hold one or two cells,',
+    'at 1,000,000 about 30:',
+    '',
+    ...f.meterAnswers.map((answer) => {
+      const row = f.rows.find((r) => r.name === answer.name);
+      const smallRow = row && f.rows[f.rows.indexOf(row) + 1];
+      if (!row || !smallRow)
+        return `- ${answer.name}: ${answer.rows.toLocaleString('en')} rows; ${answer.smallRows.toLocaleString('en')} on the small database`;
+      const perRow = (ms: number, rows: number) => (rows ? `${fixed((ms * 1000) / rows, 0)} µs a row` : 'no row');
+      return `- ${answer.name}: ${answer.rows.toLocaleString('en')} rows (${perRow(median(row.ours), answer.rows)}); on ${f.config.volumeSmallUsages.toLocaleString('en')} usages ${answer.smallRows.toLocaleString('en')} rows (${perRow(median(smallRow.ours), answer.smallRows)})`;
+    }),
+    '',
+    "The HOUR meter's rows each go through the subgraph's GraphQL execution, its JSON, the gateway's parse, projection and",
+    'JSON again: measured by hand on this seed, about two thirds of its time is the subgraph (of which the rollup source is',
+    'about 15 ms) and the rest the gateway. Grouped by specification and status (for information) an hour has about 200',
+    'cells, nearly as many as usages, and the 30 cut hours come from the usages, not the quarters (docs/meters.md).',
     '',
     '<!-- volume:end -->',
   ].join('\n');

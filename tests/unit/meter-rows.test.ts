@@ -86,4 +86,40 @@ describe('meter rows', () => {
     ]);
     expect(from.read).toBe(meterLimits.rows + 1);
   });
+
+  it('tells groups apart by their values, an object from the string of its JSON, and counts each once toward the limit', async () => {
+    const values: unknown[][] = [
+      ['a', 1],
+      ['a', '1'],
+      [{ a: 1 }, 1],
+      ['{"a":1}', 1],
+      [null, 1],
+      ['null', 1],
+      [true, 1],
+      ['true', 1],
+      [[1], 1],
+      ['[1]', 1],
+    ];
+    const rows = [0, 1].flatMap((window) => values.map((groups) => ({ window, groups, value: 1 })));
+    const read = await readMeter(
+      source(rows),
+      query([
+        { dimension: 'CHARACTERISTIC', name: 'g' },
+        { dimension: 'CHARACTERISTIC', name: 'h' },
+      ]),
+    );
+    expect(read).toHaveLength(20);
+    const distinct = new Set(read.map((row) => JSON.stringify(row.groups.map((group) => group.value))));
+    expect(distinct.size).toBe(10);
+    for (const groups of values) expect(distinct.has(JSON.stringify(groups))).toBe(true);
+    // Just within the limit with these ten, past it with one more.
+    const filler = Array.from({ length: meterLimits.groups - values.length }, (_, n) => ({ window: 0, groups: [`filler-${n}`, 1], value: 1 }));
+    const twoDims = query([
+      { dimension: 'CHARACTERISTIC', name: 'g' },
+      { dimension: 'CHARACTERISTIC', name: 'h' },
+    ]);
+    expect(await readMeter(source([...rows, ...filler]), twoDims)).toHaveLength(20 + filler.length);
+    const [code] = await refusal(readMeter(source([...rows, ...filler, { window: 1, groups: ['one more', 1], value: 1 }]), twoDims));
+    expect(code).toBe('BAD_USER_INPUT');
+  });
 });
