@@ -17,12 +17,21 @@ export interface BenchAuth {
   env: Record<string, string>;
   /** `Authorization` for requests to our gateway and the REST facade. */
   authorization: string;
+  /**
+   * The same for a tenant of its own (`ingestTenant`), for what a scenario writes and removes while
+   * it measures reads of benchCaller's data: removed documents leave dead index entries behind (until
+   * a vacuum) where the measured tenant's newest-first pages read (docs/database.md).
+   */
+  ingestAuthorization: string;
   /** The signed caller headers a subgraph requires (for the other gateways, which sign nothing of their own). */
   signedCaller(): Record<string, string>;
 }
 
 /** The one caller of the run: the token's, and the one the other gateways sign for. */
 export const benchCaller = { tenant: 'bench', subject: 'bench', scopes: ['admin'] as const };
+
+/** The tenant of BenchAuth.ingestAuthorization. */
+export const ingestTenant = 'bench-ingest';
 
 /** What the other gateways add to each subgraph request (they read INTERNAL_AUTH_SECRET from the bench). */
 export function signedBenchCaller(secret = process.env.INTERNAL_AUTH_SECRET!): Record<string, string> {
@@ -37,15 +46,18 @@ export async function createBenchAuth(dataDir: string): Promise<BenchAuth> {
   writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
   const internalSecret = randomBytes(32).toString('base64url');
   const caller = benchCaller;
-  const token = await new SignJWT({ tenant: caller.tenant, scope: caller.scopes.join(' ') })
-    .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-    .setSubject(caller.subject)
-    .setIssuedAt()
-    .setExpirationTime('3h')
-    .sign(privateKey);
+  const tokenOf = (tenant: string) =>
+    new SignJWT({ tenant, scope: caller.scopes.join(' ') })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .setSubject(caller.subject)
+      .setIssuedAt()
+      .setExpirationTime('3h')
+      .sign(privateKey);
+  const [token, ingestToken] = await Promise.all([tokenOf(caller.tenant), tokenOf(ingestTenant)]);
   return {
     env: { AUTH_PUBLIC_KEY_FILE: publicKeyFile, AUTH_PUBLIC_KEY_ALG: 'ES256', INTERNAL_AUTH_SECRET: internalSecret },
     authorization: `Bearer ${token}`,
+    ingestAuthorization: `Bearer ${ingestToken}`,
     signedCaller: () => signedBenchCaller(internalSecret),
   };
 }

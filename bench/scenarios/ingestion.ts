@@ -117,13 +117,12 @@ async function viaMutation(system: SystemProcess, batches: UtsUsage[][]): Promis
 }
 
 /** The documents ingestion stores for these usages, batch by batch. */
-function documentsOf(batches: UtsUsage[][]): ProductUsageDocument[][] {
+function documentsOf(batches: UtsUsage[][], tenant: string): ProductUsageDocument[][] {
   const now = new Date();
   return batches.map((usages) =>
     usages.map((u) => {
       const n = normalize({ ...u, datetime: new Date(u.datetime) }, 'default');
       const key = idempotencyKey(n);
-      const tenant = benchCaller.tenant;
       return ingestedUsageDocument(
         n,
         { tenant, key, hash: contentHash(n), specificationId: ingestionSpecificationId(tenant, n.application, n.unit), jobId: null },
@@ -135,8 +134,8 @@ function documentsOf(batches: UtsUsage[][]): ProductUsageDocument[][] {
 }
 
 /** The documents ingestion stores for these usages, inserted raw with the same batching and concurrency. */
-export async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<number> {
-  const docs = documentsOf(batches);
+export async function viaInsertMany(db: Db, batches: UtsUsage[][], tenant = benchCaller.tenant): Promise<number> {
+  const docs = documentsOf(batches, tenant);
   const collection = db.collection(rawCollection);
   // The same indexes as the usages collection ingestion writes to: the baseline pays for them too.
   const indexes = (await db.collection('productUsages').listIndexes().toArray()).filter((index) => index.name !== '_id_');
@@ -164,7 +163,7 @@ export async function viaInsertMany(db: Db, batches: UtsUsage[][]): Promise<numb
  * starts from the same data. Only the storage path, the part rollups add to: the rest of ingestion
  * (HTTP, GraphQL, rules, events, jobs) is the same either way, so the whole path's ratio is higher.
  */
-export async function rollupCost(db: Db, batches: () => UtsUsage[][], rounds: number): Promise<{ without: number[]; with: number[] }> {
+export async function rollupCost(db: Db, tenant: string, batches: () => UtsUsage[][], rounds: number): Promise<{ without: number[]; with: number[] }> {
   const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
     ProductUsageRepository.open(db),
     MarkRepository.open(db),
@@ -179,20 +178,20 @@ export async function rollupCost(db: Db, batches: () => UtsUsage[][], rounds: nu
   const settled = async () => {
     for (;;) {
       await maintainer.drain();
-      const left = [...(await marks.ofTenant(benchCaller.tenant, 'hour', 0, 'bench')), ...(await marks.ofTenant(benchCaller.tenant, 'kpiDay', 0, 'bench'))];
+      const left = [...(await marks.ofTenant(tenant, 'hour', 0, 'bench')), ...(await marks.ofTenant(tenant, 'kpiDay', 0, 'bench'))];
       if (!left.length) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
   const rate = async (write: (docs: ProductUsageDocument[]) => Promise<unknown>, after = async () => {}) => {
-    const docs = documentsOf(batches());
+    const docs = documentsOf(batches(), tenant);
     const start = performance.now();
     await pool(docs, async (chunk) => void (await write(chunk)));
     await after();
     const seconds = (performance.now() - start) / 1000;
     // Removed again, not timed, with their rollups brought back: each round starts where the first did.
     const all = docs.flat();
-    await maintainer.around(benchCaller.tenant, all, () => collection.deleteMany({ _id: { $in: all.map((doc) => doc._id) } }));
+    await maintainer.around(tenant, all, () => collection.deleteMany({ _id: { $in: all.map((doc) => doc._id) } }));
     await settled();
     return all.length / seconds;
   };
@@ -200,10 +199,10 @@ export async function rollupCost(db: Db, batches: () => UtsUsage[][], rounds: nu
   const rates = { without: [] as number[], with: [] as number[] };
   // One round of each unmeasured: the first pays for connections, JIT and marks other writes left.
   await rate(insert);
-  await rate((docs) => maintainer.around(benchCaller.tenant, docs, () => insert(docs)), settled);
+  await rate((docs) => maintainer.around(tenant, docs, () => insert(docs)), settled);
   for (let round = 0; round < rounds; round++) {
     rates.without.push(await rate(insert));
-    rates.with.push(await rate((docs) => maintainer.around(benchCaller.tenant, docs, () => insert(docs)), settled));
+    rates.with.push(await rate((docs) => maintainer.around(tenant, docs, () => insert(docs)), settled));
   }
   return rates;
 }

@@ -303,23 +303,12 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
    * document with the same _id exists (ids derived from a key: the same thing stored before); any
    * other failure throws.
    */
-  async insertNew(docs: readonly T[]): Promise<Set<number>> {
-    const duplicates = new Set<number>();
-    if (!docs.length) return duplicates;
-    try {
-      await this.collection.insertMany(
-        docs.map((doc) => this.stamp(doc) as OptionalUnlessRequiredId<T>),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), `Storing ${this.noun}s`);
-      // One error or a readonly list (OneOrMore): Array.isArray would narrow the list to any[], concat keeps the type.
-      for (const writeError of ([] as WriteError[]).concat(error.writeErrors)) {
-        if (writeError.code !== 11000) return withDriverErrors(() => Promise.reject(error), `Storing ${this.noun}s`);
-        duplicates.add(writeError.index);
-      }
-    }
-    return duplicates;
+  insertNew(docs: readonly T[]): Promise<Set<number>> {
+    return insertNew(
+      this.collection,
+      docs.map((doc) => this.stamp(doc)),
+      `Storing ${this.noun}s`,
+    );
   }
 
   // Updates and deletes by id are one command each, on the tenant-scoped filter: another tenant's
@@ -335,4 +324,25 @@ export class DocumentRepository<T extends { _id: string }> implements CursorPage
   async delete(id: string): Promise<T | null> {
     return withDriverErrors(() => this.collection.findOneAndDelete(this.byId(id)) as Promise<T | null>, `Deleting a ${this.noun}`);
   }
+}
+
+/**
+ * Inserts what it can of `docs` into `collection` in one unordered command. Returns the indexes
+ * refused because a document with the same _id exists; any other failure throws (`what` names the
+ * write in the error).
+ */
+export async function insertNew<T extends Document>(collection: Collection<T>, docs: readonly T[], what: string): Promise<Set<number>> {
+  const duplicates = new Set<number>();
+  if (!docs.length) return duplicates;
+  try {
+    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) return withDriverErrors(() => Promise.reject(error), what);
+    // One error or a readonly list (OneOrMore): Array.isArray would narrow the list to any[], concat keeps the type.
+    for (const writeError of ([] as WriteError[]).concat(error.writeErrors)) {
+      if (writeError.code !== 11000) return withDriverErrors(() => Promise.reject(error), what);
+      duplicates.add(writeError.index);
+    }
+  }
+  return duplicates;
 }

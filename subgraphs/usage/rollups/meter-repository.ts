@@ -1,6 +1,6 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
-import { DocumentRepository } from '../../shared/repository.js';
+import { DocumentRepository, insertNew } from '../../shared/repository.js';
 import { foldBy, summariesOf, unpackCells, type MeterCell, type MeterHourSummaryDocument, type SummaryPart } from './meter-summaries.js';
 
 /** The dimensions a meter rollup keeps: those a meter can group and filter by that hold one value per usage. */
@@ -65,21 +65,20 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
     );
     const summaries = summariesOf(tenant, rows);
     await withDriverErrors(async () => {
-      // What is no longer there goes first; the hours stay marked meanwhile, so no reader takes them from here.
-      await this.collection.deleteMany({ tenant, hour: { $in: [...hours] }, _id: { $nin: hourRows.map(id) } }, { comment: backgroundComment });
-      if (hourRows.length) {
-        await this.collection.bulkWrite(
-          hourRows.map((row) => ({ replaceOne: { filter: { _id: id(row) }, replacement: { ...row, tenant }, upsert: true } })),
-          { ordered: false, comment: backgroundComment },
-        );
-      }
-      await this.summaries.deleteMany({ tenant, hour: { $in: [...hours] }, _id: { $nin: summaries.map((s) => s._id) } }, { comment: backgroundComment });
-      if (summaries.length) {
-        await this.summaries.bulkWrite(
-          summaries.map((summary) => ({ replaceOne: { filter: { _id: summary._id }, replacement: summary, upsert: true } })),
-          { ordered: false, comment: backgroundComment },
-        );
-      }
+      // Every row and summary of these hours goes, then the new ones are inserted; the hours stay
+      // marked meanwhile, so no reader takes them from here. Not an upsert per row and a `$nin`
+      // delete of the rest: an hour of fresh usages with a product each has a row per usage, and
+      // 5,000 such upserts were most of what the rollups added to storing 5,000 usages
+      // (bench/RESULTS.md, volume). Two maintainers recomputing the same hours at once (a claim
+      // taken over) insert the same ids; the second's are refused and the marks ask again.
+      await this.collection.deleteMany({ tenant, hour: { $in: [...hours] } }, { comment: backgroundComment });
+      await insertNew(
+        this.collection,
+        hourRows.map((row) => ({ ...row, _id: id(row), tenant })),
+        'Storing meter rollups',
+      );
+      await this.summaries.deleteMany({ tenant, hour: { $in: [...hours] } }, { comment: backgroundComment });
+      await insertNew(this.summaries, summaries, 'Storing meter rollups');
     }, 'Storing meter rollups');
   }
 
