@@ -1,11 +1,8 @@
 import type { Db } from 'mongodb';
 import { createLogger } from '../../platform/logger.js';
 import type { ProductUsageDocument } from '../../subgraphs/usage/product-usage/documents.js';
-import { ProductUsageRepository } from '../../subgraphs/usage/product-usage/repository.js';
-import { defaultRollupTiming, RollupMaintainer } from '../../subgraphs/usage/rollups/maintainer.js';
-import { MarkRepository } from '../../subgraphs/usage/rollups/marks.js';
-import { MeterHourRollupRepository } from '../../subgraphs/usage/rollups/meter-repository.js';
-import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
+import { defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
+import { openRollups } from '../../subgraphs/usage/rollups/repair.js';
 import { ingestionSpecificationId } from '../../subgraphs/specification/ingestion-repository.js';
 import { contentHash, idempotencyKey, ingestedUsageDocument, normalize } from '../../subgraphs/usage/ingestion/usages.js';
 import { benchCaller } from '../auth.js';
@@ -164,15 +161,8 @@ export async function viaInsertMany(db: Db, batches: UtsUsage[][], tenant = benc
  * (HTTP, GraphQL, rules, events, jobs) is the same either way, so the whole path's ratio is higher.
  */
 export async function rollupCost(db: Db, tenant: string, batches: () => UtsUsage[][], rounds: number): Promise<{ without: number[]; with: number[] }> {
-  const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
-    ProductUsageRepository.open(db),
-    MarkRepository.open(db),
-    HourRollupRepository.open(db),
-    KpiDayRollupRepository.open(db),
-    MeterHourRollupRepository.open(db),
-  ]);
   // Marks taken at once: a bench measures the work, not the settle time that lets a write land first.
-  const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, { ...defaultRollupTiming, settleMs: 0 }, createLogger('warn'));
+  const { marks, maintainer } = await openRollups(db, { ...defaultRollupTiming, settleMs: 0 }, createLogger('warn'));
   const collection = db.collection<ProductUsageDocument>('productUsages');
   const insert = (docs: ProductUsageDocument[]) => collection.insertMany(docs, { ordered: false });
   const settled = async () => {

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../platform/logger.js';
-import { RollupMaintainer, defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
-import { MarkRepository } from '../../subgraphs/usage/rollups/marks.js';
-import { RollupRepair } from '../../subgraphs/usage/rollups/repair.js';
-import { HourRollupRepository, KpiDayRollupRepository } from '../../subgraphs/usage/rollups/repository.js';
-import { ProductUsageRepository } from '../../subgraphs/usage/product-usage/repository.js';
+import { defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
+import { openRollups } from '../../subgraphs/usage/rollups/repair.js';
 import { CreateUsageDocument, DeleteUsageDocument, MeterRowsDocument, UpdateUsageDocument, UsagesDocument } from '../operations/generated.js';
 import { unpackCells, type SummaryPart } from '../../subgraphs/usage/rollups/meter-summaries.js';
 import { createUsage } from '../support/fixtures.js';
 import { rollupsAndRecount, rollupsSettled } from '../support/rollups.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
-import { MeterHourRollupRepository } from '../../subgraphs/usage/rollups/meter-repository.js';
 
 /**
  * The rollups behind unfiltered counts (`totalCount`, `X-Total-Count`) and KPI aggregates
@@ -87,15 +83,7 @@ describe('the unfiltered count', () => {
 
     // The repair pass, as `npm run rollups:repair` or the usage subgraph's timer runs it.
     const db = stack.db;
-    const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
-      ProductUsageRepository.open(db),
-      MarkRepository.open(db),
-      HourRollupRepository.open(db),
-      KpiDayRollupRepository.open(db),
-      MeterHourRollupRepository.open(db),
-    ]);
-    const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, defaultRollupTiming, createLogger('warn'));
-    const repair = new RollupRepair(usages, hours, kpiDays, meterHours, maintainer);
+    const { repair } = await openRollups(db, defaultRollupTiming, createLogger('warn'));
     expect(await repair.pass()).toBe(15);
     // Exact at once (the marked hours are counted from the usages), and after the subgraph's maintainer recomputed them.
     expect(await totalCount()).toBe(before + 30);
@@ -130,15 +118,7 @@ describe('the unfiltered count', () => {
     expect(expected.length).toBeGreaterThan(0);
 
     const db = stack.db;
-    const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
-      ProductUsageRepository.open(db),
-      MarkRepository.open(db),
-      HourRollupRepository.open(db),
-      KpiDayRollupRepository.open(db),
-      MeterHourRollupRepository.open(db),
-    ]);
-    const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, defaultRollupTiming, createLogger('warn'));
-    const repair = new RollupRepair(usages, hours, kpiDays, meterHours, maintainer);
+    const { repair } = await openRollups(db, defaultRollupTiming, createLogger('warn'));
     const hoursStored = new Set(packed.map((summary) => (summary.hour as Date).getTime())).size;
     expect(await repair.pass()).toBe(hoursStored);
     await rollupsSettled(stack.db);

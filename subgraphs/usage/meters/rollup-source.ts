@@ -99,7 +99,6 @@ export class RollupMeterSource implements MeterSource {
     const except = [...cut.keys(), ...markedHours].filter((hour) => hour >= first && hour < last);
 
     const parts = new Folds();
-    const add = (w: number, groups: unknown[], row: MeterFold) => parts.add(w, groups, row);
     const groupsOf = (id: Record<string, unknown>) => query.groupBy.map((_, n) => id[`g${n}`] ?? null);
 
     // The parts read at once (each after the marks, which must come first: rollups/reader.ts).
@@ -123,17 +122,17 @@ export class RollupMeterSource implements MeterSource {
       tier !== 'rows' && whole ? this.rollups.summariesOf(tenant, query.value, { first, last }, tier, 'Aggregating usages') : [],
       quarterHours.length ? this.rollups.summariesOf(tenant, query.value, { only: quarterHours }, 'quarters', 'Aggregating usages') : [],
     ]);
-    for (const row of [...usageRows, ...rollupRows]) add(row._id.w, groupsOf(row._id), row);
+    for (const row of [...usageRows, ...rollupRows]) parts.add(row._id.w, groupsOf(row._id), row);
     const excepted = new Set(except);
     for (const summary of hourSummaries) {
       if (excepted.has(summary.hour.getTime())) continue;
       const w = windowOf(bounds, summary.hour.getTime());
-      for (const cell of summary.cells) if (cellMatches(query, cell)) add(w, cellGroups(query, cell), cell);
+      for (const cell of summary.cells) if (cellMatches(query, cell)) parts.add(w, cellGroups(query, cell), cell);
     }
     for (const summary of quarterSummaries) {
       for (const cell of summary.cells) {
         const start = summary.hour.getTime() + cell.q! * quarterMs;
-        if (start >= from && start < to && cellMatches(query, cell)) add(windowOf(bounds, start), cellGroups(query, cell), cell);
+        if (start >= from && start < to && cellMatches(query, cell)) parts.add(windowOf(bounds, start), cellGroups(query, cell), cell);
       }
     }
     for (const part of parts.all) {

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from '../../../platform/logger.js';
 import { ProductUsageRepository } from '../product-usage/repository.js';
 import type { Bucket } from './buckets.js';
-import { defaultRollupTiming, RollupMaintainer } from './maintainer.js';
+import { defaultRollupTiming, RollupMaintainer, type RollupTiming } from './maintainer.js';
 import { MarkRepository } from './marks.js';
 import { HourRollupRepository, KpiDayRollupRepository } from './repository.js';
 import { MeterHourRollupRepository } from './meter-repository.js';
@@ -74,12 +74,8 @@ function kpiBucket(key: string): Bucket {
   return { kind: 'kpiDay', application, unit, day };
 }
 
-/**
- * A repair pass and the recomputation of what it marked, in this process, at once: what an operator
- * runs after loading usages around the API (`npm run rollups:repair`), and the bench after seeding.
- */
-export async function repairRollups(db: Db, log: Logger): Promise<{ marked: number; seconds: number }> {
-  const start = performance.now();
+/** A database's rollup repositories, a maintainer over them with `timing`, and a repair pass, in this process. */
+export async function openRollups(db: Db, timing: RollupTiming, log: Logger) {
   const [usages, marks, hours, kpiDays, meterHours] = await Promise.all([
     ProductUsageRepository.open(db),
     MarkRepository.open(db),
@@ -87,9 +83,19 @@ export async function repairRollups(db: Db, log: Logger): Promise<{ marked: numb
     KpiDayRollupRepository.open(db),
     MeterHourRollupRepository.open(db),
   ]);
+  const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, timing, log);
+  return { marks, maintainer, repair: new RollupRepair(usages, hours, kpiDays, meterHours, maintainer) };
+}
+
+/**
+ * A repair pass and the recomputation of what it marked, in this process, at once: what an operator
+ * runs after loading usages around the API (`npm run rollups:repair`), and the bench after seeding.
+ */
+export async function repairRollups(db: Db, log: Logger): Promise<{ marked: number; seconds: number }> {
+  const start = performance.now();
   // No settle time: the marks this pass makes cover writes that have landed already.
-  const maintainer = new RollupMaintainer(marks, hours, kpiDays, meterHours, usages, { ...defaultRollupTiming, settleMs: 0 }, log);
-  const marked = await new RollupRepair(usages, hours, kpiDays, meterHours, maintainer).pass();
+  const { maintainer, repair } = await openRollups(db, { ...defaultRollupTiming, settleMs: 0 }, log);
+  const marked = await repair.pass();
   await maintainer.drain();
   return { marked, seconds: (performance.now() - start) / 1000 };
 }
