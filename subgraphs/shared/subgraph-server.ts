@@ -22,6 +22,7 @@ import { readinessOf, readinessResponse } from '../../platform/readiness.js';
 import type { SubgraphName } from '../../platform/subgraphs.js';
 import { metricsListener, type Metrics } from '../../platform/metrics.js';
 import type { VerifyToken } from '../../platform/token-verifier.js';
+import { jitExecution } from './jit-execution.js';
 import { operationMetrics } from './operation-metrics.js';
 import { contextOf, inServerSpan, tracerFor } from '../../platform/tracing.js';
 import { requestLog } from './request-log.js';
@@ -49,6 +50,11 @@ export interface SubgraphDefinition<TContext extends object> {
   handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL, caller: RequestCaller): Promise<boolean>;
   /** Called when the subgraph stops (background work to finish). */
   close?(): Promise<void>;
+  /**
+   * Root query fields whose answers are lists of thousands of objects, executed by graphql-jit
+   * (jit-execution.ts); their resolvers must be wrapped in `oncePerRequest`.
+   */
+  compiledFields?: readonly string[];
   /** Serve GraphQL subscriptions over graphql-ws on the same path (the gateway connects to it). */
   subscriptions?: boolean;
   /** Registers the subgraph's own series (backlogs, jobs) on its metrics (platform/metrics.ts). */
@@ -91,6 +97,7 @@ export async function startSubgraph<TContext extends object>(definition: Subgrap
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       requestLog(log),
+      ...(definition.compiledFields?.length ? [jitExecution<TContext>(schema, new Set(definition.compiledFields))] : []),
       ...(options.metrics ? [operationMetrics(options.metrics.metrics)] : []),
     ],
     formatError: createErrorFormatter((message, error) => log.error(message, error)),

@@ -188,6 +188,8 @@ export async function buildUsageSubgraph(db: Db, settings: UsageSettings, logger
       settings,
     ),
     subscriptions: true,
+    // The meter's rows (up to its limits: tens of thousands a request), through graphql-jit.
+    compiledFields: ['usageMeter'],
     registerMetrics: (metrics) => registerUsageMetrics(metrics, { deliveries, hubs, ingestJobs, exportJobs, ingestor }),
     // GET /exports/<id>: the records of a finished export, one usage per line, streamed from disk.
     // Clients reach it through the gateway (gateway/plugins/export-downloads.ts).
