@@ -1,5 +1,5 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
-import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 /**
@@ -25,7 +25,7 @@ export function jitExecution<TContext extends object>(schema: GraphQLSchema, fie
   const compiledFor = (document: DocumentNode, operation: OperationDefinitionNode): CompiledQuery | null => {
     const name = operation.name?.value ?? '';
     let byName = compiled.get(document);
-    if (!byName) compiled.set(document, (byName = new Map()));
+    if (!byName) compiled.set(document, (byName = new Map<string, CompiledQuery | null>()));
     if (!byName.has(name)) {
       const query = compileQuery(schema, document, operation.name?.value);
       byName.set(name, isCompiledQuery(query) ? query : null);
@@ -36,7 +36,7 @@ export function jitExecution<TContext extends object>(schema: GraphQLSchema, fie
     async requestDidStart() {
       return {
         async responseForOperation({ document, operation, contextValue, request }): Promise<GraphQLResponse | null> {
-          if (operation.operation !== 'query' || !onlyFields(operation, fields)) return null;
+          if (operation.operation !== OperationTypeNode.QUERY || !onlyFields(operation, fields)) return null;
           const query = compiledFor(document, operation);
           if (!query) return null;
           const result = await query.query(undefined, contextValue, request.variables ?? {});
@@ -65,7 +65,7 @@ export function oncePerRequest<Root, Args, Context extends object, Result>(
 ): (root: Root, args: Args, context: Context, info: unknown) => Result {
   return (root, args, context, info) => {
     let byArgs = answers.get(context);
-    if (!byArgs) answers.set(context, (byArgs = new Map()));
+    if (!byArgs) answers.set(context, (byArgs = new Map<string, unknown>()));
     const key = JSON.stringify(args);
     if (!byArgs.has(key)) byArgs.set(key, resolve(root, args, context, info));
     return byArgs.get(key) as Result;
