@@ -818,9 +818,9 @@ function describe(f: Figures): string {
       return `- ${answer.name}: ${answer.rows.toLocaleString('en')} rows (${perRow(median(row.ours), answer.rows)}); on ${f.config.volumeSmallUsages.toLocaleString('en')} usages ${answer.smallRows.toLocaleString('en')} rows (${perRow(median(smallRow.ours), answer.smallRows)})`;
     }),
     '',
-    "The HOUR meter's rows each go through the subgraph's GraphQL execution, its JSON, the gateway's parse, projection and",
-    'JSON again: measured by hand on this seed, about two thirds of its time is the subgraph (of which the rollup source is',
-    'about 15 ms) and the rest the gateway. Grouped by specification and status (for information) an hour has about 200',
+    "The HOUR meter's rows each go through the subgraph's execution (graphql-jit, docs/meters.md), its JSON, the gateway's",
+    'parse, projection and JSON again: measured by hand on this seed, about 80 ms of its time is the subgraph (of which the',
+    'rollup source is about 20 ms) and the rest the gateway. Grouped by specification and status (for information) an hour has about 200',
     'cells, nearly as many as usages, and the 30 cut hours come from the usages, not the quarters (docs/meters.md).',
     '',
     '<!-- volume:end -->',
