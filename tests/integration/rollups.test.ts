@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../platform/logger.js';
 import { defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
+import { bucketId } from '../../subgraphs/usage/rollups/buckets.js';
 import { openRollups } from '../../subgraphs/usage/rollups/repair.js';
 import { CreateUsageDocument, DeleteUsageDocument, MeterRowsDocument, UpdateUsageDocument, UsagesDocument } from '../operations/generated.js';
 import { unpackCells, type SummaryPart } from '../../subgraphs/usage/rollups/meter-summaries.js';
@@ -128,6 +129,19 @@ describe('the unfiltered count', () => {
     const { stored, recount } = await rollupsAndRecount(stack.db, tenant);
     expect(stored).toEqual(before);
     expect(stored).toEqual(recount);
+  });
+
+  it('takes marks of the same buckets from concurrent writers in any order', async () => {
+    // Writers in flight mark the same hours; their upserts once deadlocked in PostgreSQL when two
+    // listed the buckets in opposite orders, failing a write's first mark.
+    const { marks } = await openRollups(stack.db, defaultRollupTiming, createLogger('warn'));
+    const hours = Array.from({ length: 40 }, (_, i) => ({ kind: 'hour' as const, hour: new Date(Date.UTC(2026, 9, 1, i)) }));
+    const ofOrder = (list: typeof hours) => new Map(list.map((bucket) => [bucketId('marks-tenant', bucket), bucket]));
+    const rounds = Array.from({ length: 30 }, (_, i) => marks.mark('marks-tenant', ofOrder(i % 2 ? [...hours].reverse() : hours), new Date()));
+    await expect(Promise.all(rounds)).resolves.toHaveLength(30);
+    const stored = await stack.db.collection('rollupMarks').find({ tenant: 'marks-tenant' }).toArray();
+    expect(stored.map((mark) => mark.seq)).toEqual(hours.map(() => 30));
+    await stack.db.collection('rollupMarks').deleteMany({ tenant: 'marks-tenant' });
   });
 
   it('is the tenant’s own', async () => {

@@ -221,27 +221,29 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
   }
 
   /**
-   * The meter rollups of these hours (rollups/meter-repository.ts), recomputed from their usages:
-   * per hour, quarter of the hour and dimensions the usages counted (`name` null), and per numeric
-   * characteristic (a usage's first of that name, as meters/pipeline.ts reads it) its count, sum,
-   * min and max. Superseded usages are left out, as meters leave them out.
+   * The rollups of these hours, recomputed from their usages in one read: how many usages each hour
+   * holds (all live ones, as `countByHour` counts them: the hourly counts of rollups/repository.ts),
+   * and the meter rollups (rollups/meter-repository.ts): per hour, quarter of the hour and dimensions
+   * the usages counted (`name` null), and per numeric characteristic (a usage's first of that name,
+   * as meters/pipeline.ts reads it) its count, sum, min and max, superseded usages left out as
+   * meters leave them out. One read instead of a count aggregate and a read of the same usages:
+   * about a quarter of what the rollups added to ingestion (bench/RESULTS.md).
    *
    * Read with `find` and folded here rather than by `$unwind` and two `$group`s in the database:
    * on DocumentDB those took about 8 s a day of 5,500 usages (bench/RESULTS.md, the volume seed's
    * repair); the projected usages of the same day read in a fraction of that.
    */
-  async meterHours(hours: readonly Date[], { background = false } = {}): Promise<MeterQuarterValues[]> {
-    if (!hours.length) return [];
-    const match = this.scope({ $or: hours.map(inHour), ...counted, ...this.live });
+  async hourRollups(hours: readonly Date[], { background = false } = {}): Promise<{ counts: Map<number, number>; meter: MeterQuarterValues[] }> {
+    const counts = new Map<number, number>(hours.map((hour) => [hour.getTime(), 0]));
+    if (!hours.length) return { counts, meter: [] };
+    const match = this.scope({ $or: hours.map(inHour), ...this.live });
     const projection = { _id: 0, usageDate: 1, 'usageSpecification.id': 1, usageType: 1, status: 1, 'product.id': 1, usageCharacteristic: 1 };
     return withDriverErrors(async () => {
       const rows = new Map<string, MeterQuarterValues>();
-      const fold = (usage: ProductUsageDocument, name: string | null, value: number | null) => {
-        const date = usage.usageDate!;
-        const hour = new Date(Math.floor(date.getTime() / hourMs) * hourMs);
+      const fold = (usage: ProductUsageDocument, hour: Date, name: string | null, value: number | null) => {
         const dimensions = {
           hour,
-          quarter: Math.floor(date.getUTCMinutes() / 15),
+          quarter: Math.floor(usage.usageDate!.getUTCMinutes() / 15),
           name,
           spec: usage.usageSpecification?.id ?? null,
           type: usage.usageType ?? null,
@@ -256,15 +258,19 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       };
       for await (const usage of this.collection.find(match, { ...this.options(background), projection, batchSize: 5_000 })) {
         if (!(usage.usageDate instanceof Date)) continue;
-        fold(usage, null, null);
+        const start = Math.floor(usage.usageDate.getTime() / hourMs) * hourMs;
+        if (counts.has(start)) counts.set(start, counts.get(start)! + 1);
+        if (usage.status === uncountedStatus) continue;
+        const hour = new Date(start);
+        fold(usage, hour, null, null);
         const seen = new Set<string>();
         for (const characteristic of usage.usageCharacteristic ?? []) {
           if (seen.has(characteristic.name)) continue;
           seen.add(characteristic.name);
-          if (typeof characteristic.value === 'number') fold(usage, characteristic.name, characteristic.value);
+          if (typeof characteristic.value === 'number') fold(usage, hour, characteristic.name, characteristic.value);
         }
       }
-      return [...rows.values()];
+      return { counts, meter: [...rows.values()] };
     }, 'Aggregating usages');
   }
 

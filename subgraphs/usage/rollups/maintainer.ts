@@ -78,16 +78,16 @@ export class RollupMaintainer {
     for (const [tenant, marks] of byTenant) {
       const usages = this.usages.forTenant(tenant);
       const hours = marks.flatMap((mark) => (mark.kind === 'hour' ? [mark] : []));
-      // A tenant's marked hours counted in one aggregate per day at most: a range of ORed hours.
+      // A tenant's marked hours recomputed in one read per day at most (a range of ORed hours): their
+      // counts and meter rollups from the same usages, under the same marks. Usages without usageDate
+      // (the null hour) have no meter rollup, only a count.
       for (const day of groupBy(hours, (mark) => (mark.hour ? Math.floor(mark.hour.getTime() / (24 * hourMs)) : -1)).values()) {
-        const counts = await usages.countByHour(
-          day.map((mark) => mark.hour),
-          { background: true },
-        );
-        await this.hours.replace(tenant, new Map(day.map((mark) => [mark._id, { hour: mark.hour, count: counts.get(mark.hour?.getTime() ?? null) ?? 0 }])));
-        // The meter rollups of the same hours, under the same marks (usages without usageDate have none).
         const dated = day.flatMap((mark) => (mark.hour ? [mark.hour] : []));
-        await this.meterHours.replace(tenant, dated, await usages.meterHours(dated, { background: true }));
+        const { counts, meter } = await usages.hourRollups(dated, { background: true });
+        const undated = dated.length < day.length ? await usages.countByHour([null], { background: true }) : new Map<null, number>();
+        const countOf = (hour: Date | null) => (hour ? counts.get(hour.getTime()) : undated.get(null)) ?? 0;
+        await this.hours.replace(tenant, new Map(day.map((mark) => [mark._id, { hour: mark.hour, count: countOf(mark.hour) }])));
+        await this.meterHours.replace(tenant, dated, meter);
       }
       for (const mark of marks) {
         if (mark.kind !== 'kpiDay') continue;
