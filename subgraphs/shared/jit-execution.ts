@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import { Kind, OperationTypeNode, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 
 /**
  * Compiled execution for the root query fields whose answers are lists of thousands of objects: a
@@ -13,8 +14,8 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
  * Only a query whose root fields are all among `fields` goes this way; everything else, and every
  * answer with an error, is executed by Apollo as before. A compiled answer with errors is dropped
  * and the request executed again by Apollo, so errors are formatted, logged and counted in one
- * place (platform/errors.ts); the root resolvers of `fields` are wrapped in `oncePerRequest`, so
- * that second execution gets the first one's answer or failure instead of asking the database again.
+ * place (platform/errors.ts); the root resolvers of `fields` are wrapped in `oncePerRequest`
+ * (`compiledResolvers`, where the subgraph server builds its schema), so that second execution gets the first one's answer or failure instead of asking the database again.
  * Apollo's plugins still see the request (`willSendResponse`), through its `responseForOperation` hook:
  * https://www.apollographql.com/docs/apollo-server/integrations/plugins-event-reference#responseforoperation
  */
@@ -70,4 +71,18 @@ export function oncePerRequest<Root, Args, Context extends object, Result>(
     if (!byArgs.has(key)) byArgs.set(key, resolve(root, args, context, info));
     return byArgs.get(key) as Result;
   };
+}
+
+/**
+ * `resolvers` with the Query resolvers of `fields` wrapped in `oncePerRequest`, as jitExecution needs
+ * them: applied by the subgraph server to every field it compiles, so none can miss it.
+ */
+export function compiledResolvers<TContext>(resolvers: GraphQLResolverMap<TContext>, fields: readonly string[]): GraphQLResolverMap<TContext> {
+  const query = { ...(resolvers.Query as Record<string, unknown> | undefined) };
+  for (const field of fields) {
+    const resolve = query[field];
+    if (typeof resolve !== 'function') throw new Error(`Query.${field} is compiled (compiledFields) but has no resolver function`);
+    query[field] = oncePerRequest(resolve as (root: unknown, args: unknown, context: object, info: unknown) => unknown);
+  }
+  return { ...resolvers, Query: query } as GraphQLResolverMap<TContext>;
 }

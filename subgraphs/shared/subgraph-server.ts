@@ -22,7 +22,7 @@ import { readinessOf, readinessResponse } from '../../platform/readiness.js';
 import type { SubgraphName } from '../../platform/subgraphs.js';
 import { metricsListener, type Metrics } from '../../platform/metrics.js';
 import type { VerifyToken } from '../../platform/token-verifier.js';
-import { jitExecution } from './jit-execution.js';
+import { compiledResolvers, jitExecution } from './jit-execution.js';
 import { operationMetrics } from './operation-metrics.js';
 import { contextOf, inServerSpan, tracerFor } from '../../platform/tracing.js';
 import { requestLog } from './request-log.js';
@@ -52,7 +52,7 @@ export interface SubgraphDefinition<TContext extends object> {
   close?(): Promise<void>;
   /**
    * Root query fields whose answers are lists of thousands of objects, executed by graphql-jit
-   * (jit-execution.ts); their resolvers must be wrapped in `oncePerRequest`.
+   * (jit-execution.ts); their resolvers are wrapped in `oncePerRequest` here.
    */
   compiledFields?: readonly string[];
   /** Serve GraphQL subscriptions over graphql-ws on the same path (the gateway connects to it). */
@@ -86,7 +86,8 @@ export interface ListenOptions {
 
 export async function startSubgraph<TContext extends object>(definition: SubgraphDefinition<TContext>, options: ListenOptions): Promise<RunningSubgraph> {
   const log = options.logger.child(definition.name);
-  const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+  const resolvers = definition.compiledFields?.length ? compiledResolvers(definition.resolvers, definition.compiledFields) : definition.resolvers;
+  const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,

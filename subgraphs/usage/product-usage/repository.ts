@@ -259,7 +259,7 @@ export class ProductUsageRepository extends DocumentRepository<ProductUsageDocum
       for await (const usage of this.collection.find(match, { ...this.options(background), projection, batchSize: 5_000 })) {
         if (!(usage.usageDate instanceof Date)) continue;
         const start = Math.floor(usage.usageDate.getTime() / hourMs) * hourMs;
-        if (counts.has(start)) counts.set(start, counts.get(start)! + 1);
+        counts.set(start, (counts.get(start) ?? 0) + 1);
         if (usage.status === uncountedStatus) continue;
         const hour = new Date(start);
         fold(usage, hour, null, null);

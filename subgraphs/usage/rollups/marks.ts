@@ -17,6 +17,9 @@ export type MarkDocument = {
   claimedBy?: string;
 } & Bucket;
 
+/** Code-unit order of ids: the one order every writer of marks uses (mark, release). */
+const idOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The marks of buckets to recompute: written around every usage write (maintainer.ts), normally a handful. */
 export class MarkRepository extends DocumentRepository<MarkDocument> {
   static async open(db: Db): Promise<MarkRepository> {
@@ -38,7 +41,7 @@ export class MarkRepository extends DocumentRepository<MarkDocument> {
           // different orders deadlocked in PostgreSQL ("deadlock detected", seen with four ingestion
           // batches in flight over the same hours), failing a write's first mark and so the write.
           [...buckets]
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .sort(([a], [b]) => idOrder(a, b))
             .map(([_id, bucket]) => ({
               updateOne: {
                 filter: { _id },
@@ -79,9 +82,7 @@ export class MarkRepository extends DocumentRepository<MarkDocument> {
     await withDriverErrors(async () => {
       await this.collection.bulkWrite(
         // In mark()'s order of _id, for the same reason.
-        [...marks]
-          .sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
-          .map((mark) => ({ deleteOne: { filter: { _id: mark._id, seq: mark.seq, claimedBy: owner } } })),
+        [...marks].sort((a, b) => idOrder(a._id, b._id)).map((mark) => ({ deleteOne: { filter: { _id: mark._id, seq: mark.seq, claimedBy: owner } } })),
         { ordered: false, comment: backgroundComment },
       );
       await this.collection.updateMany(
