@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backgroundComment } from '../../platform/mongo.js';
 import { UsagePageDocument } from '../operations/generated.js';
 import { dataOf, startStack, type Stack } from '../support/stack.js';
 
@@ -36,7 +37,10 @@ beforeAll(async () => {
       }),
     );
   }
+  // The request's own commands: not the subgraph's background workers (the outbox sweep reads
+  // productUsages too), left out by their comment as tests/support/stack.ts's CommandLog does.
   stack.db.client.on('commandStarted', (event) => {
+    if (event.command.comment === backgroundComment) return;
     if (event.commandName === 'find' && event.command.find === 'productUsages') finds.push(event.command.filter);
     if (event.commandName === 'count' && event.command.count === 'productUsages') counts.push(event.command);
   });
