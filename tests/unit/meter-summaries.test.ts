@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packCells, unpackCells, type MeterCell } from '../../subgraphs/usage/rollups/meter-summaries.js';
+import { packCells, PackedCells, unpackCells, type MeterCell } from '../../subgraphs/usage/rollups/meter-summaries.js';
 
 describe('packed meter summary cells', () => {
   it('give back every part’s cells as they were: null keys, null min and max, repeated and many strings', () => {
@@ -18,5 +18,21 @@ describe('packed meter summary cells', () => {
     const packed = packCells('cells', cells);
     expect(packed.strings).toHaveLength(11);
     expect(packed.packed.length()).toBe(30 * 40);
+  });
+
+  it('are read in place by position: string indexes, noKey for null, the quarter itself, NaN for a null min or max', () => {
+    const quarters: MeterCell[] = [
+      { q: 3, type: null, status: 'rated', count: 2, sum: 5, min: null, max: null },
+      { q: 1, type: 'data', status: 'billed', count: 1, sum: -1.5, min: -1.5, max: -1.5 },
+    ];
+    const stored = packCells('quarters', quarters);
+    const cells = new PackedCells('quarters', stored.strings, stored.packed);
+    const [q, type, status] = (['q', 'type', 'status'] as const).map((field) => PackedCells.position('quarters', field));
+    expect([q, type, status, PackedCells.position('quarters', 'spec'), PackedCells.position('cells', 'q')]).toEqual([0, 1, 2, -1, -1]);
+    expect(cells.length).toBe(2);
+    expect([cells.key(0, q!), cells.key(0, type!), cells.strings[cells.key(0, status!)]]).toEqual([3, PackedCells.noKey, 'rated']);
+    expect([cells.key(1, q!), cells.strings[cells.key(1, type!)], cells.strings[cells.key(1, status!)]]).toEqual([1, 'data', 'billed']);
+    expect([cells.value(0, 0), cells.value(0, 1), cells.value(0, 2), cells.value(0, 3)]).toEqual([2, 5, NaN, NaN]);
+    expect([cells.value(1, 0), cells.value(1, 1), cells.value(1, 2), cells.value(1, 3)]).toEqual([1, -1.5, -1.5, -1.5]);
   });
 });

@@ -1,7 +1,16 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import { backgroundComment, withDriverErrors } from '../../../platform/mongo.js';
 import { DocumentRepository, insertNew } from '../../shared/repository.js';
-import { foldBy, summariesOf, unpackCells, type MeterCell, type MeterHourSummaryDocument, type SummaryPart } from './meter-summaries.js';
+import {
+  foldBy,
+  packCells,
+  PackedCells,
+  summariesOf,
+  unpackCells,
+  type MeterCell,
+  type MeterHourSummaryDocument,
+  type SummaryPart,
+} from './meter-summaries.js';
 
 /** The dimensions a meter rollup keeps: those a meter can group and filter by that hold one value per usage. */
 export interface MeterDimensions {
@@ -113,7 +122,7 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
     hours: { first: number; last: number } | { only: readonly number[] },
     part: SummaryPart,
     what: string,
-  ): Promise<{ hour: Date; cells: MeterCell[] }[]> {
+  ): Promise<{ hour: Date; cells: PackedCells }[]> {
     const hour = 'only' in hours ? { $in: hours.only.map((t) => new Date(t)) } : { $gte: new Date(hours.first), $lt: new Date(hours.last) };
     const found = await withDriverErrors(
       () =>
@@ -147,8 +156,9 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
 
 /**
  * A summary's cells. One stored before the cells were packed holds them as documents (`cells`):
- * read as they are until the maintainer or the repair pass (summaryCountsOf) recomputes its hour.
+ * packed here until the maintainer or the repair pass (summaryCountsOf) recomputes its hour.
  */
-function cellsOf(part: SummaryPart, summary: Partial<MeterHourSummaryDocument> & { cells?: MeterCell[] }): MeterCell[] {
-  return summary.packed ? unpackCells(part, { strings: summary.strings ?? [], packed: summary.packed }) : (summary.cells ?? []);
+function cellsOf(part: SummaryPart, summary: Partial<MeterHourSummaryDocument> & { cells?: MeterCell[] }): PackedCells {
+  const stored = summary.packed ? { strings: summary.strings ?? [], packed: summary.packed } : packCells(part, summary.cells ?? []);
+  return new PackedCells(part, stored.strings, stored.packed);
 }

@@ -87,25 +87,63 @@ export function packCells(part: SummaryPart, cells: readonly MeterCell[]): { str
   return { strings, packed: new Binary(bytes) };
 }
 
+/**
+ * Packed cells read in place, with no object per cell: a 30-day meter folds 21,000 of them, and
+ * building a MeterCell for each (with its groups and matches) was about a quarter of the usage
+ * subgraph's CPU for the meter (bench/RESULTS.md, volume). The layout is packCells'.
+ */
+export class PackedCells {
+  readonly length: number;
+  private readonly view: DataView;
+  private readonly size: number;
+  private readonly keyCount: number;
+
+  constructor(
+    readonly part: SummaryPart,
+    /** The strings the keys index. */
+    readonly strings: readonly string[],
+    packed: Binary,
+  ) {
+    const bytes = packed.value();
+    this.keyCount = keyFields[part].length;
+    this.size = this.keyCount * 4 + 32;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.length = bytes.byteLength / this.size;
+  }
+
+  /** Where `field` is among the part's keys (for key()), or -1 when the part has no such key. */
+  static position(part: SummaryPart, field: 'q' | 'spec' | 'type' | 'status'): number {
+    return keyFields[part].indexOf(field);
+  }
+
+  /** Cell `n`'s key at `position`: the quarter, or the index of its string in `strings` (noKey for null). */
+  key(n: number, position: number): number {
+    const index = this.view.getUint32(n * this.size + position * 4, true);
+    return index === noString ? PackedCells.noKey : index;
+  }
+
+  /** Cell `n`'s folded value `k`: 0 count, 1 sum, 2 min, 3 max (NaN for a null min or max). */
+  value(n: number, k: 0 | 1 | 2 | 3): number {
+    return this.view.getFloat64(n * this.size + this.keyCount * 4 + k * 8, true);
+  }
+
+  static readonly noKey = -1;
+}
+
 /** The cells packCells packed. */
 export function unpackCells(part: SummaryPart, stored: { strings: string[]; packed: Binary }): MeterCell[] {
-  const keyCount = keyFields[part].length;
-  const size = keyCount * 4 + 32;
-  const bytes = stored.packed.value();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const cells: MeterCell[] = [];
-  let at = 0;
-  const key = (n: number) => {
-    const index = view.getUint32(at + n * 4, true);
-    return index === noString ? null : stored.strings[index]!;
+  const packed = new PackedCells(part, stored.strings, stored.packed);
+  const string = (n: number, position: number) => {
+    const index = packed.key(n, position);
+    return index === PackedCells.noKey ? null : stored.strings[index]!;
   };
-  const folded = (n: number) => view.getFloat64(at + keyCount * 4 + n * 8, true);
   const orNull = (value: number) => (Number.isNaN(value) ? null : value);
-  for (; at < bytes.byteLength; at += size) {
-    const [count, sum, min, max] = [folded(0), folded(1), orNull(folded(2)), orNull(folded(3))];
-    if (part === 'cells') cells.push({ type: key(0), status: key(1)!, count, sum, min, max });
-    else if (part === 'quarters') cells.push({ q: view.getUint32(at, true), type: key(1), status: key(2)!, count, sum, min, max });
-    else cells.push({ spec: key(0), type: key(1), status: key(2)!, count, sum, min, max });
+  const cells: MeterCell[] = [];
+  for (let n = 0; n < packed.length; n++) {
+    const [count, sum, min, max] = [packed.value(n, 0), packed.value(n, 1), orNull(packed.value(n, 2)), orNull(packed.value(n, 3))];
+    if (part === 'cells') cells.push({ type: string(n, 0), status: string(n, 1)!, count, sum, min, max });
+    else if (part === 'quarters') cells.push({ q: packed.key(n, 0), type: string(n, 1), status: string(n, 2)!, count, sum, min, max });
+    else cells.push({ spec: string(n, 0), type: string(n, 1), status: string(n, 2)!, count, sum, min, max });
   }
   return cells;
 }
