@@ -470,7 +470,7 @@ describe('the productUsages lists (GraphQL)', () => {
         groupBy: groupBy.map((dimension) => ({ dimension })),
       });
       await shape(`rollup meter from the ${read}`, async () => {
-        for await (const row of meters.rows(query)) expect(row.value).toBeTypeOf('number');
+        for await (const batch of meters.rows(query)) for (const row of batch) expect(row.value).toBeTypeOf('number');
       });
     }
     await maintainer.markBuckets(tenant, [{ kind: 'hour', hour: hourOf(day(5)) }]);

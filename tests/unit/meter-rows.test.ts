@@ -23,7 +23,7 @@ function source(rows: MeterRow[]): MeterSource & { read: number } {
     async *rows() {
       for (const row of rows) {
         made.read++;
-        yield row;
+        yield [row];
       }
     },
   };

@@ -74,7 +74,7 @@ export class RollupMeterSource implements MeterSource {
     private readonly fromUsages: MeterSource,
   ) {}
 
-  async *rows(query: MeterQuery): AsyncGenerator<MeterRow> {
+  async *rows(query: MeterQuery): AsyncGenerator<readonly MeterRow[]> {
     if (!answersFromRollups(query)) {
       yield* this.fromUsages.rows(query);
       return;
@@ -131,10 +131,7 @@ export class RollupMeterSource implements MeterSource {
       const start = hour + quarter * quarterMs;
       return start >= from && start < to ? windowOf(bounds, start) : undefined;
     });
-    for (const part of parts.all) {
-      if (!part.count) continue;
-      yield { window: part.w, groups: part.groups, value: finalValue(query, part) };
-    }
+    yield parts.all.flatMap((part) => (part.count ? [{ window: part.w, groups: part.groups, value: finalValue(query, part) }] : []));
   }
 
   private rollupMatch(query: MeterQuery, first: number, last: number, except: readonly number[]): Filter<MeterHourRollupDocument> {

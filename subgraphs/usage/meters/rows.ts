@@ -15,10 +15,10 @@ export function compareValues(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function compareRows(a: MeterRow, b: MeterRow): number {
-  if (a.window !== b.window) return a.window - b.window;
-  for (let n = 0; n < a.groups.length; n++) {
-    const order = compareValues(a.groups[n], b.groups[n]);
+/** The order of two groups' values: by the first value, then the next. */
+function compareGroups(a: readonly unknown[], b: readonly unknown[]): number {
+  for (let n = 0; n < a.length; n++) {
+    const order = compareValues(a[n], b[n]);
     if (order) return order;
   }
   return 0;
@@ -35,7 +35,11 @@ const isPrimitive = (value: unknown) => value === null || typeof value !== 'obje
 class Groups<T> {
   private readonly nested = new Map<unknown, unknown>();
   private readonly byJson = new Map<string, T>();
-  size = 0;
+  /** Every entry, in the order they were made. */
+  readonly all: T[] = [];
+  get size(): number {
+    return this.all.length;
+  }
 
   /** The entry of `values`, made by `make` the first time they are seen. */
   entry(values: readonly unknown[], make: () => T): T {
@@ -54,44 +58,57 @@ class Groups<T> {
     if (known !== undefined) return known;
     const made = make();
     level.set(key, made);
-    this.size += 1;
+    this.all.push(made);
     return made;
   }
 }
 
+/** A distinct group of a meter: its values, as the API shows them, and its place in the order of groups. */
+interface Group {
+  values: readonly unknown[];
+  shown: UsageMeterRow['groups'];
+  rank: number;
+}
+
 /**
  * The meter's rows from `source`, as the API gives them: ordered by window, then groups; each window
- * clipped to the range. Stops reading at the first group or row past its limit (BAD_USER_INPUT).
- * Rows of the same group share its `groups` list, made once.
+ * clipped to the range. Stops reading at the batch holding the first group or row past its limit (BAD_USER_INPUT).
+ * Rows of the same group share its `groups` list, made once. The groups (at most meterLimits.groups)
+ * are ordered once and the rows by window and the group's rank: comparing the values of two rows'
+ * groups at every step of sorting 21,000 rows was about a tenth of a 30-day hourly meter's CPU.
  */
 export async function readMeter(source: MeterSource, query: MeterQuery): Promise<UsageMeterRow[]> {
-  const rows: { row: MeterRow; groups: UsageMeterRow['groups'] }[] = [];
-  const groups = new Groups<UsageMeterRow['groups']>();
-  for await (const row of source.rows(query)) {
-    const shown = groups.entry(row.groups, () =>
-      query.groupBy.map((d, n) => ({
-        dimension: d.dimension,
-        role: 'role' in d ? d.role : null,
-        name: 'name' in d ? d.name : null,
-        value: row.groups[n],
-      })),
-    );
-    if (groups.size > meterLimits.groups) {
-      throw badUserInput(
-        `The meter has more than ${meterLimits.groups} groups (the most it gives): filter the usages or group by fewer dimensions.`,
-        'groupBy',
-      );
+  const rows: { row: MeterRow; group: Group }[] = [];
+  const groups = new Groups<Group>();
+  for await (const batch of source.rows(query))
+    for (const row of batch) {
+      const group = groups.entry(row.groups, () => ({
+        values: row.groups,
+        shown: query.groupBy.map((d, n) => ({
+          dimension: d.dimension,
+          role: 'role' in d ? d.role : null,
+          name: 'name' in d ? d.name : null,
+          value: row.groups[n],
+        })),
+        rank: 0,
+      }));
+      if (groups.size > meterLimits.groups) {
+        throw badUserInput(
+          `The meter has more than ${meterLimits.groups} groups (the most it gives): filter the usages or group by fewer dimensions.`,
+          'groupBy',
+        );
+      }
+      if (rows.push({ row, group }) > meterLimits.rows) {
+        throw badUserInput(`The meter has more than ${meterLimits.rows} rows (the most it gives): ask for fewer windows or fewer groups.`, 'groupBy');
+      }
     }
-    if (rows.push({ row, groups: shown }) > meterLimits.rows) {
-      throw badUserInput(`The meter has more than ${meterLimits.rows} rows (the most it gives): ask for fewer windows or fewer groups.`, 'groupBy');
-    }
-  }
+  [...groups.all].sort((a, b) => compareGroups(a.values, b.values)).forEach((group, rank) => (group.rank = rank));
   return rows
-    .sort((a, b) => compareRows(a.row, b.row))
-    .map(({ row, groups: shown }) => ({
+    .sort((a, b) => a.row.window - b.row.window || a.group.rank - b.group.rank)
+    .map(({ row, group }) => ({
       windowStart: query.bounds[row.window]!,
       windowEnd: query.bounds[row.window + 1]!,
-      groups: shown,
+      groups: group.shown,
       value: row.value,
     }));
 }
