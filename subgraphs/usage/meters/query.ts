@@ -12,6 +12,10 @@ import { windowBounds } from './windows.js';
  */
 export const meterLimits = { windows: 1_000, groups: 1_000, rows: 50_000 } as const;
 
+/** The refusal of a meter past meterLimits.groups. */
+export const tooManyGroups = () =>
+  badUserInput(`The meter has more than ${meterLimits.groups} groups (the most it gives): filter the usages or group by fewer dimensions.`, 'groupBy');
+
 /** A dimension as the meter groups by it: RELATED_PARTY with its role, CHARACTERISTIC with its name. */
 export type MeterDimension =
   | { dimension: Exclude<UsageMeterDimension, 'RELATED_PARTY' | 'CHARACTERISTIC'> }

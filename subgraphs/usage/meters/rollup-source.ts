@@ -4,11 +4,9 @@ import type { ProductUsageRepository } from '../product-usage/repository.js';
 import { hourMs } from '../rollups/buckets.js';
 import type { MarkRepository } from '../rollups/marks.js';
 import type { MeterHourRollupDocument, MeterHourRollupRepository } from '../rollups/meter-repository.js';
-import { badUserInput } from '../../../platform/errors.js';
 import { addFold, PackedCells, type MeterFold } from '../rollups/meter-summaries.js';
-import { meterLimits } from './query.js';
 import { meterMatch, meterPartialStages, windowIndex, type MeterPartialRow } from './pipeline.js';
-import type { MeterQuery } from './query.js';
+import { tooManyGroups, type MeterQuery } from './query.js';
 import type { MeterRow, MeterSource } from './source.js';
 
 /** Marked hours a meter takes from the usages before it reads only usages (a bulk write under way). */
@@ -194,11 +192,7 @@ class Folds {
     let id = ids.get(value);
     if (id === undefined) {
       // As many values at one position make more groups than a meter gives (readMeter says the same).
-      if (ids.size >= 2 ** idBits)
-        throw badUserInput(
-          `The meter has more than ${meterLimits.groups} groups (the most it gives): filter the usages or group by fewer dimensions.`,
-          'groupBy',
-        );
+      if (ids.size >= 2 ** idBits) throw tooManyGroups();
       ids.set(value, (id = ids.size));
     }
     return id;

@@ -1,6 +1,6 @@
 import { badUserInput } from '../../../platform/errors.js';
 import type { UsageMeterRow } from '../generated/resolvers.js';
-import { meterLimits, type MeterQuery } from './query.js';
+import { meterLimits, tooManyGroups, type MeterQuery } from './query.js';
 import type { MeterRow, MeterSource } from './source.js';
 
 /** Kinds of JSON value in the order groups sort by: null first, then numbers, strings, booleans, the rest. */
@@ -92,12 +92,7 @@ export async function readMeter(source: MeterSource, query: MeterQuery): Promise
         })),
         rank: 0,
       }));
-      if (groups.size > meterLimits.groups) {
-        throw badUserInput(
-          `The meter has more than ${meterLimits.groups} groups (the most it gives): filter the usages or group by fewer dimensions.`,
-          'groupBy',
-        );
-      }
+      if (groups.size > meterLimits.groups) throw tooManyGroups();
       if (rows.push({ row, group }) > meterLimits.rows) {
         throw badUserInput(`The meter has more than ${meterLimits.rows} rows (the most it gives): ask for fewer windows or fewer groups.`, 'groupBy');
       }
