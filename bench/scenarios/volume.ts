@@ -424,11 +424,9 @@ export const volume: Scenario = {
         const name = `${limitMs ? '' : 'for information: '}\`usageMeter\` SUM by ${windowSize}, 30 days, ${timeZone}, by ${groupNames}`;
         // One try first: on the big database the meter may run into DB_TIMEOUT_MS, and then the
         // figure is how long the same aggregation takes the driver without that bound.
-        let answered = 0;
-        let answer: unknown;
+        let answer: { usageMeter: { rows: unknown[] } } | undefined;
         const tried = await gql(meterQueryText, variables).then(
           (data: { usageMeter: { rows: unknown[] } }) => {
-            answered = data.usageMeter.rows.length;
             answer = data;
             return null;
           },
@@ -446,7 +444,7 @@ export const volume: Scenario = {
         const smallAnswer = (await post(smallStack.gateway.url, meterQueryText, variables)) as { usageMeter: { rows: unknown[] } };
         meterAnswers.push({
           name,
-          rows: answered,
+          rows: answer!.usageMeter.rows.length,
           smallRows: smallAnswer.usageMeter.rows.length,
           jsonMs: jsonCrossing(answer),
           smallJsonMs: jsonCrossing(smallAnswer),
@@ -833,8 +831,7 @@ function describe(f: Figures): string {
     'at 1,000,000 about 30:',
     '',
     ...f.meterAnswers.map((answer) => {
-      const row = f.rows.find((r) => r.name === answer.name);
-      const smallRow = row && f.rows[f.rows.indexOf(row) + 1];
+      const { row, smallRow } = meterRows(f, answer.name);
       if (!row || !smallRow)
         return `- ${answer.name}: ${answer.rows.toLocaleString('en')} rows; ${answer.smallRows.toLocaleString('en')} on the small database`;
       const perRow = (ms: number, rows: number) => (rows ? `${fixed((ms * 1000) / rows, 0)} µs a row` : 'no row');
@@ -853,25 +850,31 @@ function describe(f: Figures): string {
   ].join('\n');
 }
 
+/** A meter's row and, next to it, the same meter on the small database. */
+function meterRows(f: Figures, name: string): { row?: Row; smallRow?: Row } {
+  const row = f.rows.find((r) => r.name === name);
+  return { row, smallRow: row && f.rows[f.rows.indexOf(row) + 1] };
+}
+
 /**
  * What a 1.5x bound between the meter at 1,000,000 and at 10,000 asks of the small one. Say the
- * small meter takes T, of which J (one JSON crossing of its answer, twice) is JSON, and the big one's
- * answer costs J' a crossing. Whatever is spent per row beyond JSON costs at least as much at the big
+ * small meter takes T, of which 2 J is JSON (two crossings of J each), and a crossing of the big
+ * one's answer costs J'. Whatever is spent per row beyond JSON costs at least as much at the big
  * answer's rows, and what is not per row at least as much on the bigger database, so the big meter
  * takes at least T + 2 (J' - J): at most 1.5 T only when T ≥ 4 (J' - J).
  */
 function meterFloor(f: Figures): string[] {
+  const [big, small] = [f.config.volumeUsages, f.config.volumeSmallUsages].map((n) => n.toLocaleString('en'));
   const lines = f.meterAnswers.flatMap((answer) => {
-    const row = f.rows.find((r) => r.name === answer.name);
-    const smallRow = row && f.rows[f.rows.indexOf(row) + 1];
+    const { row, smallRow } = meterRows(f, answer.name);
     if (!row?.limitMs || !smallRow) return [];
     const floor = 4 * (answer.jsonMs - answer.smallJsonMs);
-    const small = median(smallRow.ours);
+    const smallMs = median(smallRow.ours);
     return [
-      `- ${answer.name}: the 10,000-usage meter would have to take at least 4 × (${fixed(answer.jsonMs, 1)} − ${fixed(answer.smallJsonMs, 1)}) = ${fixed(floor, 1)} ms; ours takes ${fixed(small, 1)} ms, ${
-        small >= floor
+      `- ${answer.name}: the ${small}-usage meter would have to take at least 4 × (${fixed(answer.jsonMs, 1)} − ${fixed(answer.smallJsonMs, 1)}) = ${fixed(floor, 1)} ms; ours takes ${fixed(smallMs, 1)} ms, ${
+        smallMs >= floor
           ? 'so the bound leaves room for the rest'
-          : `so no such path answering the small meter as fast can be within 1.5x at 1,000,000: the least ratio one could reach is ${fixed((small + floor / 2) / small, 2)}x`
+          : `so no such path answering the small meter as fast can be within 1.5x at ${big}: the least ratio one could reach is ${fixed((smallMs + floor / 2) / smallMs, 2)}x`
       }`,
     ];
   });
@@ -880,7 +883,7 @@ function meterFloor(f: Figures): string[] {
     'What the 1.5x bound asks (bench/scenarios/volume.ts, meterFloor): an answer crosses two process boundaries as JSON',
     '(usage subgraph to gateway, gateway to client), each a stringify and a parse, in any gateway that parses what a',
     'subgraph answers and serializes its own answer, as a federation gateway does, whatever else is done per row. Whatever',
-    'else a row costs is at least as much at 1,000,000 usages, so the big meter takes at least the small one plus twice the',
+    `else a row costs is at least as much at ${big} usages, so the big meter takes at least the small one plus twice the`,
     'difference of their crossings, and is within 1.5x of it only if the small one takes at least four times that difference:',
     '',
     ...lines,

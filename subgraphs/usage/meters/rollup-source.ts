@@ -248,7 +248,6 @@ function foldSummaries(
     });
     // Per group position, the number of each string (at its index; null after the last), -1 until seen.
     const ids = grouped.map(() => new Int32Array(strings.length + 1).fill(-1));
-    const value = (index: number) => (index === PackedCells.noKey ? null : strings[index]!);
     const hourMsStart = hour.getTime();
     const hourWindow = quarter < 0 ? windowAt(hourMsStart, 0) : undefined;
     if (quarter < 0 && hourWindow === undefined) continue;
@@ -264,12 +263,11 @@ function foldSummaries(
         const index = cells.key(n, grouped[p]!);
         const slot = index === PackedCells.noKey ? strings.length : index;
         let id = ids[p]![slot]!;
-        if (id < 0) id = ids[p]![slot] = parts.idOf(p, value(index));
+        if (id < 0) id = ids[p]![slot] = parts.idOf(p, cells.stringOf(index));
         key += Folds.keyPart(p, id);
       }
-      const fold = parts.at(w, key, () => grouped.map((position) => value(cells.key(n, position))));
-      const [min, max] = [cells.value(n, 2), cells.value(n, 3)];
-      addFold(fold, { count: cells.value(n, 0), sum: cells.value(n, 1), min: Number.isNaN(min) ? null : min, max: Number.isNaN(max) ? null : max });
+      const fold = parts.at(w, key, () => grouped.map((position) => cells.stringOf(cells.key(n, position))));
+      addFold(fold, cells.fold(n));
     }
   }
 }

@@ -35,7 +35,7 @@ const isPrimitive = (value: unknown) => value === null || typeof value !== 'obje
 class Groups<T> {
   private readonly nested = new Map<unknown, unknown>();
   private readonly byJson = new Map<string, T>();
-  /** Every entry, in the order they were made. */
+  /** Every entry (in the order they were made, until sorted). */
   readonly all: T[] = [];
   get size(): number {
     return this.all.length;
@@ -97,7 +97,7 @@ export async function readMeter(source: MeterSource, query: MeterQuery): Promise
         throw badUserInput(`The meter has more than ${meterLimits.rows} rows (the most it gives): ask for fewer windows or fewer groups.`, 'groupBy');
       }
     }
-  [...groups.all].sort((a, b) => compareGroups(a.values, b.values)).forEach((group, rank) => (group.rank = rank));
+  groups.all.sort((a, b) => compareGroups(a.values, b.values)).forEach((group, rank) => (group.rank = rank));
   return rows
     .sort((a, b) => a.row.window - b.row.window || a.group.rank - b.group.rank)
     .map(({ row, group }) => ({

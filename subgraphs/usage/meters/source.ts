@@ -21,7 +21,7 @@ export interface MeterSource {
 }
 
 /** Rows a source that streams them hands on at once. */
-export const meterBatch = 1_000;
+const meterBatch = 1_000;
 
 /** Meters aggregated from the tenant's usages, in one database aggregation (pipeline.ts). */
 export class UsageMeterSource implements MeterSource {

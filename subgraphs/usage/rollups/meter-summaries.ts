@@ -122,9 +122,20 @@ export class PackedCells {
     return index === noString ? PackedCells.noKey : index;
   }
 
+  /** The string a key indexes (key()), or null for noKey. */
+  stringOf(index: number): string | null {
+    return index === PackedCells.noKey ? null : this.strings[index]!;
+  }
+
   /** Cell `n`'s folded value `k`: 0 count, 1 sum, 2 min, 3 max (NaN for a null min or max). */
   value(n: number, k: 0 | 1 | 2 | 3): number {
     return this.view.getFloat64(n * this.size + this.keyCount * 4 + k * 8, true);
+  }
+
+  /** Cell `n`'s folded values, a null min or max as null. */
+  fold(n: number): MeterFold {
+    const orNull = (value: number) => (Number.isNaN(value) ? null : value);
+    return { count: this.value(n, 0), sum: this.value(n, 1), min: orNull(this.value(n, 2)), max: orNull(this.value(n, 3)) };
   }
 
   static readonly noKey = -1;
@@ -133,17 +144,13 @@ export class PackedCells {
 /** The cells packCells packed. */
 export function unpackCells(part: SummaryPart, stored: { strings: string[]; packed: Binary }): MeterCell[] {
   const packed = new PackedCells(part, stored.strings, stored.packed);
-  const string = (n: number, position: number) => {
-    const index = packed.key(n, position);
-    return index === PackedCells.noKey ? null : stored.strings[index]!;
-  };
-  const orNull = (value: number) => (Number.isNaN(value) ? null : value);
+  const string = (n: number, position: number) => packed.stringOf(packed.key(n, position));
   const cells: MeterCell[] = [];
   for (let n = 0; n < packed.length; n++) {
-    const [count, sum, min, max] = [packed.value(n, 0), packed.value(n, 1), orNull(packed.value(n, 2)), orNull(packed.value(n, 3))];
-    if (part === 'cells') cells.push({ type: string(n, 0), status: string(n, 1)!, count, sum, min, max });
-    else if (part === 'quarters') cells.push({ q: packed.key(n, 0), type: string(n, 1), status: string(n, 2)!, count, sum, min, max });
-    else cells.push({ spec: string(n, 0), type: string(n, 1), status: string(n, 2)!, count, sum, min, max });
+    const fold = packed.fold(n);
+    if (part === 'cells') cells.push({ type: string(n, 0), status: string(n, 1)!, ...fold });
+    else if (part === 'quarters') cells.push({ q: packed.key(n, 0), type: string(n, 1), status: string(n, 2)!, ...fold });
+    else cells.push({ spec: string(n, 0), type: string(n, 1), status: string(n, 2)!, ...fold });
   }
   return cells;
 }
