@@ -1,3 +1,4 @@
+import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../platform/logger.js';
 import { defaultRollupTiming } from '../../subgraphs/usage/rollups/maintainer.js';
@@ -27,6 +28,13 @@ afterAll(async () => {
 
 const totalCount = async () => dataOf(await stack.request(UsagesDocument, { limit: 1 })).productUsages.totalCount;
 const storedCount = () => stack.db.collection('productUsages').countDocuments({ tenant, deletedAt: { $exists: false } });
+/** The tenant's usages counted by day in Kolkata (whose days cut an hour at :30) from August to November 2026. */
+const kolkataDays = async (groupBy: { dimension: 'STATUS' | 'USAGE_SPECIFICATION' }[]) =>
+  dataOf(
+    await stack.request(MeterRowsDocument, {
+      input: { aggregation: 'COUNT', from: '2026-08-01T00:00:00Z', to: '2026-12-01T00:00:00Z', windowSize: 'DAY', timeZone: 'Asia/Kolkata', groupBy },
+    }),
+  ).usageMeter.rows;
 const restTotal = async () => Number((await stack.rest('GET', '/tmf-api/productUsageManagement/v5/productUsage?limit=1')).headers.get('x-total-count'));
 
 describe('the unfiltered count', () => {
@@ -106,15 +114,7 @@ describe('the unfiltered count', () => {
       const cells = unpackCells(summary.part as SummaryPart, summary as never);
       await summaries.replaceOne({ _id: summary._id }, { tenant, hour: summary.hour, name: summary.name, part: summary.part, cells });
     }
-    const meter = {
-      aggregation: 'COUNT' as const,
-      from: '2026-08-01T00:00:00Z',
-      to: '2026-12-01T00:00:00Z',
-      windowSize: 'DAY' as const,
-      timeZone: 'Asia/Kolkata',
-      groupBy: [{ dimension: 'STATUS' as const }],
-    };
-    const rows = async () => dataOf(await stack.request(MeterRowsDocument, { input: meter })).usageMeter.rows;
+    const rows = () => kolkataDays([{ dimension: 'STATUS' }]);
     const expected = await rows();
     expect(expected.length).toBeGreaterThan(0);
 
@@ -124,6 +124,42 @@ describe('the unfiltered count', () => {
     expect(await repair.pass()).toBe(hoursStored);
     await rollupsSettled(stack.db);
     expect(await summaries.countDocuments({ tenant, packed: { $exists: false } })).toBe(0);
+    expect(await repair.pass()).toBe(0);
+    expect(await rows()).toEqual(expected);
+    const { stored, recount } = await rollupsAndRecount(stack.db, tenant);
+    expect(stored).toEqual(before);
+    expect(stored).toEqual(recount);
+  });
+
+  it('answers a meter by specification from the usages for hours stored before their summaries by quarter, until the repair pass adds them', async () => {
+    // 18:30 UTC is midnight in Kolkata: these two usages fall on two days there.
+    for (const usageDate of ['2026-11-04T18:10:00Z', '2026-11-04T18:45:00Z']) await createUsage(stack, { usageType: 'data', usageDate });
+    await rollupsSettled(stack.db);
+    const summaries = stack.db.collection('meterHourSummaries');
+    const { stored: before } = await rollupsAndRecount(stack.db, tenant);
+    // Kolkata's days cut an hour at :30: its halves come from the summaries by specification and quarter.
+    const rows = () => kolkataDays([{ dimension: 'USAGE_SPECIFICATION' }, { dimension: 'STATUS' }]);
+    const expected = await rows();
+    expect(expected.length).toBeGreaterThan(0);
+    // The hours as an earlier release stored them: no `specQuarters`.
+    const hoursStored = (await summaries.distinct('hour', { tenant, part: 'specQuarters', name: null })).length;
+    expect(hoursStored).toBeGreaterThan(0);
+    await summaries.deleteMany({ tenant, part: 'specQuarters' });
+    const usageReads: string[] = [];
+    const watch = (event: CommandStartedEvent) => {
+      if (event.commandName === 'aggregate' && event.command.aggregate === 'productUsages') usageReads.push(event.commandName);
+    };
+    stack.db.client.on('commandStarted', watch);
+    try {
+      expect(await rows()).toEqual(expected);
+    } finally {
+      stack.db.client.off('commandStarted', watch);
+    }
+    expect(usageReads.length, 'the cut hours were read from the usages').toBeGreaterThan(0);
+
+    const { repair } = await openRollups(stack.db, defaultRollupTiming, createLogger('warn'));
+    expect(await repair.pass()).toBe(hoursStored);
+    await rollupsSettled(stack.db);
     expect(await repair.pass()).toBe(0);
     expect(await rows()).toEqual(expected);
     const { stored, recount } = await rollupsAndRecount(stack.db, tenant);

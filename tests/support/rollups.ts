@@ -68,13 +68,14 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
     if (!(date instanceof Date) || usage.status === 'superseded') continue;
     const hour = new Date(Math.floor(date.getTime() / hourMs) * hourMs).toISOString();
     const dims = [hour, usage.usageSpecification?.id ?? null, usage.usageType ?? null, usage.status, usage.product?.id ?? null];
-    // The summaries' cells: by type and status, by quarter of the hour too, by specification too.
+    // The summaries' cells: by type and status, by quarter of the hour too, by specification too, and that by quarter.
     const quarter = Math.floor(date.getUTCMinutes() / 15);
     const [spec, type] = [usage.usageSpecification?.id ?? null, usage.usageType ?? null];
     const cellKeys = (name: string | null) => [
       JSON.stringify([hour, name, 'cells', type, usage.status]),
       JSON.stringify([hour, name, 'quarters', quarter, type, usage.status]),
       JSON.stringify([hour, name, 'specCells', spec, type, usage.status]),
+      JSON.stringify([hour, name, 'specQuarters', quarter, spec, type, usage.status]),
     ];
     const foldAll = (name: string | null, value: number | null) => {
       fold(JSON.stringify([...dims, name]), value);
@@ -98,7 +99,9 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
           ? [hour, summary.name, part, cell.type, cell.status]
           : part === 'quarters'
             ? [hour, summary.name, part, cell.q, cell.type, cell.status]
-            : [hour, summary.name, part, cell.spec, cell.type, cell.status],
+            : part === 'specCells'
+              ? [hour, summary.name, part, cell.spec, cell.type, cell.status]
+              : [hour, summary.name, part, cell.q, cell.spec, cell.type, cell.status],
       );
     return unpackCells(part as SummaryPart, summary as unknown as MeterHourSummaryDocument).map((cell): [string, Folded] => [
       key(cell),

@@ -10,6 +10,9 @@ describe('packed meter summary cells', () => {
     expect(unpackCells('quarters', packCells('quarters', quarters))).toEqual(quarters);
     const specCells = cells.map((cell, n) => ({ ...cell, spec: n % 7 ? `spec-${n}-é-✓` : null }));
     expect(unpackCells('specCells', packCells('specCells', specCells))).toEqual(specCells);
+    const specQuarters = specCells.map((cell, n) => ({ ...cell, q: (n * 3) % 4 }));
+    expect(unpackCells('specQuarters', packCells('specQuarters', specQuarters))).toEqual(specQuarters);
+    expect(['q', 'spec', 'type', 'status'].map((field) => PackedCells.position('specQuarters', field as 'q'))).toEqual([0, 1, 2, 3]);
     expect(unpackCells('cells', packCells('cells', []))).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import type { ProductUsageRepository } from '../product-usage/repository.js';
 import { hourMs } from '../rollups/buckets.js';
 import type { MarkRepository } from '../rollups/marks.js';
 import type { MeterHourRollupDocument, MeterHourRollupRepository } from '../rollups/meter-repository.js';
-import { addFold, PackedCells, type MeterFold } from '../rollups/meter-summaries.js';
+import { addFold, PackedCells, quartersOf, type MeterFold } from '../rollups/meter-summaries.js';
 import { meterMatch, meterPartialStages, windowIndex, type MeterPartialRow } from './pipeline.js';
 import { tooManyGroups, type MeterQuery } from './query.js';
 import type { MeterRow, MeterSource } from './source.js';
@@ -92,9 +92,10 @@ export class RollupMeterSource implements MeterSource {
     const markedHours = new Set(
       marked.flatMap((mark) => (mark.hour && mark.hour.getTime() >= floorHour(from) && mark.hour.getTime() < to ? [mark.hour.getTime()] : [])),
     );
-    const quarterHours = [...cut].flatMap(([hour, onQuarters]) => (tier === 'cells' && onQuarters && !markedHours.has(hour) ? [hour] : []));
+    const quarterPart = tier === 'rows' ? undefined : quartersOf[tier];
+    const quarterHours = [...cut].flatMap(([hour, onQuarters]) => (quarterPart && onQuarters && !markedHours.has(hour) ? [hour] : []));
     const usageHours = [...new Set([...[...cut.keys()].filter((hour) => !quarterHours.includes(hour)), ...markedHours])];
-    const ranges = merged(usageHours.map((hour): [number, number] => [Math.max(hour, from), Math.min(hour + hourMs, to)]));
+    const rangesOf = (hours: readonly number[]) => merged(hours.map((hour): [number, number] => [Math.max(hour, from), Math.min(hour + hourMs, to)]));
     const [first, last] = [ceilHour(from), floorHour(to)];
     const except = [...cut.keys(), ...markedHours].filter((hour) => hour >= first && hour < last);
 
@@ -102,11 +103,14 @@ export class RollupMeterSource implements MeterSource {
     const groupsOf = (id: Record<string, unknown>) => query.groupBy.map((_, n) => id[`g${n}`] ?? null);
 
     // The parts read at once (each after the marks, which must come first: rollups/reader.ts).
-    const match = meterMatch(query);
-    const inRanges: Filter<ProductUsageDocument> = { $or: ranges.map(([a, b]) => ({ usageDate: { $gte: new Date(a), $lt: new Date(b) } })) };
-    const fromUsages = async () => {
+    // The usages of the ranges alone, without the meter's whole range beside them: given both,
+    // DocumentDB scans the whole range's index entries and tests each usage against the ranges
+    // (7.5 s for 30 cut hours of a 30-day meter at 1,000,000 usages, against 0.8 s).
+    const { usageDate: _range, ...match } = meterMatch(query);
+    const fromUsages = async (ranges: readonly [number, number][]) => {
       const rows: PartialRow[] = [];
       if (ranges.length) {
+        const inRanges: Filter<ProductUsageDocument> = { $or: ranges.map(([a, b]) => ({ usageDate: { $gte: new Date(a), $lt: new Date(b) } })) };
         for await (const row of this.usages.aggregateLive<PartialRow>({ ...match, $and: [...(match.$and ?? []), inRanges] }, meterPartialStages(query)))
           rows.push(row);
       }
@@ -114,15 +118,21 @@ export class RollupMeterSource implements MeterSource {
     };
     const whole = first < last;
     const [usageRows, rollupRows, hourSummaries, quarterSummaries] = await Promise.all([
-      fromUsages(),
+      fromUsages(rangesOf(usageHours)),
       tier === 'rows' && whole
         ? this.rollups.aggregate<PartialRow>(tenant, this.rollupMatch(query, first, last, except), this.rollupStages(query), 'Aggregating usages')
         : [],
       // The whole range, the excepted hours left out here: a `$nin` of them made DocumentDB's index scan slower than reading them.
       tier !== 'rows' && whole ? this.rollups.summariesOf(tenant, query.value, { first, last }, tier, 'Aggregating usages') : [],
-      quarterHours.length ? this.rollups.summariesOf(tenant, query.value, { only: quarterHours }, 'quarters', 'Aggregating usages') : [],
+      quarterPart && quarterHours.length ? this.rollups.summariesOf(tenant, query.value, { only: quarterHours }, quarterPart, 'Aggregating usages') : [],
     ]);
-    for (const row of [...usageRows, ...rollupRows]) parts.add(row._id.w, groupsOf(row._id), row);
+    // A cut hour with a summary of the whole hour but none by quarter was stored before its part
+    // existed (`specQuarters`) and is not yet recomputed (rollups/repair.ts), and one at the range's
+    // ends may be: the usages answer those. Any other without one has no usage of `value`.
+    const quartered = new Set(quarterSummaries.map((summary) => summary.hour.getTime()));
+    const summarized = new Set(hourSummaries.map((summary) => summary.hour.getTime()));
+    const unquartered = quarterHours.filter((hour) => !quartered.has(hour) && (hour < first || hour >= last || summarized.has(hour)));
+    for (const row of [...usageRows, ...rollupRows, ...(await fromUsages(rangesOf(unquartered)))]) parts.add(row._id.w, groupsOf(row._id), row);
     const excepted = new Set(except);
     foldSummaries(query, parts, hourSummaries, (hour) => (excepted.has(hour) ? undefined : windowOf(bounds, hour)));
     foldSummaries(query, parts, quarterSummaries, (hour, quarter) => {

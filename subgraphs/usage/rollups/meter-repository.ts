@@ -93,8 +93,10 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
 
   /**
    * Per hour (its start in ms), the usages the tenant's meter summaries count: the repair pass
-   * compares them with a recount. Summaries stored before the cells were packed are left out, so
-   * the repair pass finds their hours missing and has them recomputed, packed.
+   * compares them with a recount. Hours stored before the cells were packed, or before the
+   * summaries by specification and quarter (`specQuarters`), are left out, so the repair pass finds
+   * them missing and has them recomputed whole; until then a meter reads such an hour's cut
+   * quarters from the usages (meters/rollup-source.ts).
    */
   async summaryCountsOf(tenant: string): Promise<Map<number, number>> {
     return withDriverErrors(async () => {
@@ -108,6 +110,10 @@ export class MeterHourRollupRepository extends DocumentRepository<MeterHourRollu
           summary.hour.getTime(),
           unpackCells('cells', summary).reduce((total, cell) => total + cell.count, 0),
         );
+      const whole = new Set<number>();
+      for await (const summary of this.summaries.find({ tenant, name: null, part: 'specQuarters' }, { projection: { hour: 1 }, comment: backgroundComment }))
+        whole.add(summary.hour.getTime());
+      for (const hour of counts.keys()) if (!whole.has(hour)) counts.delete(hour);
       return counts;
     }, 'Reading meter summaries');
   }

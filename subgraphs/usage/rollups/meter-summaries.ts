@@ -4,14 +4,18 @@ import { Binary } from 'mongodb';
  * The meter summaries (docs/meters.md, "From the rollups"): per tenant, UTC hour, characteristic
  * name (null: the counts) and part, one document holding that hour's folded values as cells, by
  * the dimensions few enough to stay small whatever the volume: usage type and status (`cells`),
- * the same by quarter of the hour (`quarters`), and by specification too (`specCells`).
+ * the same by quarter of the hour (`quarters`), by specification too (`specCells`), and that by
+ * quarter (`specQuarters`).
  *
  * Why a document per hour with arrays, and not a row per cell like the hourly rollups: on
  * DocumentDB a `$group` costs about 9 µs a row, so a 30-day meter over rows of 30 groups an hour
  * (21,600 rows) takes about 180 ms; the same cells in 720 documents read and fold in Node in about
  * 50 ms, and the cost follows the hours and groups, not the usages. Quarters because every IANA
  * zone's offset is a multiple of 15 minutes: a day window in Asia/Kolkata (+05:30) cuts an hour at
- * :30, and its two halves come from the quarters instead of from the usages. A document per part,
+ * :30, and its two halves come from the quarters instead of from the usages: by specification
+ * too, since DocumentDB reads a cut hour's usages at about 70 µs each (30 days in Kolkata by
+ * specification, 30 cut hours of 230 usages: 0.5-0.8 s, bench/RESULTS.md, volume), where 30
+ * summaries of at most as many cells as the hour's usages read in milliseconds. A document per part,
  * not the three parts in one: PostgreSQL stores a document over 2 kB compressed out of line
  * (TOAST), and one holding the 200 cells by specification made a 30-day meter by type and status
  * read and decompress about 20 MB (218 ms at 1,000,000 usages, against 60 ms at 10,000).
@@ -33,14 +37,17 @@ export interface MeterFold {
 export interface MeterCell extends MeterFold {
   type: string | null;
   status: string;
-  /** `specCells` only. */
+  /** `specCells` and `specQuarters` only. */
   spec?: string | null;
-  /** `quarters` only: 0 to 3, the quarter of the hour. */
+  /** `quarters` and `specQuarters` only: 0 to 3, the quarter of the hour. */
   q?: number;
 }
 
 /** Which cells of an hour a summary holds. */
-export type SummaryPart = 'cells' | 'quarters' | 'specCells';
+export type SummaryPart = 'cells' | 'quarters' | 'specCells' | 'specQuarters';
+
+/** The part holding a part's cells by quarter of the hour: what a meter reads for the hours its windows cut. */
+export const quartersOf = { cells: 'quarters', specCells: 'specQuarters' } as const;
 
 export interface MeterHourSummaryDocument {
   _id: string;
@@ -59,6 +66,7 @@ const keyFields: Record<SummaryPart, readonly ('q' | 'spec' | 'type' | 'status')
   cells: ['type', 'status'],
   quarters: ['q', 'type', 'status'],
   specCells: ['spec', 'type', 'status'],
+  specQuarters: ['q', 'spec', 'type', 'status'],
 };
 const noString = 0xffffffff;
 
@@ -150,7 +158,8 @@ export function unpackCells(part: SummaryPart, stored: { strings: string[]; pack
     const fold = packed.fold(n);
     if (part === 'cells') cells.push({ type: string(n, 0), status: string(n, 1)!, ...fold });
     else if (part === 'quarters') cells.push({ q: packed.key(n, 0), type: string(n, 1), status: string(n, 2)!, ...fold });
-    else cells.push({ spec: string(n, 0), type: string(n, 1), status: string(n, 2)!, ...fold });
+    else if (part === 'specCells') cells.push({ spec: string(n, 0), type: string(n, 1), status: string(n, 2)!, ...fold });
+    else cells.push({ q: packed.key(n, 0), spec: string(n, 1), type: string(n, 2), status: string(n, 3)!, ...fold });
   }
   return cells;
 }
@@ -205,6 +214,7 @@ export function summariesOf(tenant: string, rows: readonly MeterQuarterRow[]): M
     cells: { extra: () => ({}), key: (c) => [c.type, c.status] },
     quarters: { extra: (row) => ({ q: row.quarter }), key: (c) => [c.q, c.type, c.status] },
     specCells: { extra: (row) => ({ spec: row.spec }), key: (c) => [c.spec, c.type, c.status] },
+    specQuarters: { extra: (row) => ({ q: row.quarter, spec: row.spec }), key: (c) => [c.q, c.spec, c.type, c.status] },
   };
   return [...byHour.values()].flatMap((hourRows) => {
     const { hour, name } = hourRows[0]!;

@@ -37,7 +37,7 @@ export class RollupRepair {
       // The meter rollups' counts too (they are recomputed with the hour): an hour they lack (rollups
       // made before meter rollups existed, or usages loaded around the API) is marked.
       // The meter summaries likewise (meter-summaries.ts: rollups made before summaries existed, or
-      // summaries stored before their cells were packed, which summaryCountsOf leaves out).
+      // summaries stored before their cells were packed or before `specQuarters`, which summaryCountsOf leaves out).
       const [metered, storedMeters, summarized] = await Promise.all([
         this.usages.forTenant(tenant).allHourCounts({ countedByMeters: true }),
         this.meterHours.countsOf(tenant),
