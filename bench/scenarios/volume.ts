@@ -846,7 +846,7 @@ function describe(f: Figures): string {
     'gateway\'s heap growth"). Grouped by specification and status (for information) an hour has about 200',
     'cells, nearly as many as usages; the 30 cut hours come from the summaries by specification and quarter',
     '(`specQuarters`, docs/meters.md). Before them, on 2026-12-06, they came from the usages: the meter took 7,672 ms',
-    '(119.3 ms at 10,000), of which the read of the cut hours\' usages was about 7.5 s while the meter\'s whole range',
+    "(119.3 ms at 10,000), of which the read of the cut hours' usages was about 7.5 s while the meter's whole range",
     'was sent beside them, 0.5-0.8 s without it.',
     '',
     '<!-- volume:end -->',
