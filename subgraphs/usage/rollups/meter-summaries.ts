@@ -194,43 +194,50 @@ export interface MeterQuarterRow extends MeterFold {
   status: string;
 }
 
-/** The summaries of `rows` (any hours and names): one per hour, name and part. */
+/** What tells a part's cells apart (keyFields' values of a cell). */
+const partKeys: Record<SummaryPart, (c: MeterCell) => unknown[]> = {
+  cells: (c) => [c.type, c.status],
+  quarters: (c) => [c.q, c.type, c.status],
+  specCells: (c) => [c.spec, c.type, c.status],
+  specQuarters: (c) => [c.q, c.spec, c.type, c.status],
+};
+
+/**
+ * The summaries of `rows` (any hours and names): one per hour, name and part. The finest part
+ * (`specQuarters`) is folded from the rows, the others from its cells, which are fewer than the
+ * rows (no product): one fold over the rows, not one per part.
+ */
 export function summariesOf(tenant: string, rows: readonly MeterQuarterRow[]): MeterHourSummaryDocument[] {
   const byHour = new Map<string, MeterQuarterRow[]>();
   for (const row of rows) {
     const id = JSON.stringify([row.hour.getTime(), row.name]);
-    byHour.set(id, [...(byHour.get(id) ?? []), row]);
+    const hourRows = byHour.get(id);
+    if (hourRows) hourRows.push(row);
+    else byHour.set(id, [row]);
   }
-  const cell = (row: MeterQuarterRow, extra: Partial<MeterCell>): MeterCell => ({
-    type: row.type,
-    status: row.status,
-    ...extra,
-    count: row.count,
-    sum: row.sum,
-    min: row.min,
-    max: row.max,
-  });
-  const parts: Record<SummaryPart, { extra: (row: MeterQuarterRow) => Partial<MeterCell>; key: (c: MeterCell) => unknown[] }> = {
-    cells: { extra: () => ({}), key: (c) => [c.type, c.status] },
-    quarters: { extra: (row) => ({ q: row.quarter }), key: (c) => [c.q, c.type, c.status] },
-    specCells: { extra: (row) => ({ spec: row.spec }), key: (c) => [c.spec, c.type, c.status] },
-    specQuarters: { extra: (row) => ({ q: row.quarter, spec: row.spec }), key: (c) => [c.q, c.spec, c.type, c.status] },
-  };
   return [...byHour.values()].flatMap((hourRows) => {
     const { hour, name } = hourRows[0]!;
-    return (Object.keys(parts) as SummaryPart[]).map((part) => ({
+    const finest = foldBy(
+      hourRows.map((row): MeterCell => ({
+        q: row.quarter,
+        spec: row.spec,
+        type: row.type,
+        status: row.status,
+        count: row.count,
+        sum: row.sum,
+        min: row.min,
+        max: row.max,
+      })),
+      partKeys.specQuarters,
+    );
+    // packCells writes a part's own keys only, so the finer cells' other keys need no removing.
+    return (Object.keys(partKeys) as SummaryPart[]).map((part) => ({
       _id: summaryId(tenant, hour, name, part),
       tenant,
       hour,
       name,
       part,
-      ...packCells(
-        part,
-        foldBy(
-          hourRows.map((row) => cell(row, parts[part].extra(row))),
-          parts[part].key,
-        ),
-      ),
+      ...packCells(part, part === 'specQuarters' ? finest : foldBy(finest, partKeys[part])),
     }));
   });
 }
