@@ -544,7 +544,7 @@ describe('usageMeter from the rollups', () => {
           const before = { ...reads };
           const rows = await rowsOf({ aggregation: 'SUM', value: 'volume', from, to, windowSize: 'DAY', timeZone: zone, groupBy, filter });
           expect(reads[read], `${groupBy.map((g) => g.dimension).join(', ')} in ${zone} reads the ${read}`).toBeGreaterThan(before[read]);
-          if (read === 'summaries') expect(reads.usages, 'the cells and their quarters need no usage').toBe(before.usages);
+          if (read === 'summaries') expect(reads.usages, 'the summaries and their quarters need no usage').toBe(before.usages);
           const chosen = seeded.filter((u) =>
             Object.entries(filter).every(([field, values]) => (values as readonly string[]).includes(field === 'usageType' ? u.usageType : u.status)),
           );

@@ -145,9 +145,9 @@ describe('the unfiltered count', () => {
     const hoursStored = (await summaries.distinct('hour', { tenant, part: 'specQuarters', name: null })).length;
     expect(hoursStored).toBeGreaterThan(0);
     await summaries.deleteMany({ tenant, part: 'specQuarters' });
-    const usageReads: string[] = [];
+    let usageReads = 0;
     const watch = (event: CommandStartedEvent) => {
-      if (event.commandName === 'aggregate' && event.command.aggregate === 'productUsages') usageReads.push(event.commandName);
+      if (event.commandName === 'aggregate' && event.command.aggregate === 'productUsages') usageReads += 1;
     };
     stack.db.client.on('commandStarted', watch);
     try {
@@ -155,7 +155,7 @@ describe('the unfiltered count', () => {
     } finally {
       stack.db.client.off('commandStarted', watch);
     }
-    expect(usageReads.length, 'the cut hours were read from the usages').toBeGreaterThan(0);
+    expect(usageReads, 'the cut hours were read from the usages').toBeGreaterThan(0);
 
     const { repair } = await openRollups(stack.db, defaultRollupTiming, createLogger('warn'));
     expect(await repair.pass()).toBe(hoursStored);

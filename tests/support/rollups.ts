@@ -1,6 +1,6 @@
 import { setTimeout as poll } from 'node:timers/promises';
 import type { Db, Document } from 'mongodb';
-import { unpackCells, type MeterCell, type MeterHourSummaryDocument, type SummaryPart } from '../../subgraphs/usage/rollups/meter-summaries.js';
+import { cellKey, unpackCells, type MeterCell, type MeterHourSummaryDocument, type SummaryPart } from '../../subgraphs/usage/rollups/meter-summaries.js';
 
 const hourMs = 3_600_000;
 /** Sums added in another order differ in their last bits. */
@@ -93,16 +93,7 @@ export async function rollupsAndRecount(db: Db, tenant: string) {
   const storedCells = storedSummaries.flatMap((summary) => {
     const hour = (summary.hour as Date).toISOString();
     const part = summary.part as string;
-    const key = (cell: MeterCell) =>
-      JSON.stringify(
-        part === 'cells'
-          ? [hour, summary.name, part, cell.type, cell.status]
-          : part === 'quarters'
-            ? [hour, summary.name, part, cell.q, cell.type, cell.status]
-            : part === 'specCells'
-              ? [hour, summary.name, part, cell.spec, cell.type, cell.status]
-              : [hour, summary.name, part, cell.q, cell.spec, cell.type, cell.status],
-      );
+    const key = (cell: MeterCell) => JSON.stringify([hour, summary.name, part, ...cellKey(part as SummaryPart, cell)]);
     return unpackCells(part as SummaryPart, summary as unknown as MeterHourSummaryDocument).map((cell): [string, Folded] => [
       key(cell),
       { count: cell.count, sum: round(cell.sum), min: cell.min, max: cell.max },

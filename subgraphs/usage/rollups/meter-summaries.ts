@@ -154,12 +154,10 @@ export function unpackCells(part: SummaryPart, stored: { strings: string[]; pack
   const packed = new PackedCells(part, stored.strings, stored.packed);
   const string = (n: number, position: number) => packed.stringOf(packed.key(n, position));
   const cells: MeterCell[] = [];
+  const fields = keyFields[part];
   for (let n = 0; n < packed.length; n++) {
-    const fold = packed.fold(n);
-    if (part === 'cells') cells.push({ type: string(n, 0), status: string(n, 1)!, ...fold });
-    else if (part === 'quarters') cells.push({ q: packed.key(n, 0), type: string(n, 1), status: string(n, 2)!, ...fold });
-    else if (part === 'specCells') cells.push({ spec: string(n, 0), type: string(n, 1), status: string(n, 2)!, ...fold });
-    else cells.push({ q: packed.key(n, 0), spec: string(n, 1), type: string(n, 2), status: string(n, 3)!, ...fold });
+    const keys = Object.fromEntries(fields.map((field, position) => [field, field === 'q' ? packed.key(n, position) : string(n, position)]));
+    cells.push({ ...(keys as Pick<MeterCell, 'type' | 'status'>), ...packed.fold(n) });
   }
   return cells;
 }
@@ -194,13 +192,8 @@ export interface MeterQuarterRow extends MeterFold {
   status: string;
 }
 
-/** What tells a part's cells apart (keyFields' values of a cell). */
-const partKeys: Record<SummaryPart, (c: MeterCell) => unknown[]> = {
-  cells: (c) => [c.type, c.status],
-  quarters: (c) => [c.q, c.type, c.status],
-  specCells: (c) => [c.spec, c.type, c.status],
-  specQuarters: (c) => [c.q, c.spec, c.type, c.status],
-};
+/** What tells a part's cells apart: the values of its key fields, in their packed order. */
+export const cellKey = (part: SummaryPart, cell: MeterCell): unknown[] => keyFields[part].map((field) => cell[field]);
 
 /**
  * The summaries of `rows` (any hours and names): one per hour, name and part. The finest part
@@ -228,16 +221,16 @@ export function summariesOf(tenant: string, rows: readonly MeterQuarterRow[]): M
         min: row.min,
         max: row.max,
       })),
-      partKeys.specQuarters,
+      (cell) => cellKey('specQuarters', cell),
     );
     // packCells writes a part's own keys only, so the finer cells' other keys need no removing.
-    return (Object.keys(partKeys) as SummaryPart[]).map((part) => ({
+    return (Object.keys(keyFields) as SummaryPart[]).map((part) => ({
       _id: summaryId(tenant, hour, name, part),
       tenant,
       hour,
       name,
       part,
-      ...packCells(part, part === 'specQuarters' ? finest : foldBy(finest, partKeys[part])),
+      ...packCells(part, part === 'specQuarters' ? finest : foldBy(finest, (cell) => cellKey(part, cell))),
     }));
   });
 }
